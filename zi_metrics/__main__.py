@@ -1,0 +1,83 @@
+"""Command line: ``python -m zi_metrics <command> ...``. Bad input exits 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from zi_metrics.evaluation_io import RequestError, evaluate_request, parse_request_text
+
+    try:
+        if args.file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.file, encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"file: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = evaluate_request(parse_request_text(text))
+    except RequestError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _store_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from zi_metrics import cli_store
+
+        return getattr(cli_store, name)(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m zi_metrics", description="Zona Integritas scoring and data tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="score and evaluate a JSON request (recap or answers form)")
+    p.add_argument("file", help="the request JSON file, or - for standard input")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("init-db", help="create (or upgrade) the database")
+    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.set_defaults(func=_store_command("cmd_init_db"))
+
+    p = sub.add_parser("seed-demo", help="write the synthetic demo data into the database")
+    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--force", action="store_true", help="replace real data too")
+    p.set_defaults(func=_store_command("cmd_seed_demo"))
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Commands contributed by other modules (LKE import/export), registered when present."""
+    out = []
+    try:
+        from zi_metrics.lke.cli import register  # noqa: PLC0415
+
+        out.append(register)
+    except ImportError:
+        pass
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
