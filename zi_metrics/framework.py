@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +217,7 @@ def list_frameworks() -> list[str]:
     return sorted(p.stem for p in FRAMEWORK_DIR.glob("*.json"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_framework(framework_id: str) -> Framework:
     """Load and validate the framework with this id (e.g. ``permenpanrb-90-2021``)."""
     if not isinstance(framework_id, str) or framework_id not in list_frameworks():
