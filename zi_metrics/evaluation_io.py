@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,20 +23,34 @@ class RequestError(ValueError):
         self.message = message
 
 
-def _reject_constant(name: str) -> Any:
-    raise RequestError("json", f"{name} is not a number this tool accepts")
+def _non_finite_field(value: Any, path: str) -> str | None:
+    """The dotted path (``areas.MP``) of the first NaN/Infinity in decoded JSON, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, child in items:
+        found = _non_finite_field(child, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def parse_request_text(text: str) -> dict[str, Any]:
-    """Decode request JSON strictly (no NaN/Infinity) into a dict."""
+    """Decode request JSON strictly (no NaN/Infinity) into a dict; errors name the field."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except RequestError:
-        raise
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RequestError("json", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if not isinstance(data, dict):
         raise RequestError("json", "the request must be a JSON object")
+    bad = _non_finite_field(data, "")
+    if bad is not None:
+        raise RequestError(bad, "NaN/Infinity is not a number this tool accepts")
     return data
 
 
