@@ -1,0 +1,358 @@
+"""Shared pieces of the LKE readers and writers: the result types, file sniffing and size limits,
+text normalisation for matching question texts, and the validation of one answer cell.
+
+Every reader returns problems instead of raising: a :class:`Problem` names the sheet, the cell
+(or the JSON path / CSV line) and what is wrong. A fatal problem means nothing may be imported
+from that file; a non-fatal one is a warning shown beside the preview.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from zi_metrics.framework import Framework, Question
+from zi_metrics.scoring import ScoringInputError, normalize_answer
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB: larger uploads are refused before they are read
+STAGES = ("mandiri", "tpi", "tpn")
+
+Source = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
+
+
+# ---------------------------------------------------------------------------------------------
+# Result types
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file. ``cell`` is an Excel reference (``K12``), a JSON path
+    (``[3].jawaban_unit``) or a CSV line (``line 4``); empty when the whole file is concerned."""
+
+    sheet: str
+    cell: str
+    message: str
+    fatal: bool = True
+
+    def to_dict(self) -> dict[str, str]:
+        return {"sheet": self.sheet, "cell": self.cell, "message": self.message}
+
+    def __str__(self) -> str:
+        where = "!".join(p for p in (self.sheet, self.cell) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class ParsedLke:
+    """The answers read from one LKE file, before anything is stored.
+
+    ``answers`` are the unit's answers (question id -> normalised value: an option key such as
+    ``"Ya"``/``"B"``, or a float for counts and survey values); ``tpi_answers`` the TPI's where the
+    layout carries them (PortalRB Jawaban workbook and payload), else None. ``cells`` maps a
+    question id to where its answer was read (for a preview). Only answers that passed validation
+    are kept; every rejected one is a fatal problem.
+    """
+
+    layout: str  # "lampiran3" | "jawaban" | "payload"
+    framework_id: str | None
+    answers: dict[int, Any] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)
+    evidence: dict[int, str] = field(default_factory=dict)
+    tpi_answers: dict[int, Any] | None = None
+    tpi_notes: dict[int, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    sheet: str | None = None
+    cells: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.fatal for p in self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.fatal]
+
+    @classmethod
+    def failure(cls, layout: str, framework_id: str | None, message: str, sheet: str = "",
+                cell: str = "") -> ParsedLke:
+        """A result holding only one fatal problem."""
+        return cls(layout, framework_id, problems=[Problem(sheet, cell, message)])
+
+    def answer_sets(self) -> dict[str, dict[int, Any]]:
+        """Answer sets by source column: ``unit`` always, ``tpi`` when the layout has TPI answers."""
+        out = {"unit": self.answers}
+        if self.tpi_answers is not None:
+            out["tpi"] = self.tpi_answers
+        return out
+
+
+class LkeFileError(Exception):
+    """Raised internally when a file cannot be read at all; carries the fatal Problem."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the raw bytes
+
+
+def file_name_of(source: Source, name: str | None = None) -> str:
+    if name:
+        return name
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name
+    return getattr(source, "name", None) or "upload"
+
+
+def read_source(source: Source, name: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes; refuse an empty file or one over ``max_bytes`` (checked before reading)."""
+    label = file_name_of(source, name)
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise LkeFileError(Problem("", "", f"cannot read {label}: {exc.strerror or exc}")) from None
+        if size > max_bytes:
+            raise LkeFileError(Problem("", "", _too_large(label, size, max_bytes)))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LkeFileError(Problem("", "", f"cannot read {label}: {exc.strerror or exc}")) from None
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise LkeFileError(Problem("", "", _too_large(label, len(data), max_bytes)))
+    if not data.strip():
+        raise LkeFileError(Problem("", "", f"{label} is an empty file"))
+    return data
+
+
+def _too_large(label: str, size: int, limit: int) -> str:
+    return (f"{label} is {size / 1024 / 1024:.1f} MB, larger than the {limit / 1024 / 1024:g} MB limit "
+            "for an LKE upload")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """What the bytes are: ``xlsx`` (a zip container), ``encrypted`` (a password-protected Office
+    file), ``xls`` (the old binary format), ``json``, ``csv`` or ``unknown``."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == _OLE_MAGIC:
+        # An encrypted OOXML workbook is an OLE compound file holding these two streams.
+        if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+            return "encrypted"
+        return "xls"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "json"
+    suffix = Path(name).suffix.casefold()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    return "unknown"
+
+
+def describe_unreadable(kind: str, label: str) -> str:
+    if kind == "encrypted":
+        return (f"{label} is a password-protected (encrypted) workbook; open it in Excel, remove the "
+                "password (File > Info > Protect Workbook) and save it again")
+    if kind == "xls":
+        return f"{label} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx"
+    return f"{label} is not an Excel workbook (.xlsx), a PortalRB payload (.json) or a recap (.csv)"
+
+
+def open_workbook(data: bytes, label: str) -> Any:
+    """Load an .xlsx with formulas kept (cached values are not trusted); raise LkeFileError."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), data_only=False, read_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+        raise LkeFileError(Problem("", "", f"{label} is not a valid .xlsx workbook (damaged or not "
+                                           f"an Excel file: {exc})")) from None
+    except Exception as exc:  # openpyxl raises many kinds on malformed XML
+        raise LkeFileError(Problem("", "", f"{label} is not a valid .xlsx workbook: "
+                                           f"{type(exc).__name__}: {exc}")) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Text normalisation and matching
+
+
+def clean_text(value: Any) -> str:
+    """A cell's text, trimmed, with runs of whitespace collapsed ('' for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return " ".join(text.split())
+
+
+def text_key(value: Any) -> str:
+    """A matching key: case, spaces and punctuation variants do not matter."""
+    text = clean_text(value).casefold()
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"^[-\u2022*]+", "", text)
+    text = re.sub(r"[\s.:;,]+$", "", text)
+    return re.sub(r"\s+", "", text)
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+FUZZY_MIN = 0.93
+
+
+def best_match(key: str, candidates: Iterable[tuple[Any, str]], minimum: float = FUZZY_MIN
+               ) -> tuple[Any, float] | None:
+    """The candidate whose key equals ``key``, else the most similar one at or above ``minimum``.
+    ``candidates`` are (object, key) pairs; the first exact match in order wins."""
+    best: tuple[Any, float] | None = None
+    for obj, cand in candidates:
+        if not cand:
+            continue
+        if cand == key:
+            return obj, 1.0
+        score = similarity(key, cand)
+        if score >= minimum and (best is None or score > best[1]):
+            best = (obj, score)
+    return best
+
+
+def safe_text(value: str) -> str:
+    """Neutralise a text that a spreadsheet would take for a formula (=, +, -, @ first) by
+    prefixing an apostrophe; a lone "-" (a bullet label) is not a formula and stays."""
+    if value and value[0] in "=+-@\t\r" and value != "-":
+        return "'" + value
+    return value
+
+
+def unsafe_text(value: str) -> str:
+    """Undo :func:`safe_text` when reading back a file this package wrote."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+        return value[1:]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# One answer
+
+
+_ERROR_VALUES = {"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                 "#GETTING_DATA"}
+_NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def is_formula(value: Any, data_type: str | None = None) -> bool:
+    if data_type == "f":
+        return True
+    if value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
+        return True
+    return isinstance(value, str) and value.startswith("=") and len(value) > 1
+
+
+def is_error_value(value: Any, data_type: str | None = None) -> bool:
+    if data_type == "e":
+        return True
+    return isinstance(value, str) and value.strip().upper() in _ERROR_VALUES
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def coerce_number(value: Any) -> Any:
+    """Numbers typed as text ('12', '3,62') become numbers; anything else is returned unchanged."""
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER_RE.match(text):
+            return float(text.replace(",", "."))
+    return value
+
+
+def check_answer(fw: Framework, question: Question, value: Any, *, sheet: str, cell: str,
+                 data_type: str | None = None, who: str = "") -> tuple[Any, Problem | None]:
+    """Validate one raw answer. Returns (normalised value or None when blank, problem or None)."""
+    label = f"question {question.id}{f' ({who})' if who else ''}"
+    if is_formula(value, data_type):
+        shown = value if isinstance(value, str) else "a formula"
+        return None, Problem(sheet, cell, f"{label}: a formula ({shown}) where an answer belongs; "
+                                          "type the answer itself")
+    if is_error_value(value, data_type):
+        return None, Problem(sheet, cell, f"{label}: the error value {str(value).strip()} where an answer "
+                                          "belongs")
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, Problem(sheet, cell, f"{label}: TRUE/FALSE is not an answer")
+    if isinstance(value, str):
+        value = unsafe_text(value)
+    if question.kind in ("count", "survey"):
+        value = coerce_number(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, Problem(sheet, cell, f"{label}: {value!r} is not a number")
+    try:
+        return normalize_answer(fw, question, value, field=cell), None
+    except ScoringInputError as exc:
+        return None, Problem(sheet, cell, f"{label}: {exc.message}")
+
+
+def check_note(value: Any) -> str:
+    """A note or evidence cell as text ('' when blank)."""
+    if is_blank(value):
+        return ""
+    text = value if isinstance(value, str) else clean_text(value)
+    return unsafe_text(text.strip())
+
+
+def question_of_other_version(fw: Framework, qid: Any) -> str:
+    return f"{qid!r} is not a question of {fw.id} (a file of another LKE version?)"
+
+
+def join_notes(parts: Iterable[str]) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def mapping_summary(problems: Iterable[Problem]) -> str:
+    """The first fatal problem as one line (for a CLI's stderr)."""
+    problems = list(problems)
+    fatal = [p for p in problems if p.fatal]
+    first = fatal[0] if fatal else problems[0]
+    more = len(fatal) - 1
+    return str(first) + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else "")
+
+
+def stage_check(stage: str | None) -> str | None:
+    if stage is None:
+        return None
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
+    return stage
+
+
+def as_mapping(obj: Mapping[Any, Any] | None) -> dict[Any, Any]:
+    return dict(obj or {})
