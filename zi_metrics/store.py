@@ -1749,3 +1749,134 @@ def ensure_database(path: str | os.PathLike[str] | None = None, busy_timeout: fl
         _remove_quietly(store.wal_path)
         raise
     return store
+
+
+# =============================================================================================
+# LKE import (zi_metrics.lke): several rounds in one transaction, unchanged rounds left alone.
+# Added by the LKE import/export work (issue #5); uses the helpers above and nothing else.
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """What saving one round does: ``new`` (no such evaluation yet), ``changed`` (its stored
+    contents differ and are replaced) or ``unchanged`` (identical: not rewritten)."""
+
+    unit_id: str
+    year: int
+    stage: str
+    framework_id: str
+    status: str
+    evaluation_id: int | None
+
+
+def _stored_round_contents(
+    con: duckdb.DuckDBPyConnection, unit_id: str, year: int, stage: str
+) -> tuple[int, tuple[Any, ...]] | None:
+    row = con.execute(
+        "SELECT id, framework_id, evaluated_on, source FROM evaluations WHERE unit_id = ? AND year = ? "
+        "AND stage = ?",
+        [unit_id, year, stage],
+    ).fetchone()
+    if row is None:
+        return None
+    eid = int(row[0])
+    answers = con.execute(
+        "SELECT question_id, answer_text, answer_number, note, evidence_ref FROM answers "
+        "WHERE evaluation_id = ? ORDER BY question_id",
+        [eid],
+    ).fetchall()
+    areas = con.execute(
+        "SELECT area_code, points FROM area_points WHERE evaluation_id = ? ORDER BY area_code", [eid]
+    ).fetchall()
+    hasil = con.execute(
+        "SELECT item_code, value_number, value_text FROM hasil_inputs WHERE evaluation_id = ? "
+        "ORDER BY item_code",
+        [eid],
+    ).fetchall()
+    return eid, (row[1], row[2], row[3], [tuple(r) for r in answers], [tuple(r) for r in areas],
+                 [tuple(r) for r in hasil])
+
+
+def _prepared_contents(p: _PreparedEvaluation) -> tuple[Any, ...]:
+    return (p.framework_id, p.evaluated_on, p.source, sorted(tuple(r) for r in p.answers),
+            sorted(tuple(r) for r in p.area_points), sorted(tuple(r) for r in p.hasil))
+
+
+_ROUND_KEYS = ("unit_id", "year", "stage", "framework_id", "evaluated_on", "answers", "area_points", "hasil")
+
+
+def _prepare_round(con: duckdb.DuckDBPyConnection, n: int, spec: Mapping[str, Any]) -> _PreparedEvaluation:
+    if not isinstance(spec, Mapping):
+        raise StoreValidationError(f"rounds[{n}]: expected a mapping of save_evaluation arguments")
+    unknown = set(spec) - set(_ROUND_KEYS)
+    if unknown:
+        raise StoreValidationError(f"rounds[{n}]: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    return _prepare_evaluation(
+        con, spec.get("unit_id"), spec.get("year"), spec.get("stage"), spec.get("framework_id"),
+        spec.get("evaluated_on"), spec.get("answers"), spec.get("area_points"), spec.get("hasil"),
+    )
+
+
+def _round_statuses(
+    con: duckdb.DuckDBPyConnection, rounds: Sequence[Mapping[str, Any]]
+) -> tuple[list[_PreparedEvaluation], list[RoundStatus]]:
+    prepared: list[_PreparedEvaluation] = []
+    statuses: list[RoundStatus] = []
+    keys: set[tuple[str, int, str]] = set()
+    for n, spec in enumerate(rounds):
+        p = _prepare_round(con, n, spec)
+        key = (p.unit_id, p.year, p.stage)
+        if key in keys:
+            raise StoreValidationError(f"rounds[{n}]: {_where(*key)} is given twice")
+        keys.add(key)
+        stored = _stored_round_contents(con, *key)
+        if stored is None:
+            status, eid = "new", None
+        else:
+            eid = stored[0]
+            status = "unchanged" if stored[1] == _prepared_contents(p) else "changed"
+        prepared.append(p)
+        statuses.append(RoundStatus(p.unit_id, p.year, p.stage, p.framework_id, status, eid))
+    return prepared, statuses
+
+
+def round_statuses(store: Store, rounds: Sequence[Mapping[str, Any]]) -> list[RoundStatus]:
+    """Validate rounds (each a mapping of :meth:`Store.save_evaluation` arguments) and say, per
+    round, whether saving it would add, replace or leave the stored evaluation. Reads only."""
+    with store.reading() as con:
+        return _round_statuses(con, rounds)[1]
+
+
+def save_rounds(
+    store: Store,
+    rounds: Sequence[Mapping[str, Any]],
+    *,
+    actor: str,
+    action: str = "import",
+    detail: Mapping[str, Any] | None = None,
+    file_name: str | None = None,
+    file_sha256: str | None = None,
+) -> list[RoundStatus]:
+    """Save several rounds in ONE transaction (all or nothing), with one audit row carrying the
+    file's name and SHA-256. Rounds whose stored contents are already identical are not rewritten;
+    when no round changes, nothing is written at all (no audit row either), so importing the same
+    file twice leaves the database file byte-for-byte unchanged. Returns the status each round
+    had before the save, with its evaluation id."""
+    rounds = list(rounds)
+    if not rounds:
+        raise StoreValidationError("nothing to save: no round given")
+    with store.reading() as con:
+        _, before = _round_statuses(con, rounds)
+    if all(s.status == "unchanged" for s in before):
+        return before
+    out: list[RoundStatus] = []
+    full_detail = dict(detail or {})
+    full_detail["rounds"] = [f"{_where(s.unit_id, s.year, s.stage)}: {s.status}" for s in before]
+    with store.writing(actor, action, full_detail, file_name, file_sha256) as con:
+        prepared, statuses = _round_statuses(con, rounds)  # again, inside the transaction
+        for p, s in zip(prepared, statuses, strict=True):
+            eid = s.evaluation_id if s.status == "unchanged" else _write_evaluation(con, p)
+            out.append(RoundStatus(s.unit_id, s.year, s.stage, s.framework_id, s.status, eid))
+        _set_meta(con, "dataset", "real")
+    return out
