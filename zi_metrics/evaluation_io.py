@@ -44,11 +44,13 @@ def parse_request_text(text: str) -> dict[str, Any]:
     """Decode request JSON strictly (no NaN/Infinity) into a dict; errors name the field."""
     try:
         data = json.loads(text)
+        bad = _non_finite_field(data, "")
     except json.JSONDecodeError as exc:
         raise RequestError("json", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise RequestError("json", "the document is nested too deeply") from None
     if not isinstance(data, dict):
         raise RequestError("json", "the request must be a JSON object")
-    bad = _non_finite_field(data, "")
     if bad is not None:
         raise RequestError(bad, "NaN/Infinity is not a number this tool accepts")
     return data
