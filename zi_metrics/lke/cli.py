@@ -1,0 +1,177 @@
+"""LKE commands of ``python -m zi_metrics`` (registered by zi_metrics.__main__ when present).
+
+* ``score-lke FILE``: read any supported upload and print the ``evaluate`` JSON of what it holds,
+  plus ``layout`` and ``problems``; writes nothing.
+* ``import FILE --unit ID --year YYYY --stage S [--db PATH]``: store it in one transaction.
+* ``export-recap``, ``export-lke``, ``export-payload``: write a round's recap workbook, a unit's
+  LKE in the Lampiran III layout, or a unit's PortalRB payload.
+* ``recap-template --out FILE.xlsx|FILE.csv``: an empty recap to fill in.
+
+Bad input exits 2 with one line on stderr; success prints JSON or one line on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from zi_metrics.lke.common import STAGES, mapping_summary
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"{command}: {message}".replace("\n", " "), file=sys.stderr)
+    return 2
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from zi_metrics.store import Store, default_db_path
+
+    return Store(args.db or default_db_path())
+
+
+def _write(path: str, data: bytes) -> None:
+    target = Path(path)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+
+
+def cmd_score_lke(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.reader import dumps, read_file, score_document
+
+    parsed = read_file(args.file, framework_id=args.framework)
+    if parsed.fatal:
+        return _fail("score-lke", mapping_summary(parsed.problems))
+    sys.stdout.write(dumps(score_document(parsed, holds_wbk=args.holds_wbk)))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.importer import import_file
+    from zi_metrics.store import StoreError
+
+    store = _store(args)
+    if not store.exists():
+        return _fail("import", f"database file {store.path} does not exist; create it with init-db")
+    try:
+        result = import_file(store, args.file, actor=args.actor, unit_id=args.unit, year=args.year,
+                             stage=args.stage, framework_id=args.framework)
+    except StoreError as exc:
+        return _fail("import", str(exc))
+    if result.fatal:
+        return _fail("import", mapping_summary(result.problems))
+    for p in result.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def _export(command: str, args: argparse.Namespace, make: Any) -> int:
+    from zi_metrics.lke.export import ExportError
+    from zi_metrics.store import StoreError
+
+    store = _store(args)
+    if not store.exists():
+        return _fail(command, f"database file {store.path} does not exist")
+    try:
+        data = make(store)
+        _write(args.out, data)
+    except (ExportError, StoreError) as exc:
+        return _fail(command, str(exc))
+    except OSError as exc:
+        return _fail(command, f"cannot write {args.out}: {exc.strerror or exc}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_export_recap(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.export import export_recap
+
+    return _export("export-recap", args, lambda store: export_recap(store, args.year, args.stage))
+
+
+def cmd_export_lke(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.export import export_lke
+
+    return _export("export-lke", args, lambda store: export_lke(store, args.unit, args.year, args.stage))
+
+
+def cmd_export_payload(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.export import export_payload
+    from zi_metrics.lke.payload import dump_payload
+
+    return _export("export-payload", args,
+                   lambda store: dump_payload(export_payload(store, args.unit, args.year)).encode("utf-8"))
+
+
+def cmd_recap_template(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.recap import recap_template
+
+    fmt = "csv" if args.out.casefold().endswith(".csv") else "xlsx"
+    try:
+        _write(args.out, recap_template(fmt))
+    except OSError as exc:
+        return _fail("recap-template", f"cannot write {args.out}: {exc.strerror or exc}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+    if not 2000 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"year {value} is outside 2000-2100")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the LKE commands to the CLI's subparsers."""
+    db_help = "database path (default: $ZI_DB_PATH or data/zi.duckdb)"
+
+    p = subparsers.add_parser("score-lke", help="score an LKE file (Lampiran III, PortalRB Jawaban or "
+                                                "payload, recap) without storing it")
+    p.add_argument("file", help="the .xlsx, .json or .csv file")
+    p.add_argument("--framework", help="framework id (default: recognised from the file)")
+    p.add_argument("--holds-wbk", action="store_true", help="the unit already holds Menuju WBK")
+    p.set_defaults(func=cmd_score_lke)
+
+    p = subparsers.add_parser("import", help="store an LKE file or a recap (one transaction)")
+    p.add_argument("file", help="the .xlsx, .json or .csv file")
+    p.add_argument("--unit", help="unit id (required except for a recap, whose rows name their units)")
+    p.add_argument("--year", type=_year, help="evaluation year (required except for a recap)")
+    p.add_argument("--stage", choices=STAGES, help="mandiri, tpi or tpn (required for a Lampiran III "
+                                                   "workbook; a PortalRB file gives mandiri and tpi)")
+    p.add_argument("--framework", help="framework id (default: recognised from the file)")
+    p.add_argument("--actor", default="cli", help="who imports (written to the audit log)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser("export-recap", help="write the recap workbook of a round")
+    p.add_argument("--year", type=_year, required=True)
+    p.add_argument("--stage", choices=STAGES, required=True)
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_export_recap)
+
+    p = subparsers.add_parser("export-lke", help="write a unit's LKE in the Lampiran III layout")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--year", type=_year, required=True)
+    p.add_argument("--stage", choices=STAGES, required=True)
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_export_lke)
+
+    p = subparsers.add_parser("export-payload", help="write a unit's PortalRB answer payload (mandiri + tpi)")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--year", type=_year, required=True)
+    p.add_argument("--out", required=True, help="the .json file to write")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_export_payload)
+
+    p = subparsers.add_parser("recap-template", help="write an empty recap to fill in (.xlsx or .csv)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_recap_template)

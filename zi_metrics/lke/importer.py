@@ -1,0 +1,302 @@
+"""Import an LKE upload into the store: preview first, then confirm.
+
+The page (or the CLI) calls :func:`prepare_import` with the uploaded bytes and the unit, year and
+stage the user chose; the returned :class:`ImportPreview` holds what was read, every problem, the
+rounds that would be saved with their scores, and (given a store) whether each round is new,
+changed or already stored. :func:`commit_import` then saves every round in one transaction,
+with the file's name and SHA-256 in the audit log. A preview with any fatal problem is never
+written, and importing the same file again writes nothing at all.
+
+Which answers become which round:
+
+* Lampiran III workbook: one answer set, saved under the stage the user names (required);
+* PortalRB Jawaban workbook and payload: the unit's answers (K / ``jawaban_unit``) become the
+  ``mandiri`` round and the TPI's (N / ``jawaban_tpi``) the ``tpi`` round; ``stage`` keeps one
+  of them; a set without any answer is skipped;
+* recap: one round per row (unit, year and stage come from the row; the arguments, when given,
+  keep only the matching rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zi_metrics.framework import Framework, load_framework
+from zi_metrics.lke.common import (
+    MAX_FILE_BYTES,
+    STAGES,
+    LkeFileError,
+    ParsedLke,
+    Problem,
+    Source,
+    file_name_of,
+    read_source,
+    sha256_hex,
+)
+from zi_metrics.lke.reader import Parsed, read_bytes
+from zi_metrics.lke.recap import ParsedRecap
+from zi_metrics.rules import Evaluation, evaluate, held_predicate
+from zi_metrics.scoring import score_answers, score_areas
+from zi_metrics.store import RoundStatus, Store, StoreError, UnknownUnitError, round_statuses, save_rounds
+
+
+@dataclass(frozen=True)
+class PlannedRound:
+    """One evaluation the import would save, already scored."""
+
+    unit_id: str
+    year: int
+    stage: str
+    framework_id: str
+    source: str  # "answers" | "recap"
+    origin: str  # where it came from: "K" (unit answers), "N" (TPI answers), "row 3", ...
+    answers: dict[int, dict[str, Any]] | None = None  # question -> {answer, note, evidence_ref}
+    area_points: dict[str, float] | None = None
+    hasil: dict[str, Any] | None = None
+    evaluation: Evaluation | None = None
+
+    def store_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of :meth:`Store.save_evaluation` (and of store.save_rounds)."""
+        out: dict[str, Any] = {"unit_id": self.unit_id, "year": self.year, "stage": self.stage,
+                               "framework_id": self.framework_id}
+        if self.source == "answers":
+            out["answers"] = self.answers or {}
+        else:
+            out["area_points"] = self.area_points or {}
+            out["hasil"] = self.hasil or {}
+        return out
+
+
+@dataclass
+class ImportPreview:
+    file_name: str
+    sha256: str | None
+    parsed: Parsed | None
+    rounds: list[PlannedRound] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    statuses: list[RoundStatus] | None = None  # with a store: new / changed / unchanged per round
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.fatal for p in self.problems)
+
+    @property
+    def layout(self) -> str:
+        return self.parsed.layout if self.parsed is not None else "unknown"
+
+    @property
+    def changes(self) -> bool | None:
+        """Whether confirming would write anything (None without a store to compare with)."""
+        if self.statuses is None:
+            return None
+        return any(s.status != "unchanged" for s in self.statuses)
+
+
+@dataclass
+class ImportResult:
+    preview: ImportPreview
+    statuses: list[RoundStatus] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.fatal for p in self.problems)
+
+    @property
+    def written(self) -> bool:
+        return not self.fatal and any(s.status != "unchanged" for s in self.statuses)
+
+    def summary(self) -> str:
+        if self.fatal:
+            return "nothing imported"
+        parts = [f"{s.unit_id} {s.year} {s.stage}: {s.status}" for s in self.statuses]
+        verb = "imported" if self.written else "already up to date, nothing written"
+        return f"{self.preview.file_name} ({self.preview.layout}) {verb}: " + "; ".join(parts)
+
+
+def _fatal(message: str, cell: str = "") -> Problem:
+    return Problem("", cell, message)
+
+
+def _year_problem(fw: Framework, year: int) -> Problem | None:
+    if fw.first_year is not None and year < fw.first_year or fw.last_year is not None and year > fw.last_year:
+        span = f"{fw.first_year or '...'}-{fw.last_year or ''}"
+        return _fatal(f"this file is an LKE of {fw.id}, which applies to evaluations of {span}, not {year}")
+    return None
+
+
+def _holds_wbk(store: Store | None, unit_id: str, year: int) -> bool:
+    if store is None:
+        return False
+    try:
+        return held_predicate(store.awards(unit_id), year) is not None
+    except StoreError:
+        return False
+
+
+def _answer_rows(answers: dict[int, Any], notes: dict[int, str], evidence: dict[int, str]
+                 ) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for qid in sorted(set(answers) | set(notes) | set(evidence)):
+        row: dict[str, Any] = {"answer": answers.get(qid)}
+        if notes.get(qid):
+            row["note"] = notes[qid]
+        if evidence.get(qid):
+            row["evidence_ref"] = evidence[qid]
+        out[qid] = row
+    return out
+
+
+def _plan_lke(parsed: ParsedLke, unit_id: str | None, year: int | None, stage: str | None,
+              store: Store | None) -> tuple[list[PlannedRound], list[Problem]]:
+    problems: list[Problem] = []
+    if not unit_id:
+        problems.append(_fatal("choose the unit the file belongs to (--unit)"))
+    if year is None:
+        problems.append(_fatal("choose the evaluation year (--year)"))
+    if stage is not None and stage not in STAGES:
+        problems.append(_fatal(f"stage must be one of {', '.join(STAGES)}, got {stage!r}"))
+    fw = load_framework(parsed.framework_id or "")
+    sets: list[tuple[str, str, dict[int, Any], dict[int, str], dict[int, str]]] = []
+    if parsed.layout == "lampiran3":
+        if stage is None:
+            problems.append(_fatal("choose the stage (mandiri, tpi or tpn): a Lampiran III workbook holds "
+                                   "one set of answers"))
+        else:
+            sets.append((stage, "K", parsed.answers, parsed.notes, parsed.evidence))
+    else:
+        unit_col, tpi_col = ("K", "N") if parsed.layout == "jawaban" else ("jawaban_unit", "jawaban_tpi")
+        if stage == "tpn":
+            problems.append(_fatal(f"a {parsed.layout} file holds the unit's answers (mandiri) and the TPI's "
+                                   f"(tpi); stage tpn does not apply"))
+        if stage in (None, "mandiri"):
+            if parsed.answers:
+                sets.append(("mandiri", unit_col, parsed.answers, parsed.notes, parsed.evidence))
+            elif stage == "mandiri":
+                problems.append(_fatal(f"the file holds no answer of the unit ({unit_col})"))
+        if stage in (None, "tpi"):
+            if parsed.tpi_answers:
+                sets.append(("tpi", tpi_col, parsed.tpi_answers, parsed.tpi_notes, {}))
+            elif stage == "tpi":
+                problems.append(_fatal(f"the file holds no answer of the TPI ({tpi_col})"))
+    if not problems and not any(s[2] for s in sets):
+        problems.append(_fatal("the file holds no answer to import"))
+    if year is not None:
+        p = _year_problem(fw, year)
+        if p:
+            problems.append(p)
+    if problems:
+        return [], problems
+    assert unit_id is not None and year is not None
+    holds = _holds_wbk(store, unit_id, year)
+    rounds = []
+    for st, origin, answers, notes, evidence in sets:
+        if not answers:
+            continue
+        ev = evaluate(fw, score_answers(fw, answers), holds)
+        rounds.append(PlannedRound(unit_id, year, st, fw.id, "answers", origin,
+                                   answers=_answer_rows(answers, notes, evidence), evaluation=ev))
+    return rounds, []
+
+
+def _plan_recap(parsed: ParsedRecap, unit_id: str | None, year: int | None, stage: str | None,
+                store: Store | None) -> tuple[list[PlannedRound], list[Problem]]:
+    rows = [r for r in parsed.rows if (unit_id is None or r.unit_id == unit_id)
+            and (year is None or r.year == year) and (stage is None or r.stage == stage)]
+    if not rows:
+        return [], [_fatal("no row of the recap matches the unit, year and stage chosen")]
+    rounds = []
+    for r in rows:
+        fw = load_framework(r.framework_id)
+        ev = evaluate(fw, score_areas(fw, r.areas, r.hasil), _holds_wbk(store, r.unit_id, r.year))
+        rounds.append(PlannedRound(r.unit_id, r.year, r.stage, fw.id, "recap", r.where, area_points=r.areas,
+                                   hasil=r.hasil, evaluation=ev))
+    return rounds, []
+
+
+def _check_units(store: Store, rounds: list[PlannedRound], unit_id: str | None) -> list[Problem]:
+    try:
+        known = {u.id for u in store.list_units()}
+    except StoreError as exc:
+        return [_fatal(str(exc))]
+    wanted = [unit_id] if unit_id else []
+    wanted += [r.unit_id for r in rounds]
+    out, seen = [], set()
+    for uid in wanted:
+        if uid in known or uid in seen:
+            continue
+        seen.add(uid)
+        where = next((r.origin for r in rounds if r.unit_id == uid and r.source == "recap"), "")
+        out.append(_fatal(f"unknown unit {uid!r}: register the unit before importing its LKE", where))
+    return out
+
+
+def prepare_import(source: Source, *, name: str | None = None, unit_id: str | None = None,
+                   year: int | None = None, stage: str | None = None, store: Store | None = None,
+                   framework_id: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> ImportPreview:
+    """Read an upload and plan its import (nothing is written). With ``store``, unknown units are
+    fatal problems and ``statuses`` says what confirming would change."""
+    label = file_name_of(source, name)
+    try:
+        data = read_source(source, name, max_bytes)
+    except LkeFileError as exc:
+        return ImportPreview(label, None, None, problems=[exc.problem])
+    preview = ImportPreview(label, sha256_hex(data), read_bytes(data, label, framework_id))
+    parsed = preview.parsed
+    assert parsed is not None
+    preview.problems = list(parsed.problems)
+    if store is not None and unit_id:
+        try:
+            store.get_unit(unit_id)
+        except UnknownUnitError:
+            preview.problems.append(_fatal(f"unknown unit {unit_id!r}: register the unit before importing "
+                                           f"its LKE"))
+            return preview
+        except StoreError as exc:
+            preview.problems.append(_fatal(str(exc)))
+            return preview
+    if parsed.fatal:
+        return preview
+    if isinstance(parsed, ParsedRecap):
+        rounds, problems = _plan_recap(parsed, unit_id, year, stage, store)
+    else:
+        rounds, problems = _plan_lke(parsed, unit_id, year, stage, store)
+    preview.rounds = rounds
+    preview.problems += problems
+    if store is not None and not preview.fatal:
+        preview.problems += _check_units(store, rounds, unit_id)
+        if not preview.fatal:
+            try:
+                preview.statuses = round_statuses(store, [r.store_arguments() for r in rounds])
+            except StoreError as exc:
+                preview.problems.append(_fatal(str(exc)))
+    return preview
+
+
+def commit_import(store: Store, preview: ImportPreview, *, actor: str) -> ImportResult:
+    """Save a preview's rounds in one transaction (nothing when it has a fatal problem, and nothing
+    when every round is already stored identically)."""
+    result = ImportResult(preview, problems=list(preview.problems))
+    if preview.fatal:
+        return result
+    if not preview.rounds:
+        result.problems.append(_fatal("nothing to import"))
+        return result
+    detail = {"layout": preview.layout, "file": preview.file_name}
+    try:
+        result.statuses = save_rounds(store, [r.store_arguments() for r in preview.rounds], actor=actor,
+                                      action="import_lke", detail=detail, file_name=preview.file_name,
+                                      file_sha256=preview.sha256)
+    except StoreError as exc:
+        result.problems.append(_fatal(f"nothing was imported: {exc}"))
+    return result
+
+
+def import_file(store: Store, source: Source, *, actor: str, name: str | None = None,
+                unit_id: str | None = None, year: int | None = None, stage: str | None = None,
+                framework_id: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> ImportResult:
+    """Read, check and save an upload in one go (:func:`prepare_import` + :func:`commit_import`)."""
+    preview = prepare_import(source, name=name, unit_id=unit_id, year=year, stage=stage, store=store,
+                             framework_id=framework_id, max_bytes=max_bytes)
+    return commit_import(store, preview, actor=actor)
