@@ -521,16 +521,8 @@ def test_indeks_rb_by_instansi_kind(fw90, kind, grade, wbk, wbbm):
 @pytest.mark.parametrize(
     "kind",
     [
-        pytest.param(None, marks=pytest.mark.xfail(
-            strict=True,
-            reason="judgement call: instansi kind not given -> the core silently assumes "
-            "kementerian_lembaga (Indeks RB >= B) and reports a CC unit as failing; "
-            "'unknown facts -> passed None' suggests None")),
-        pytest.param("bumn", marks=pytest.mark.xfail(
-            strict=True,
-            reason="judgement call: an unrecognised instansi kind crashes with "
-            "'ValueError: None is not in list' (rules._grade_ok); expected passed None "
-            "(or a clear error naming the kind)")),
+        None,
+        "bumn",
     ],
 )
 def test_indeks_rb_with_unknown_instansi_kind_cannot_tell(fw90, kind):

@@ -215,7 +215,10 @@ def _gate(spec: Mapping[str, Any], predicate: str, value: Any, instansi_kind: st
         if minimum is None:
             return None
         if isinstance(minimum, Mapping):
-            minimum = minimum.get(instansi_kind or "kementerian_lembaga")
+            # The minimum depends on the kind of instansi; without a known kind it cannot be decided.
+            if instansi_kind not in minimum:
+                return dict(minimum), None
+            minimum = minimum[instansi_kind]
         return minimum, _grade_ok(spec["scale"], value, minimum)
     if kind == "number_min":
         minimum = spec["min"].get(predicate)
