@@ -1,14 +1,25 @@
-"""``python -m zi_metrics evaluate`` run as a subprocess: output document and bad-input handling."""
+"""``python -m zi_metrics evaluate``: output document and bad-input handling.
+
+The main cases run as real subprocesses (launched together, since every start pays the package's
+import time); the full bad-input matrix also runs in-process through ``zi_metrics.__main__.main``,
+which exercises the same code path (an uncaught exception there fails the test like a traceback).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from zi_metrics.__main__ import main
 
 REPO = Path(__file__).resolve().parents[1]
 F90 = "permenpanrb-90-2021"
@@ -27,20 +38,47 @@ def approx(x):
     return pytest.approx(x, abs=1e-9)
 
 
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_subprocess(*args: str, stdin: str | None = None) -> Run:
+    proc = subprocess.run(
         [sys.executable, "-m", "zi_metrics", "evaluate", *args],
-        cwd=REPO, input=stdin, capture_output=True, text=True, timeout=60,
+        cwd=REPO, input=stdin, capture_output=True, text=True, timeout=120,
     )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_inprocess(*args: str, stdin: str | None = None) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["evaluate", *args])
+    finally:
+        sys.stdin = old_stdin
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def write_request(directory: Path, request: Any, name: str = "request.json") -> Path:
+    path = directory / name
+    path.write_text(request if isinstance(request, str) else json.dumps(request), encoding="utf-8")
+    return path
+
+
+def doc_of(run: Run) -> dict[str, Any]:
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    return json.loads(run.stdout)
 
 
 def evaluate_ok(tmp_path: Path, request: Any) -> dict[str, Any]:
-    path = tmp_path / "request.json"
-    path.write_text(json.dumps(request), encoding="utf-8")
-    proc = run_cli(str(path))
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
-    return json.loads(proc.stdout)
+    return doc_of(run_inprocess(str(write_request(tmp_path, request))))
 
 
 def rules_of(doc: dict[str, Any], predicate: str) -> dict[str, dict[str, Any]]:
@@ -58,8 +96,8 @@ RULES_52 = ["total", "bersih", "survey_anti_korupsi", "tlhp"]
 # Good input
 
 
-def test_recap_example_from_a_file(tmp_path):
-    doc = evaluate_ok(tmp_path, RECAP_EXAMPLE)
+def test_recap_example_from_a_file(procs):
+    doc = doc_of(procs["recap-file"])
     assert doc["framework"] == F90
     assert doc["source"] == "recap"
     assert sorted(doc["areas"]) == sorted(AREAS)
@@ -103,12 +141,12 @@ def test_recap_example_from_a_file(tmp_path):
     assert wbbm["holds_wbk"]["value"] is False and wbbm["holds_wbk"]["passed"] is False
 
 
-def test_recap_from_stdin_equals_file(tmp_path):
-    from_file = evaluate_ok(tmp_path, RECAP_EXAMPLE)
-    proc = run_cli("-", stdin=json.dumps(RECAP_EXAMPLE))
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
-    assert json.loads(proc.stdout) == from_file
+def test_recap_from_stdin_equals_file(procs):
+    assert doc_of(procs["recap-stdin"]) == doc_of(procs["recap-file"])
+
+
+def test_inprocess_run_equals_subprocess(tmp_path, procs):
+    assert evaluate_ok(tmp_path, RECAP_EXAMPLE) == doc_of(procs["recap-file"])
 
 
 def test_holding_wbk_and_meeting_wbbm_gives_wbbm(tmp_path):
@@ -128,16 +166,19 @@ def test_no_predicate_is_null(tmp_path):
     assert doc["provisional"] is True
 
 
-def test_answers_form_file(tmp_path):
-    # MP.P1 (w0.5): Ya 1, B 0.5 -> 0.75 * 0.5 = 0.375
-    # MP.P2 (w1): only Q3 Ya -> official 1 * 1 = 1; conservative (1 + 0 + 0) / 3 = 0.333333333333
-    # MP.R1 (w2): mean(min(1, 8/10), min(1, 6/4)) = 0.9 -> 1.8
-    # MP official 0.375 + 1 + 1.8 = 3.175 (pemenuhan 1.375, reform 1.8); conservative 2.508333333333
-    # hasil 3.62 -> 15.8375, B -> 3.75, 3.41 -> 14.91875 = 34.50625; total 3.175 + 34.50625 = 37.68125
-    req = {"framework": F90,
-           "answers": {"1": "Ya ", "2": "b", "3": "ya", "88": 10, "89": 8, "90": 4, "91": 6,
-                       "125": 3.62, "126": "B", "127": 3.41}}
-    doc = evaluate_ok(tmp_path, req)
+# An answers-form request (a partly filled LKE with the hasil as answers 125-127):
+# MP.P1 (w0.5): Ya 1, B 0.5 -> 0.75 * 0.5 = 0.375
+# MP.P2 (w1): only Q3 Ya -> official 1 * 1 = 1; conservative (1 + 0 + 0) / 3 = 0.333333333333
+# MP.R1 (w2): mean(min(1, 8/10), min(1, 6/4)) = 0.9 -> 1.8
+# MP official 0.375 + 1 + 1.8 = 3.175 (pemenuhan 1.375, reform 1.8); conservative 2.508333333333
+# hasil 3.62 -> 15.8375, B -> 3.75, 3.41 -> 14.91875 = 34.50625; total 3.175 + 34.50625 = 37.68125
+ANSWERS_90 = {"framework": F90,
+              "answers": {"1": "Ya ", "2": "b", "3": "ya", "88": 10, "89": 8, "90": 4, "91": 6,
+                          "125": 3.62, "126": "B", "127": 3.41}}
+
+
+def test_answers_form_file(procs):
+    doc = doc_of(procs["answers-file"])
     assert doc["source"] == "answers"
     assert sorted(doc["areas"]) == sorted(AREAS)
     assert doc["areas"]["MP"]["score"] == approx(3.175)
@@ -168,13 +209,15 @@ def test_answers_form_hasil_under_hasil_equal_to_answers(tmp_path):
     assert doc["completeness"] == {"answered": 3, "total": 127}
 
 
+# areas 4 + 4 + 12 + 8 + 12 + 8 = 48; hasil 3.6 / 4 * 15 = 13.5, 90 / 100 * 5 = 4.5, 3.2 / 4 * 20 = 16
+# total 48 + 34 = 82 -> WBK (WBBM needs 85)
+RECAP_52 = {"framework": F52, "areas": {"MP": 4, "TT": 4, "SDM": 12, "AK": 8, "PW": 12, "PP": 8},
+            "hasil": {"survey_anti_korupsi": 3.6, "tlhp_percent": 90, "survey_pelayanan": 3.2},
+            "holds_wbk": True}
+
+
 def test_52_2014_recap(tmp_path):
-    # areas 4 + 4 + 12 + 8 + 12 + 8 = 48; hasil 3.6 / 4 * 15 = 13.5, 90 / 100 * 5 = 4.5, 3.2 / 4 * 20 = 16
-    # total 48 + 34 = 82 -> WBK (WBBM needs 85)
-    req = {"framework": F52, "areas": {"MP": 4, "TT": 4, "SDM": 12, "AK": 8, "PW": 12, "PP": 8},
-           "hasil": {"survey_anti_korupsi": 3.6, "tlhp_percent": 90, "survey_pelayanan": 3.2},
-           "holds_wbk": True}
-    doc = evaluate_ok(tmp_path, req)
+    doc = evaluate_ok(tmp_path, RECAP_52)
     assert sorted(doc["areas"]) == sorted(AREAS)
     assert doc["hasil_components"] == {"bersih": approx(18.0), "pelayanan": approx(16.0)}
     assert doc["total"] == approx(82.0)
@@ -271,7 +314,7 @@ BAD = [
 ]
 
 
-def _assert_one_line_error(proc: subprocess.CompletedProcess, field: str) -> None:
+def _assert_one_line_error(proc: Run, field: str) -> None:
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
@@ -282,20 +325,56 @@ def _assert_one_line_error(proc: subprocess.CompletedProcess, field: str) -> Non
     assert len(lines[0]) > len(field) + 4  # says what is wrong, not just where
 
 
-@pytest.mark.parametrize(("text", "field"), [pytest.param(t, f, id=i) for i, t, f in BAD])
-def test_bad_input_from_a_file(tmp_path, text, field):
-    path = tmp_path / "request.json"
-    path.write_text(text, encoding="utf-8")
-    _assert_one_line_error(run_cli(str(path)), field)
+BAD_FIELD = {i: f for i, _, f in BAD}
+# A few bad inputs as real subprocesses (each start costs ~0.5 s of imports); all of them in-process.
+SUBPROCESS_BAD = ["unknown-framework", "nan-area", "malformed-json"]
+SUBPROCESS_BAD_STDIN = ["string-count", "non-object-number"]
 
 
-@pytest.mark.parametrize(
-    ("text", "field"),
-    [pytest.param(t, f, id=i) for i, t, f in BAD if i in {"nan-area", "malformed-json", "unknown-area"}],
-)
-def test_bad_input_from_stdin(text, field):
-    _assert_one_line_error(run_cli("-", stdin=text), field)
+@pytest.fixture(scope="module")
+def procs(tmp_path_factory) -> dict[str, Run]:
+    """Every subprocess case, started together."""
+    d = tmp_path_factory.mktemp("cli")
+    bad = {i: t for i, t, _ in BAD}
+    jobs: dict[str, tuple[tuple[str, ...], str | None]] = {
+        "recap-file": ((str(write_request(d, RECAP_EXAMPLE, "recap.json")),), None),
+        "recap-stdin": (("-",), json.dumps(RECAP_EXAMPLE)),
+        "answers-file": ((str(write_request(d, ANSWERS_90, "answers.json")),), None),
+    }
+    for i in SUBPROCESS_BAD:
+        jobs[f"bad-file:{i}"] = ((str(write_request(d, bad[i], f"bad-{i}.json")),), None)
+    for i in SUBPROCESS_BAD_STDIN:
+        jobs[f"bad-stdin:{i}"] = (("-",), bad[i])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {k: pool.submit(run_subprocess, *args, stdin=stdin) for k, (args, stdin) in jobs.items()}
+        return {k: f.result() for k, f in futures.items()}
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_BAD)
+def test_bad_input_subprocess_file(procs, case):
+    _assert_one_line_error(procs[f"bad-file:{case}"], BAD_FIELD[case])
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_BAD_STDIN)
+def test_bad_input_subprocess_stdin(procs, case):
+    _assert_one_line_error(procs[f"bad-stdin:{case}"], BAD_FIELD[case])
 
 
 def test_missing_file(tmp_path):
-    _assert_one_line_error(run_cli(str(tmp_path / "nope.json")), "file")
+    _assert_one_line_error(run_inprocess(str(tmp_path / "nope.json")), "file")
+
+
+@pytest.mark.parametrize(("text", "field"), [pytest.param(t, f, id=i) for i, t, f in BAD])
+def test_bad_input_from_a_file(tmp_path, text, field):
+    _assert_one_line_error(run_inprocess(str(write_request(tmp_path, text))), field)
+
+
+@pytest.mark.parametrize(("text", "field"), [pytest.param(t, f, id=i) for i, t, f in BAD])
+def test_bad_input_from_stdin(text, field):
+    _assert_one_line_error(run_inprocess("-", stdin=text), field)
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"framework": "permenpanrb-90-2021", "areas": {"MP": 1}, "x": "é"}'.encode("latin-1"))
+    _assert_one_line_error(run_inprocess(str(path)), "file")
