@@ -47,8 +47,10 @@ LAYOUT = "jawaban"
 SHEET_NAME = "Jawaban"
 UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE, TPI_ANSWER, TPI_NOTE = "K", "L", "M", "N", "Q"
 TEXT_COLUMNS = "BCDEFGHIJ"
+HIERARCHY_COLUMNS = "BCDEFG"  # where a question's own text may stand (H-J: weight, criteria, type)
 TEXT_COLUMN = "G"  # where the writer of the test fixtures and of exports puts the question text
 _LABEL_PREFIX = re.compile(r"^(?:[A-Za-z]{1,4}|\d{1,2})\s*[.)]\s+|^[-\u2013\u2022*]\s*")
+_LABEL_ONLY = re.compile(r"^(?:[A-Za-z]{1,4}|\d{1,2})\s*[.)]$|^[-\u2013\u2022*]$")
 
 
 def jawaban_frameworks() -> list[Framework]:
@@ -73,8 +75,10 @@ def _row_texts(ws: Any, row: int) -> list[tuple[str, str]]:
     out = []
     for col in TEXT_COLUMNS:
         value = ws[f"{col}{row}"].value
+        if not isinstance(value, str):
+            continue  # numbers (weights, ids) are never a question's text
         text = clean_text(value)
-        if text:
+        if text and not _LABEL_ONLY.match(text):
             out.append((col, _LABEL_PREFIX.sub("", text)))
     return out
 
@@ -128,16 +132,17 @@ def parse_jawaban_sheet(ws: Any, fw: Framework) -> ParsedLke:
         key = text_key(q.text)
         hit = _row_matches(texts, key, all_keys - {key})
         if hit is None:
-            if not texts and not has_content:
+            own = [(col, t) for col, t in texts if col in HIERARCHY_COLUMNS]
+            if not own and not has_content:
                 continue
-            shown = texts[-1][1] if texts else ""
+            shown = max(own, key=lambda ct: len(ct[1]))[1] if own else ""
             hint = ""
             keys_here = {text_key(t) for _, t in texts}
             elsewhere = [r for r, k in text_of_row.items() if r != row and k in keys_here]
             if elsewhere:
                 hint = f" (that is the text of row {elsewhere[0]}: rows inserted or deleted?)"
-            where = f"{texts[-1][0]}{row}" if texts else f"{TEXT_COLUMN}{row}"
-            if texts:
+            where = f"{max(own, key=lambda ct: len(ct[1]))[0]}{row}" if own else f"{TEXT_COLUMN}{row}"
+            if own:
                 msg = (f"row {row} should hold question {q.id} ('{q.text[:60]}') but reads '{shown[:60]}'"
                        f"{hint}: the row does not match its question, so the sheet is not trusted")
             else:

@@ -220,6 +220,15 @@ def _split_label(ws: Any, row: tuple[Any, ...], cols: SheetColumns) -> tuple[str
     return None, None, " ".join(t for _, t in tokens)
 
 
+_NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
+
+
+def _is_numbering_row(row: tuple[Any, ...]) -> bool:
+    """The row of column numbers "(1) (2) ..." that many LKE sheets have under the header."""
+    texts = [clean_text(c.value) for c in row if not is_blank(c.value)]
+    return len(texts) >= 5 and all(_NUMBERING.match(t) for t in texts)
+
+
 def _cell(row: tuple[Any, ...], col: int | None) -> Any:
     if col is None or col - 1 >= len(row):
         return None
@@ -393,7 +402,10 @@ class _Parser:
             if q in self.matched and keys[q] == r.key:
                 return q, "duplicate"
         qid = self.unique_texts.get(r.key)
-        if qid is not None:
+        answered = not is_blank(r.answer) and not is_formula(r.answer, r.answer_type)
+        if qid is not None and (qid in self.matched or answered):
+            # Another part of the sheet: trusted only for an answered row (an unanswered heading
+            # may repeat a question's words, e.g. AK's "Capaian kinerja lebih baik ...").
             return qid, "duplicate" if qid in self.matched else "global"
         found = best_match(r.key, ((q, keys[q]) for q in scope if q not in self.matched))
         if found and r.key not in self.all_keys:
@@ -405,7 +417,7 @@ class _Parser:
         cols = self.cols
         last = min(self.ws.max_row or 0, cols.header_row + MAX_ROWS)
         for row in self.ws.iter_rows(min_row=cols.header_row + 1, max_row=last):
-            if not row:
+            if not row or _is_numbering_row(row):
                 continue
             number = row[0].row
             label, level, text = _split_label(self.ws, row, cols)
