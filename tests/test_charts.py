@@ -1,0 +1,289 @@
+"""Chart builders: structure of the figures (no browser), plus one real PNG render through kaleido."""
+
+from __future__ import annotations
+
+import os
+import struct
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from zi_metrics import charts, palette
+
+AREAS = ["MP", "TT", "SDM", "AK", "PW", "PP"]
+LABELS = {
+    "MP": "Manajemen Perubahan",
+    "TT": "Penataan Tatalaksana",
+    "SDM": "Penataan Sistem Manajemen SDM Aparatur",
+    "AK": "Penguatan Akuntabilitas Kinerja",
+    "PW": "Penguatan Pengawasan",
+    "PP": "Peningkatan Kualitas Pelayanan Publik",
+}
+UNIT = {"MP": 80.0, "TT": 55.555, "SDM": 70.0, "AK": 90.0, "PW": 62.0, "PP": 77.0}
+PEER = {"MP": 60.0, "TT": 65.0, "SDM": 60.0, "AK": 70.0, "PW": None, "PP": 67.0}
+
+
+def _role(fig: go.Figure, role: str) -> list:
+    return [tr for tr in fig.data if (tr.meta or {}).get("role") == role]
+
+
+# --------------------------------------------------------------------------- radar
+
+
+def _radar(**kwargs) -> go.Figure:
+    return charts.radar_figure([("Unit A", UNIT), ("Peer", PEER)], LABELS, AREAS, **kwargs)
+
+
+def test_radar_traces_and_fixed_axis():
+    fig = _radar()
+    assert all(isinstance(tr, go.Scatterpolar) for tr in fig.data)
+    series = _role(fig, "series")
+    assert [tr.name for tr in series] == ["Unit A", "Peer"]
+    radial = fig.layout.polar.radialaxis
+    assert tuple(radial.range) == (0, 100)
+    assert radial.autorange is False
+    assert fig.layout.polar.angularaxis.rotation == 90
+    assert fig.layout.polar.angularaxis.direction == "clockwise"
+    assert fig.layout.template == pio.templates["plotly_white"]
+
+
+def test_radar_polygons_are_closed_in_area_order():
+    fig = _radar()
+    unit, peer = _role(fig, "series")
+    assert list(unit.r) == [80.0, 55.555, 70.0, 90.0, 62.0, 77.0, 80.0]
+    assert unit.r[0] == unit.r[-1] and unit.theta[0] == unit.theta[-1]
+    assert len(unit.theta) == len(AREAS) + 1
+    # first area at the top: the first theta is the first area of area_order
+    assert unit.theta[0].replace("<br>", " ") == LABELS["MP"]
+    # a missing area stays a gap (not a zero) and such a polygon is not filled
+    assert peer.r[4] is None
+    assert peer.fill == "none" and unit.fill == "toself"
+
+
+def test_radar_rings_at_60_and_75():
+    fig = _radar()
+    rings = _role(fig, "ring")
+    assert [tr.name for tr in rings] == ["Menuju WBK 60%", "Menuju WBBM 75%"]
+    for tr, value in zip(rings, (60, 75), strict=True):
+        assert set(tr.r) == {value}
+        assert len(tr.r) == len(AREAS) + 1 and tr.theta[0] == tr.theta[-1]
+        assert tr.line.dash in ("dash", "dot")
+    assert rings[0].line.color == palette.WBK_COLOR
+    assert rings[1].line.color == palette.WBBM_COLOR
+    # custom rings, Indonesian decimal comma in the name
+    custom = charts.radar_figure([("A", UNIT)], LABELS, AREAS, rings={"WBK": 62.5})
+    assert [tr.name for tr in _role(custom, "ring")] == ["Menuju WBK 62,50%"]
+
+
+def test_radar_hover_has_two_decimals_in_the_language():
+    unit = _role(_radar(), "series")[0]
+    assert [c[1] for c in unit.customdata][:2] == ["80,00", "55,56"]
+    unit_en = _role(_radar(lang="en"), "series")[0]
+    assert unit_en.customdata[1][1] == "55.56"
+    assert "%{customdata[1]}" in unit.hovertemplate
+
+
+def test_radar_text_overrides_and_presentation_variant():
+    fig = _radar(text={"chart.radar.title": "Judul sendiri"}, dark=True, large=True)
+    assert fig.layout.title.text == "Judul sendiri"
+    assert fig.layout.paper_bgcolor == palette.DARK.background
+    assert fig.layout.font.color == palette.DARK.text
+    assert fig.layout.font.size > _radar().layout.font.size
+    assert _radar().layout.paper_bgcolor == palette.LIGHT.background
+
+
+# --------------------------------------------------------------------------- heatmap
+
+
+def test_heatmap_bands_and_range():
+    percents = [[50, 61.234, 75, 80, None, 99], [59.999, 60, 74.995, 75, 100, 0]]
+    fig = charts.heatmap_figure(["Itjen", "Ditjen PKTrans"], AREAS, percents, LABELS)
+    (hm,) = fig.data
+    assert isinstance(hm, go.Heatmap)
+    assert (hm.zmin, hm.zmax) == (0, 100)
+    stops = [pos for pos, _ in hm.colorscale]
+    # hard breaks: each threshold appears twice, with a different colour on each side
+    assert stops.count(0.6) == 2 and stops.count(0.75) == 2
+    colours = dict(zip(range(len(hm.colorscale)), (c for _, c in hm.colorscale), strict=True))
+    i60, i75 = stops.index(0.6), stops.index(0.75)
+    assert colours[i60] != colours[i60 + 1] and colours[i75] != colours[i75 + 1]
+    assert stops[0] == 0.0 and stops[-1] == 1.0
+    assert list(hm.colorbar.tickvals) == [0, 60, 75, 100]
+    # cell text: two decimals, missing shown as a dash
+    assert list(hm.text[0][:2]) == ["50,00", "61,23"]
+    assert hm.text[0][4] == "–"
+    assert hm.z[0][4] is None
+    # the band legend names both boundaries
+    legend = " ".join(a.text for a in fig.layout.annotations)
+    assert "60%" in legend and "75%" in legend and "Menuju WBBM" in legend
+
+
+def test_heatmap_checks_its_shape():
+    with pytest.raises(ValueError):
+        charts.heatmap_figure(["A", "B"], AREAS, [[1] * 6], LABELS)
+    with pytest.raises(ValueError):
+        charts.heatmap_figure(["A"], AREAS, [[1] * 5], LABELS)
+
+
+def test_heatmap_other_thresholds_move_the_breaks():
+    fig = charts.heatmap_figure(["A"], AREAS, [[1] * 6], LABELS, thresholds=(50, 80))
+    stops = [pos for pos, _ in fig.data[0].colorscale]
+    assert stops.count(0.5) == 2 and stops.count(0.8) == 2
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_progress_lines_and_integer_years():
+    series = [("Itjen", [(2019, 70.0), (2018, 65.5), (2021, 80.0)]), ("Ditjen", [(2018, 60.0), (2021, 88.0)])]
+    fig = charts.progress_figure(series)
+    lines = list(fig.data)
+    assert all(isinstance(tr, go.Scatter) and tr.mode == "lines+markers" for tr in lines)
+    assert list(lines[0].x) == [2018, 2019, 2021]  # sorted by year
+    assert list(lines[0].y) == [65.5, 70.0, 80.0]
+    hlines = sorted(shape.y0 for shape in fig.layout.shapes)
+    assert hlines == [75, 85]
+    assert all(shape.y0 == shape.y1 for shape in fig.layout.shapes)
+    labels = {a.text for a in fig.layout.annotations}
+    assert labels == {"Menuju WBK 75", "Menuju WBBM 85"}
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
+    assert tuple(fig.layout.yaxis.range) == (0, 100)
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def test_drift_is_tpn_minus_tpi_around_zero():
+    rows = [("Itjen", 2021, 80.0, 77.5), ("Ditjen", 2021, 70.0, 72.25), ("X", 2022, None, 3.0)]
+    (bar,) = charts.drift_figure(rows).data
+    assert list(bar.x) == [-2.5, 2.25]  # the row without a TPI total is left out
+    assert list(bar.text) == ["-2,50", "+2,25"]
+    assert list(bar.marker.color) == [palette.FAIL_COLOR, palette.PASS_COLOR]
+    fig = charts.drift_figure(rows)
+    lo, hi = fig.layout.xaxis.range
+    assert lo == -hi and hi > 2.5  # symmetric around the zero line
+    assert fig.layout.xaxis.zeroline is True
+
+
+# --------------------------------------------------------------------------- gaps
+
+
+def test_gap_bars_sorted_descending():
+    items = [("total", 2.5), ("pengungkit", 0.0), ("Area PW", 5.25), ("Hasil", 1.1), ("x", None)]
+    fig = charts.gap_bar_figure(items)
+    (bar,) = fig.data
+    assert bar.orientation == "h"
+    assert list(bar.y) == ["Area PW", "total", "Hasil"]  # no gap -> not drawn
+    assert list(bar.x) == sorted(bar.x, reverse=True)
+    assert fig.layout.yaxis.autorange == "reversed"  # first (largest) at the top
+    assert bar.text[0] == "kurang 5,25 poin"
+    assert charts.gap_bar_figure(items, lang="en").data[0].text[0] == "5.25 points short"
+
+
+def test_areas_holding_back_sorted_with_area_order_for_ties():
+    fig = charts.areas_holding_back_figure(
+        {"PW": 5, "SDM": 2, "MP": 2, "PP": 0}, area_labels=LABELS, area_order=AREAS, total_units=8
+    )
+    (bar,) = fig.data
+    assert list(bar.meta["codes"]) == ["PW", "MP", "SDM", "PP"]
+    assert list(bar.y)[0] == LABELS["PW"]
+    assert list(bar.text) == ["5 / 8", "2 / 8", "2 / 8", "0 / 8"]
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def test_timeline_status_colour_and_symbol():
+    events = [
+        {"unit": "Itjen", "year": 2019, "predicate": "Menuju WBK", "status": "earned"},
+        {"unit": "Itjen", "year": 2021, "predicate": "Menuju WBK", "status": "kept"},
+        {"unit": "Ditjen", "year": 2020, "predicate": "Menuju WBK", "status": "earned"},
+        {"unit": "Ditjen", "year": 2022, "predicate": "Menuju WBK", "status": "revoked"},
+    ]
+    fig = charts.timeline_figure(events, lang="en")
+    by_status = {tr.meta["status"]: tr for tr in _role(fig, "series")}
+    assert set(by_status) == {"earned", "kept", "revoked"}
+    assert by_status["revoked"].marker.symbol == palette.STATUS_SYMBOLS["revoked"]
+    assert by_status["revoked"].marker.color == palette.VERMILLION
+    assert by_status["earned"].name == "earned"
+    assert charts.timeline_figure(events).data[-1].name == "dicabut"
+    assert list(by_status["earned"].x) == [2019, 2020]
+    assert list(fig.layout.yaxis.categoryarray) == ["Itjen", "Ditjen"]
+    with pytest.raises(ValueError, match="status"):
+        charts.timeline_figure([{"unit": "A", "year": 2020, "predicate": "Menuju WBK", "status": "won"}])
+
+
+# --------------------------------------------------------------------------- shared
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda **kw: charts.radar_figure([("A", UNIT)], LABELS, AREAS, **kw),
+        lambda **kw: charts.heatmap_figure(["A"], AREAS, [[1] * 6], LABELS, **kw),
+        lambda **kw: charts.progress_figure([("A", [(2020, 70)])], **kw),
+        lambda **kw: charts.drift_figure([("A", 2020, 70, 71)], **kw),
+        lambda **kw: charts.gap_bar_figure([("total", 1)], **kw),
+        lambda **kw: charts.areas_holding_back_figure({"MP": 1}, **kw),
+        lambda **kw: charts.timeline_figure(
+            [{"unit": "A", "year": 2020, "predicate": "Menuju WBK", "status": "earned"}], **kw
+        ),
+    ],
+)
+def test_every_builder_shares_template_language_and_variants(build):
+    light = build()
+    assert light.layout.separators == ",."
+    assert build(lang="en").layout.separators == ".,"
+    assert light.layout.paper_bgcolor == palette.LIGHT.background
+    dark = build(dark=True, large=True)
+    assert dark.layout.paper_bgcolor == palette.DARK.background
+    assert dark.layout.font.size > light.layout.font.size
+    assert light.layout.template == pio.templates["plotly_white"]
+    light.to_json()  # serialisable for st.plotly_chart
+
+
+def test_empty_inputs_still_give_a_figure():
+    assert len(charts.gap_bar_figure([]).data[0].x) == 0
+    assert len(charts.drift_figure([]).data[0].x) == 0
+    assert charts.timeline_figure([]).data == ()
+    assert charts.progress_figure([]).layout.shapes
+
+
+# --------------------------------------------------------------------------- static export
+
+
+def test_export_without_a_browser_is_a_clear_error(monkeypatch, tmp_path):
+    charts.stop_image_server()
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "nope"))
+    with pytest.raises(RuntimeError, match="BROWSER_PATH"):
+        charts.find_chromium()
+    with pytest.raises(RuntimeError, match="BROWSER_PATH"):
+        charts.figure_to_image(go.Figure(), "png")
+    monkeypatch.delenv("BROWSER_PATH")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(charts.os.path, "isfile", lambda p: False)
+    with pytest.raises(RuntimeError, match="apt-get install -y chromium"):
+        charts.find_chromium()
+
+
+def test_figure_to_image_rejects_unknown_formats():
+    with pytest.raises(ValueError, match="png, pdf or svg"):
+        charts.figure_to_image(go.Figure(), fmt="gif")  # type: ignore[arg-type]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not os.path.exists("/usr/bin/chromium"), reason="needs Debian's Chromium at /usr/bin/chromium"
+)
+def test_png_render_through_kaleido():
+    fig = charts.radar_figure([("Unit A", UNIT)], LABELS, AREAS)
+    try:
+        png = charts.figure_to_image(fig, "png", width=640, height=480)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])  # IHDR
+        assert (width, height) == (640, 480)
+        pdf = charts.figure_to_image(fig, "pdf", width=640, height=480)
+        assert pdf.startswith(b"%PDF-")
+    finally:
+        charts.stop_image_server()
