@@ -39,7 +39,10 @@ def _store_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def build_parser() -> argparse.ArgumentParser:
+CORE_COMMANDS = ("evaluate", "init-db", "seed-demo")
+
+
+def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m zi_metrics", description="Zona Integritas scoring and data tools")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -56,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace real data too")
     p.set_defaults(func=_store_command("cmd_seed_demo"))
 
-    for register in _extra_commands():
+    for register in _extra_commands() if with_extras else ():
         register(sub)
     return parser
 
@@ -74,7 +77,9 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The core commands skip importing the LKE readers (pandas, openpyxl): `evaluate` starts fast.
+    parser = build_parser(with_extras=not (argv and argv[0] in CORE_COMMANDS))
     args = parser.parse_args(argv)
     return args.func(args)
 
