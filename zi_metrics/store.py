@@ -44,11 +44,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import operator
 import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -433,9 +434,22 @@ def _check_text(value: Any, what: str, *, required: bool = False, max_len: int =
     return value
 
 
+def _as_int(value: Any, what: str) -> int:
+    """An int from an int-like value (numpy integers from a DataFrame included), else a clear error."""
+    if isinstance(value, bool):
+        raise StoreValidationError(f"{what} must be a whole number, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise StoreValidationError(f"{what} must be a whole number, got {value!r}") from None
+
+
+def _opt_int(value: Any, what: str) -> int | None:
+    return None if value is None else _as_int(value, what)
+
+
 def _check_year(year: Any, what: str = "year") -> int:
-    if isinstance(year, bool) or not isinstance(year, int):
-        raise StoreValidationError(f"{what} must be a whole number, got {year!r}")
+    year = _as_int(year, what)
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise StoreValidationError(f"{what} {year} is outside {MIN_YEAR}-{MAX_YEAR}")
     return year
@@ -729,10 +743,6 @@ def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     )
 
 
-def _delete_meta(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    con.execute("DELETE FROM meta WHERE key = ?", [key])
-
-
 def _insert_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -792,9 +802,15 @@ def _unit_exists(con: duckdb.DuckDBPyConnection, unit_id: str) -> bool:
     return con.execute("SELECT count(*) FROM units WHERE id = ?", [unit_id]).fetchone()[0] > 0
 
 
-def _require_unit(con: duckdb.DuckDBPyConnection, unit_id: Any, where: str = "") -> str:
-    if not isinstance(unit_id, str) or not _unit_exists(con, unit_id):
+def _require_unit(
+    con: duckdb.DuckDBPyConnection, unit_id: Any, where: str = "", known_units: Set[str] | None = None
+) -> str:
+    """The unit id if the unit exists (``known_units``: ids already read in this transaction)."""
+    if not isinstance(unit_id, str):
         raise UnknownUnitError(str(unit_id), where)
+    exists = unit_id in known_units if known_units is not None else _unit_exists(con, unit_id)
+    if not exists:
+        raise UnknownUnitError(unit_id, where)
     return unit_id
 
 
@@ -852,8 +868,9 @@ def _prepare_evaluation(
     answers: Mapping[Any, Any] | None,
     area_points: Mapping[str, Any] | None,
     hasil: Mapping[str, Any] | None,
+    known_units: Set[str] | None = None,
 ) -> _PreparedEvaluation:
-    _require_unit(con, unit_id, "save_evaluation")
+    _require_unit(con, unit_id, "save_evaluation", known_units)
     year = _check_year(year)
     where = _where(unit_id, year, str(stage))
     stage = _check_stage(stage, where)
@@ -914,6 +931,64 @@ def _write_evaluation(con: duckdb.DuckDBPyConnection, p: _PreparedEvaluation) ->
     return int(eid)
 
 
+def _write_evaluations(con: duckdb.DuckDBPyConnection, prepared: Sequence[_PreparedEvaluation]) -> list[int]:
+    """Bulk form of _write_evaluation: a constant number of statements for any number of rounds."""
+    keys = [(p.unit_id, p.year, p.stage) for p in prepared]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise StoreValidationError(f"{_where(*dup)}: this round is given twice in one batch")
+    if not prepared:
+        return []
+    existing = dict(
+        ((u, y, st), i)
+        for i, u, y, st in con.execute(
+            "SELECT e.id, e.unit_id, e.year, e.stage FROM evaluations e "
+            "JOIN (SELECT unnest(?::VARCHAR[]) AS u, unnest(?::INTEGER[]) AS y, unnest(?::VARCHAR[]) AS s) k "
+            "ON e.unit_id = k.u AND e.year = k.y "
+            "AND e.stage = k.s",
+            [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]],
+        ).fetchall()
+    )
+    next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
+    ids: list[int] = []
+    new_rows = []
+    for p, key in zip(prepared, keys, strict=True):
+        if key in existing:
+            eid = existing[key]
+            con.execute(
+                "UPDATE evaluations SET framework_id = ?, evaluated_on = ?, source = ? WHERE id = ?",
+                [p.framework_id, p.evaluated_on, p.source, eid],
+            )
+        else:
+            eid = next_id
+            next_id += 1
+            new_rows.append((eid, p.unit_id, p.year, p.stage, p.framework_id, p.evaluated_on, p.source))
+        ids.append(int(eid))
+    if existing:
+        old = [[int(i) for i in existing.values()]]
+        for table in ("answers", "area_points", "hasil_inputs"):  # module constants
+            con.execute(f"DELETE FROM {table} WHERE evaluation_id IN (SELECT unnest(?::INTEGER[]))", old)
+    _insert_rows(
+        con,
+        "evaluations",
+        (
+            ("id", "INTEGER"),
+            ("unit_id", "VARCHAR"),
+            ("year", "INTEGER"),
+            ("stage", "VARCHAR"),
+            ("framework_id", "VARCHAR"),
+            ("evaluated_on", "DATE"),
+            ("source", "VARCHAR"),
+        ),
+        new_rows,
+    )
+    pairs = list(zip(ids, prepared, strict=True))
+    _insert_rows(con, "answers", _ANSWER_COLS, [(eid, *r) for eid, p in pairs for r in p.answers])
+    _insert_rows(con, "area_points", _AREA_COLS, [(eid, *r) for eid, p in pairs for r in p.area_points])
+    _insert_rows(con, "hasil_inputs", _HASIL_COLS, [(eid, *r) for eid, p in pairs for r in p.hasil])
+    return ids
+
+
 def _delete_evaluation_children(con: duckdb.DuckDBPyConnection, evaluation_id: int) -> None:
     con.execute("DELETE FROM answers WHERE evaluation_id = ?", [evaluation_id])
     con.execute("DELETE FROM area_points WHERE evaluation_id = ?", [evaluation_id])
@@ -921,9 +996,13 @@ def _delete_evaluation_children(con: duckdb.DuckDBPyConnection, evaluation_id: i
 
 
 def _prepare_prerequisites(
-    con: duckdb.DuckDBPyConnection, unit_id: Any, year: Any, values: Mapping[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    unit_id: Any,
+    year: Any,
+    values: Mapping[str, Any],
+    known_units: Set[str] | None = None,
 ) -> tuple[str, int, dict[str, Any]]:
-    _require_unit(con, unit_id, "save_prerequisites")
+    _require_unit(con, unit_id, "save_prerequisites", known_units)
     year = _check_year(year)
     where = f"prerequisites of {unit_id} {year}"
     if not isinstance(values, Mapping):
@@ -943,12 +1022,36 @@ def _prepare_prerequisites(
 def _write_prerequisites(
     con: duckdb.DuckDBPyConnection, unit_id: str, year: int, clean: Mapping[str, Any]
 ) -> None:
-    con.execute("DELETE FROM prerequisites WHERE unit_id = ? AND year = ?", [unit_id, year])
-    names = ", ".join(PREREQUISITE_FIELDS)
-    marks = ", ".join("?" for _ in PREREQUISITE_FIELDS)
+    _write_prerequisites_many(con, [(unit_id, year, clean)])
+
+
+def _write_prerequisites_many(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, int, Mapping[str, Any]]]
+) -> None:
+    """Replace the (unit, year) rows wholly, in three statements whatever their number."""
+    if not rows:
+        return
     con.execute(
-        f"INSERT INTO prerequisites (unit_id, year, {names}) VALUES (?, ?, {marks})",
-        [unit_id, year, *(clean[n] for n in PREREQUISITE_FIELDS)],
+        "DELETE FROM prerequisites WHERE (unit_id, year) IN "
+        "(SELECT (unnest(?::VARCHAR[]), unnest(?::INTEGER[])))",
+        [[r[0] for r in rows], [r[1] for r in rows]],
+    )
+    types = {
+        "opinion": "VARCHAR",
+        "grade": "VARCHAR",
+        "bool": "BOOLEAN",
+        "percent": "DOUBLE",
+        "spip": "DOUBLE",
+        "eselon": "INTEGER",
+        "year": "INTEGER",
+    }
+    cols = (
+        ("unit_id", "VARCHAR"),
+        ("year", "INTEGER"),
+        *((name, types[kind]) for name, kind in PREREQUISITE_FIELDS.items()),
+    )
+    _insert_rows(
+        con, "prerequisites", cols, [(u, y, *(c[n] for n in PREREQUISITE_FIELDS)) for u, y, c in rows]
     )
 
 
@@ -1008,7 +1111,7 @@ def _revoke(
 def _clear_data(con: duckdb.DuckDBPyConnection) -> None:
     for table in _DATA_TABLES:
         con.execute(f"DELETE FROM {table}")  # table names are module constants
-    _delete_meta(con, "dataset")
+    con.execute("DELETE FROM meta WHERE key <> 'schema_version'")
 
 
 def _dataset_kind(con: duckdb.DuckDBPyConnection) -> str:
@@ -1348,6 +1451,7 @@ class Store:
 
     def stages_for(self, year: int) -> list[str]:
         """Stages with at least one evaluation in ``year``, in assessment order."""
+        year = _as_int(year, "year")
         with self.reading() as con:
             found = {
                 r[0]
@@ -1382,12 +1486,14 @@ class Store:
     ) -> pd.DataFrame:
         """One row per evaluation with its unit's columns and counts of answered questions
         (``answered``), area points (``area_count``) and hasil inputs (``hasil_count``)."""
+        year = _opt_int(year, "year")
         if stage is not None:
             _check_stage(stage)
         with self.reading() as con:
             return con.execute(self._EVAL_SELECT, [year, year, stage, stage, unit_id, unit_id]).df()
 
     def evaluation_id(self, unit_id: str, year: int, stage: str) -> int | None:
+        year = _as_int(year, "year")
         with self.reading() as con:
             row = con.execute(
                 "SELECT id FROM evaluations WHERE unit_id = ? AND year = ? AND stage = ?",
@@ -1396,6 +1502,7 @@ class Store:
         return None if row is None else int(row[0])
 
     def get_evaluation(self, evaluation_id: int) -> dict[str, Any]:
+        evaluation_id = _as_int(evaluation_id, "evaluation_id")
         with self.reading() as con:
             row = con.execute(
                 "SELECT id, unit_id, year, stage, framework_id, evaluated_on, source FROM evaluations "
@@ -1416,6 +1523,7 @@ class Store:
 
     def answers_for(self, evaluation_id: int) -> dict[int, dict[str, Any]]:
         """question id -> {answer_text, answer_number, note, evidence_ref} (rows stored, answered or not)."""
+        evaluation_id = _as_int(evaluation_id, "evaluation_id")
         with self.reading() as con:
             self._require_evaluation(con, evaluation_id)
             rows = con.execute(
@@ -1437,6 +1545,7 @@ class Store:
         }
 
     def area_points_for(self, evaluation_id: int) -> dict[str, float]:
+        evaluation_id = _as_int(evaluation_id, "evaluation_id")
         with self.reading() as con:
             self._require_evaluation(con, evaluation_id)
             rows = con.execute(
@@ -1446,6 +1555,7 @@ class Store:
         return dict(rows)
 
     def hasil_for(self, evaluation_id: int) -> dict[str, float | str]:
+        evaluation_id = _as_int(evaluation_id, "evaluation_id")
         with self.reading() as con:
             self._require_evaluation(con, evaluation_id)
             rows = con.execute(
@@ -1457,6 +1567,7 @@ class Store:
 
     def round_inputs(self, year: int, stage: str) -> RoundInputs:
         """Bulk load of one round for scoring every unit: four queries whatever the number of units."""
+        year = _as_int(year, "year")
         _check_stage(stage)
         with self.reading() as con:
             evals = con.execute(self._EVAL_SELECT, [year, year, stage, stage, None, None]).df()
@@ -1504,6 +1615,7 @@ class Store:
         self, year: int, inherit: bool = True, unit_ids: Sequence[str] | None = None
     ) -> dict[str, dict[str, Any]]:
         """unit id -> facts of ``year`` for every unit that has some (bulk form of prerequisites_for)."""
+        year = _as_int(year, "year")
         names = ", ".join(PREREQUISITE_FIELDS)
         with self.reading() as con:
             units = _all_units(con)
@@ -1625,7 +1737,61 @@ class Store:
             _set_meta(con, "dataset", "real")
         return eid
 
+    def save_evaluations(
+        self,
+        rounds: Iterable[Mapping[str, Any]],
+        *,
+        actor: str,
+        file_name: str | None = None,
+        file_sha256: str | None = None,
+    ) -> list[int]:
+        """Save many rounds in ONE transaction (all or nothing). Each mapping has the arguments of
+        save_evaluation: unit_id, year, stage, framework_id, and evaluated_on / answers /
+        area_points / hasil as needed. Returns the evaluation ids in the same order."""
+        rounds = list(rounds)
+        allowed = {
+            "unit_id",
+            "year",
+            "stage",
+            "framework_id",
+            "evaluated_on",
+            "answers",
+            "area_points",
+            "hasil",
+        }
+        detail = {"rounds": len(rounds)}
+        with self.writing(actor, "save_evaluations", detail, file_name, file_sha256) as con:
+            prepared = []
+            for n, r in enumerate(rounds):
+                if (
+                    not isinstance(r, Mapping)
+                    or set(r) - allowed
+                    or not {"unit_id", "year", "stage"} <= set(r)
+                ):
+                    raise StoreValidationError(
+                        f"rounds[{n}]: expected a mapping with unit_id, year, stage, framework_id and "
+                        f"answers or area_points (allowed keys: {', '.join(sorted(allowed))})"
+                    )
+                prepared.append(
+                    _prepare_evaluation(
+                        con,
+                        r["unit_id"],
+                        r["year"],
+                        r["stage"],
+                        r.get("framework_id"),
+                        r.get("evaluated_on"),
+                        r.get("answers"),
+                        r.get("area_points"),
+                        r.get("hasil"),
+                    )
+                )
+            ids = _write_evaluations(con, prepared)
+            if ids:
+                _set_meta(con, "dataset", "real")
+        return ids
+
     def delete_evaluation(self, evaluation_id: int, *, actor: str) -> None:
+        evaluation_id = _as_int(evaluation_id, "evaluation_id")
         with self.writing(actor, "delete_evaluation", {"evaluation_id": evaluation_id}) as con:
             row = con.execute(
                 "SELECT unit_id, year, stage FROM evaluations WHERE id = ?", [evaluation_id]
@@ -1794,13 +1960,25 @@ def _stored_round_contents(
         "ORDER BY item_code",
         [eid],
     ).fetchall()
-    return eid, (row[1], row[2], row[3], [tuple(r) for r in answers], [tuple(r) for r in areas],
-                 [tuple(r) for r in hasil])
+    return eid, (
+        row[1],
+        row[2],
+        row[3],
+        [tuple(r) for r in answers],
+        [tuple(r) for r in areas],
+        [tuple(r) for r in hasil],
+    )
 
 
 def _prepared_contents(p: _PreparedEvaluation) -> tuple[Any, ...]:
-    return (p.framework_id, p.evaluated_on, p.source, sorted(tuple(r) for r in p.answers),
-            sorted(tuple(r) for r in p.area_points), sorted(tuple(r) for r in p.hasil))
+    return (
+        p.framework_id,
+        p.evaluated_on,
+        p.source,
+        sorted(tuple(r) for r in p.answers),
+        sorted(tuple(r) for r in p.area_points),
+        sorted(tuple(r) for r in p.hasil),
+    )
 
 
 _ROUND_KEYS = ("unit_id", "year", "stage", "framework_id", "evaluated_on", "answers", "area_points", "hasil")
@@ -1813,8 +1991,15 @@ def _prepare_round(con: duckdb.DuckDBPyConnection, n: int, spec: Mapping[str, An
     if unknown:
         raise StoreValidationError(f"rounds[{n}]: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
     return _prepare_evaluation(
-        con, spec.get("unit_id"), spec.get("year"), spec.get("stage"), spec.get("framework_id"),
-        spec.get("evaluated_on"), spec.get("answers"), spec.get("area_points"), spec.get("hasil"),
+        con,
+        spec.get("unit_id"),
+        spec.get("year"),
+        spec.get("stage"),
+        spec.get("framework_id"),
+        spec.get("evaluated_on"),
+        spec.get("answers"),
+        spec.get("area_points"),
+        spec.get("hasil"),
     )
 
 

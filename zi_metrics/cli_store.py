@@ -1,0 +1,56 @@
+"""The ``init-db`` and ``seed-demo`` commands (wired by zi_metrics.__main__).
+
+Each prints one line on success (stdout) or one clear line on error (stderr, exit code 2), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from zi_metrics.store import Store, StoreError, default_db_path, open_store
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    return str(getattr(args, "db", None) or default_db_path())
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    """Create the database file, or upgrade an existing one to the current schema."""
+    store = Store(_db_path(args))
+    existed = store.exists()
+    try:
+        old, new = store.migrate(create=True)
+    except StoreError as exc:
+        print(f"init-db: {exc}", file=sys.stderr)
+        return 2
+    if not existed:
+        print(f"created database {store.path} (schema version {new})")
+    elif old != new:
+        print(f"upgraded database {store.path} from schema version {old} to {new}")
+    else:
+        print(f"database {store.path} is already at schema version {new}")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Write the synthetic demo data (refuses a database holding real data unless --force)."""
+    from zi_metrics.demo import seed_demo  # noqa: PLC0415
+
+    path = _db_path(args)
+    started = time.perf_counter()
+    try:
+        store = open_store(path, create=True)
+        summary = seed_demo(store, force=bool(getattr(args, "force", False)))
+    except StoreError as exc:
+        print(f"seed-demo: {exc}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    print(
+        f"wrote synthetic demo data to {store.path}: {summary.units} units, "
+        f"{summary.evaluations} evaluations, "
+        f"{summary.answers} answers, {summary.awards} awards in {seconds:.2f} s"
+    )
+    return 0
