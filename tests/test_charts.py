@@ -151,6 +151,29 @@ def test_progress_lines_and_integer_years():
     assert tuple(fig.layout.yaxis.range) == (0, 100)
 
 
+def test_progress_and_radar_series_symbols_and_dashes_tell_stages_apart():
+    stages = ["mandiri", "tpi", "tpn"]
+    series = [(s, [(2024, 70.0 + i), (2025, 75.0 + i)]) for i, s in enumerate(stages)]
+    fig = charts.progress_figure(
+        series,
+        series_colors=[palette.STAGE_COLORS[s] for s in stages],
+        series_symbols=[palette.STAGE_SYMBOLS[s] for s in stages],
+        series_dashes=["dot", None, "solid"],
+    )
+    assert [tr.marker.symbol for tr in fig.data] == ["circle", "square", "diamond"]
+    assert [tr.line.dash for tr in fig.data] == ["dot", "solid", "solid"]  # None -> solid
+    assert [tr.line.color for tr in fig.data] == [palette.STAGE_COLORS[s] for s in stages]
+    plain = charts.progress_figure(series[:1])
+    assert plain.data[0].marker.symbol == "circle" and plain.data[0].line.dash == "solid"
+
+    radar = charts.radar_figure(
+        [("TPI", {"MP": 70}), ("TPN", {"MP": 65})], {"MP": "Manajemen Perubahan"}, ["MP"],
+        series_symbols=[palette.STAGE_SYMBOLS["tpi"]],
+    )
+    series_traces = [tr for tr in radar.data if tr.meta["role"] == "series"]
+    assert [tr.marker.symbol for tr in series_traces] == ["square", "circle"]  # missing entry -> circle
+
+
 # --------------------------------------------------------------------------- drift
 
 

@@ -115,6 +115,11 @@ def _series_colors(n: int, series_colors: Sequence[str | None] | None) -> list[s
     return colors
 
 
+def _per_series(n: int, given: Sequence[str | None] | None, default: str | None) -> list[str | None]:
+    """The i-th entry of ``given`` (None or missing -> ``default``) for each of ``n`` series."""
+    return [(given[i] if given is not None and i < len(given) else None) or default for i in range(n)]
+
+
 def _style(fig: go.Figure, *, title: str, dark: bool, large: bool, lang: str) -> go.Figure:
     """The layout every builder shares: template, surface colours, fonts, separators."""
     if lang not in _SEPARATORS:
@@ -153,6 +158,7 @@ def radar_figure(
     rings: Mapping[str, Number] | None = None,
     *,
     series_colors: Sequence[str | None] | None = None,
+    series_symbols: Sequence[str | None] | None = None,
     dark: bool = False,
     large: bool = False,
     lang: str = "id",
@@ -165,7 +171,9 @@ def radar_figure(
     "WBBM": 75}``; keys WBK/WBBM are named 'Menuju WBK 60%' / 'Menuju WBBM 75%'.
     The first area sits at the top and areas follow clockwise; every polygon is
     closed (its first point repeated at the end). ``series_colors`` overrides the
-    palette's default cycle (e.g. ``palette.STAGE_COLORS["tpi"]``).
+    palette's default cycle (e.g. ``palette.STAGE_COLORS["tpi"]``); ``series_symbols``
+    sets each series' marker symbol (e.g. ``palette.STAGE_SYMBOLS["tpi"]``, default circle),
+    so overlaid stages differ by more than colour.
     Text keys: ``chart.radar.title``, ``chart.ring.wbk``, ``chart.ring.wbbm``.
     """
     if not area_order:
@@ -203,7 +211,8 @@ def radar_figure(
         )
 
     colors = _series_colors(len(series), series_colors)
-    for (name, values), color in zip(series, colors, strict=True):
+    symbols = _per_series(len(series), series_symbols, "circle")
+    for (name, values), color, symbol in zip(series, colors, symbols, strict=True):
         r = [values.get(code) for code in area_order]
         r_closed = [*r, r[0]]
         fig.add_trace(
@@ -213,7 +222,7 @@ def radar_figure(
                 mode="lines+markers",
                 name=name,
                 line={"color": color, "width": _LINE_WIDTH[large]},
-                marker={"color": color, "size": _MARKER_SIZE[large]},
+                marker={"color": color, "size": _MARKER_SIZE[large], "symbol": symbol},
                 # a polygon with a missing area cannot be filled honestly: outline only
                 fill="toself" if None not in r else "none",
                 fillcolor=_with_alpha(color, 0.08),
@@ -377,6 +386,8 @@ def progress_figure(
     lines: Mapping[str, Number] | None = None,
     *,
     series_colors: Sequence[str | None] | None = None,
+    series_symbols: Sequence[str | None] | None = None,
+    series_dashes: Sequence[str | None] | None = None,
     y_range: tuple[Number, Number] = (0, 100),
     dark: bool = False,
     large: bool = False,
@@ -389,14 +400,18 @@ def progress_figure(
     total leaves a gap. ``lines``: label -> value, default
     ``{"Menuju WBK": 75, "Menuju WBBM": 85}`` (drawn as dashed/dotted shapes with the
     label and value). The y axis is fixed (default 0–100) so charts compare; the
-    x axis shows whole years only. Text keys: ``chart.progress.title``,
-    ``col.year``, ``col.total``.
+    x axis shows whole years only. ``series_symbols`` / ``series_dashes`` set each
+    series' marker symbol and line dash (default circle / solid), e.g. from
+    ``palette.STAGE_SYMBOLS`` so that stages differ by more than colour.
+    Text keys: ``chart.progress.title``, ``col.year``, ``col.total``.
     """
     lines = DEFAULT_PROGRESS_LINES if lines is None else lines
     fig = go.Figure()
     colors = _series_colors(len(series), series_colors)
+    symbols = _per_series(len(series), series_symbols, "circle")
+    dashes = _per_series(len(series), series_dashes, "solid")
     years: set[int] = set()
-    for (name, points), color in zip(series, colors, strict=True):
+    for (name, points), color, symbol, dash in zip(series, colors, symbols, dashes, strict=True):
         pts = sorted(((int(year), total) for year, total in points), key=lambda p: p[0])
         years.update(p[0] for p in pts)
         fig.add_trace(
@@ -405,8 +420,8 @@ def progress_figure(
                 y=[p[1] for p in pts],
                 mode="lines+markers",
                 name=name,
-                line={"color": color, "width": _LINE_WIDTH[large]},
-                marker={"color": color, "size": _MARKER_SIZE[large]},
+                line={"color": color, "width": _LINE_WIDTH[large], "dash": dash},
+                marker={"color": color, "size": _MARKER_SIZE[large], "symbol": symbol},
                 connectgaps=False,
                 customdata=[_fmt(p[1], lang) for p in pts],
                 hovertemplate="<b>%{fullData.name}</b><br>%{x}: %{customdata}<extra></extra>",
