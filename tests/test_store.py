@@ -717,3 +717,60 @@ def test_cli_init_db_upgrades_and_refuses_newer(tmp_path: Path, capsys: pytest.C
     assert cli_store.cmd_init_db(argparse.Namespace(db=str(path))) == 2
     err = capsys.readouterr().err
     assert "schema version 7" in err and err.count("\n") == 1
+
+
+def test_save_evaluations_is_one_transaction(store: Store) -> None:
+    good = {
+        "unit_id": "kem-itjen",
+        "year": 2023,
+        "stage": "mandiri",
+        "framework_id": F90,
+        "answers": full_answers(),
+    }
+    before = dump(store)
+    bad = dict(good, unit_id="kem-setjen", answers={1: "Mungkin"})
+    with pytest.raises(StoreValidationError, match="kem-setjen 2023 mandiri: answers.1: 'Mungkin'"):
+        store.save_evaluations([good, bad], actor="t")
+    with pytest.raises(StoreValidationError, match="given twice in one batch"):
+        store.save_evaluations([good, good], actor="t")
+    assert dump(store) == before
+    recap = {
+        "unit_id": "kem-setjen",
+        "year": 2018,
+        "stage": "tpi",
+        "framework_id": F52,
+        "area_points": {"MP": 3, "TT": 3, "SDM": 9, "AK": 6, "PW": 9, "PP": 6},
+        "hasil": {"survey_anti_korupsi": 3.2, "tlhp_percent": 80, "survey_pelayanan": 3.1},
+    }
+    ids = store.save_evaluations([good, recap], actor="t", file_name="batch.xlsx")
+    assert len(ids) == 2 and store.audit_log(1)["action"].iloc[0] == "save_evaluations"
+    assert store.answer_values(ids[0]) == full_answers()
+    assert store.area_points_for(ids[1])["SDM"] == 9
+    # Saving the batch again keeps the ids and replaces the rows (bulk path of the upsert).
+    again = dict(good, answers={1: "Tidak"})
+    assert store.save_evaluations([again, recap], actor="t") == ids
+    assert store.answer_values(ids[0]) == {1: "Tidak"}
+
+
+def test_unit_inputs_and_numpy_ids(store: Store) -> None:
+    e1 = store.save_evaluation("kem-itjen", 2023, "tpi", F90, answers=full_answers(), actor="t")
+    e2 = store.save_evaluation(
+        "kem-itjen", 2018, "tpi", F52, area_points={"MP": 2.5}, hasil={"tlhp_percent": 75}, actor="t"
+    )
+    store.save_evaluation("kem-setjen", 2023, "tpi", F90, answers={1: "Ya"}, actor="t")
+    inputs = store.unit_inputs("kem-itjen")
+    assert list(inputs.evaluations["id"]) == [e2, e1]
+    assert inputs.answers == {e2: {}, e1: full_answers()}
+    assert inputs.area_points == {e2: {"MP": 2.5}, e1: {}}
+    assert inputs.hasil == {e2: {"tlhp_percent": 75.0}, e1: {}}
+    with pytest.raises(UnknownUnitError, match="'kem-ghost'"):
+        store.unit_inputs("kem-ghost")
+    # Ids and years straight out of a DataFrame (numpy integers) are accepted.
+    frame = store.evaluations(unit_id="kem-itjen")
+    np_id, np_year = frame["id"].iloc[1], frame["year"].iloc[1]
+    assert type(np_id).__module__ == "numpy"
+    assert store.answers_for(np_id)[1]["answer_text"] == "Ya"
+    assert store.stages_for(np_year) == ["tpi"]
+    assert len(store.round_inputs(np_year, "tpi").answers) == 2
+    with pytest.raises(StoreValidationError, match="evaluation_id must be a whole number"):
+        store.answers_for("7")

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from zi_metrics.framework import Framework, FrameworkError, load_framework
@@ -382,7 +383,9 @@ class Unit:
 
 @dataclass(frozen=True)
 class RoundInputs:
-    """Everything needed to score every unit of one (year, stage) round.
+    """Everything needed to score a set of evaluations: one (year, stage) round of every unit
+    (round_inputs), or every round of one unit (unit_inputs); ``year`` / ``stage`` / ``unit_id``
+    say which filter made it (None = any).
 
     ``evaluations`` has one row per evaluation (with unit columns); ``answers`` maps evaluation
     id -> question id -> answer (the option key, or the number for counts and survey values;
@@ -390,12 +393,13 @@ class RoundInputs:
     value. Every evaluation id of ``evaluations`` is a key of the three dicts.
     """
 
-    year: int
-    stage: str
+    year: int | None
+    stage: str | None
     evaluations: pd.DataFrame
     answers: dict[int, dict[int, str | float]]
     area_points: dict[int, dict[str, float]]
     hasil: dict[int, dict[str, float | str]]
+    unit_id: str | None = None
 
 
 @dataclass
@@ -1122,6 +1126,24 @@ def _dataset_kind(con: duckdb.DuckDBPyConnection) -> str:
     return "real" if has_rows else "empty"
 
 
+def _group_answers(cols: Mapping[str, Any]) -> dict[int, dict[int, str | float]]:
+    """evaluation id -> question id -> value from columns sorted by (evaluation_id, question_id)."""
+    eids = np.asarray(cols["evaluation_id"])
+    if not len(eids):
+        return {}
+    qids = np.asarray(cols["question_id"]).tolist()
+    text, number = cols["answer_text"], cols["answer_number"]
+    values = np.where(
+        np.ma.getmaskarray(text), np.ma.getdata(number).astype(object), np.ma.getdata(text)
+    ).tolist()
+    cuts = (np.flatnonzero(np.diff(eids)) + 1).tolist()
+    starts, ends = [0, *cuts], [*cuts, len(eids)]
+    return {
+        int(eids[a]): dict(zip(qids[a:b], values[a:b], strict=True))
+        for a, b in zip(starts, ends, strict=True)
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The store
 
@@ -1567,42 +1589,62 @@ class Store:
 
     def round_inputs(self, year: int, stage: str) -> RoundInputs:
         """Bulk load of one round for scoring every unit: four queries whatever the number of units."""
-        year = _as_int(year, "year")
         _check_stage(stage)
+        return self.load_inputs(year=_as_int(year, "year"), stage=stage)
+
+    def unit_inputs(self, unit_id: str) -> RoundInputs:
+        """Every round of one unit (all years and stages) in four queries (UnknownUnitError if unknown)."""
+        return self.load_inputs(unit_id=unit_id, require_unit=True)
+
+    _INPUT_FILTER = (
+        "(?::INTEGER IS NULL OR e.year = ?::INTEGER) AND (?::VARCHAR IS NULL OR e.stage = ?::VARCHAR) "
+        "AND (?::VARCHAR IS NULL OR e.unit_id = ?::VARCHAR)"
+    )
+
+    def load_inputs(
+        self,
+        year: int | None = None,
+        stage: str | None = None,
+        unit_id: str | None = None,
+        require_unit: bool = False,
+    ) -> RoundInputs:
+        """Answers, area points and hasil of every evaluation matching the filters (None = any)."""
+        year = _opt_int(year, "year")
+        if stage is not None:
+            _check_stage(stage)
+        params = [year, year, stage, stage, unit_id, unit_id]
+        where = self._INPUT_FILTER
         with self.reading() as con:
-            evals = con.execute(self._EVAL_SELECT, [year, year, stage, stage, None, None]).df()
+            if require_unit and unit_id is not None:
+                _require_unit(con, unit_id)
+            evals = con.execute(self._EVAL_SELECT, params).df()
             ans = con.execute(
-                "SELECT a.evaluation_id, list(a.question_id ORDER BY a.question_id), "
-                "list(a.answer_text ORDER BY a.question_id), list(a.answer_number ORDER BY a.question_id) "
+                "SELECT a.evaluation_id, a.question_id, a.answer_text, a.answer_number "
                 "FROM answers a JOIN evaluations e ON e.id = a.evaluation_id "
-                "WHERE e.year = ? AND e.stage = ? "
-                "AND (a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL) "
-                "GROUP BY a.evaluation_id",
-                [year, stage],
-            ).fetchall()
+                f"WHERE {where} AND (a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL) "
+                "ORDER BY a.evaluation_id, a.question_id",
+                params,
+            ).fetchnumpy()
             pts = con.execute(
                 "SELECT p.evaluation_id, p.area_code, p.points FROM area_points p "
-                "JOIN evaluations e ON e.id = p.evaluation_id WHERE e.year = ? AND e.stage = ?",
-                [year, stage],
+                f"JOIN evaluations e ON e.id = p.evaluation_id WHERE {where}",
+                params,
             ).fetchall()
             has = con.execute(
                 "SELECT h.evaluation_id, h.item_code, h.value_number, h.value_text FROM hasil_inputs h "
-                "JOIN evaluations e ON e.id = h.evaluation_id WHERE e.year = ? AND e.stage = ?",
-                [year, stage],
+                f"JOIN evaluations e ON e.id = h.evaluation_id WHERE {where}",
+                params,
             ).fetchall()
         ids = [int(i) for i in evals["id"].tolist()]
         answers: dict[int, dict[int, str | float]] = {i: {} for i in ids}
-        for eid, qids, texts, numbers in ans:
-            answers[eid] = {
-                q: (t if t is not None else n) for q, t, n in zip(qids, texts, numbers, strict=True)
-            }
+        answers.update(_group_answers(ans))
         area_points: dict[int, dict[str, float]] = {i: {} for i in ids}
         for eid, code, points in pts:
             area_points[eid][code] = points
         hasil: dict[int, dict[str, float | str]] = {i: {} for i in ids}
         for eid, code, number, text in has:
             hasil[eid][code] = text if text is not None else number
-        return RoundInputs(year, stage, evals, answers, area_points, hasil)
+        return RoundInputs(year, stage, evals, answers, area_points, hasil, unit_id)
 
     def prerequisites_for(self, unit_id: str, year: int, inherit: bool = True) -> dict[str, Any] | None:
         """The facts recorded for ``unit_id`` in ``year`` (every field, None = unknown), or None if no
