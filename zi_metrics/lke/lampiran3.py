@@ -163,7 +163,7 @@ _ROMAN_UPPER = re.compile(r"^[IVX]{1,4}$")
 _ROMAN_LOWER = re.compile(r"^[ivx]{1,4}$")
 _COMPONENT_RE = re.compile(r"^(?:komponen)?(pengungkit|hasil)(?![a-z])")
 _HALF_RE = re.compile(r"^(pemenuhan|reform)(?![a-z])")
-_NAME_MIN = 0.85
+_NAME_MIN = 0.9
 
 
 @dataclass
@@ -448,7 +448,12 @@ class _Parser:
             "area": ("area", "half", "sub", "question", "part"),
             "subarea": ("sub", "part", "area", "question"),
         }
-        order = heading_first.get(r.level or "", ("question", "part", "sub", "area", "half", "component"))
+        if r.level == "bullet":  # "-" rows are counts or computed rows, never headings
+            order: tuple[str, ...] = ("question",)
+        elif r.level == "item":
+            order = ("question", "part", "sub")
+        else:
+            order = heading_first.get(r.level or "", ("question", "part", "sub", "area", "half", "component"))
         for attempt in order:
             if attempt == "question":
                 hit = self.try_question(r)
