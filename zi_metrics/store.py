@@ -2102,8 +2102,213 @@ def save_rounds(
     full_detail["rounds"] = [f"{_where(s.unit_id, s.year, s.stage)}: {s.status}" for s in before]
     with store.writing(actor, action, full_detail, file_name, file_sha256) as con:
         prepared, statuses = _round_statuses(con, rounds)  # again, inside the transaction
-        for p, s in zip(prepared, statuses, strict=True):
-            eid = s.evaluation_id if s.status == "unchanged" else _write_evaluation(con, p)
+        changed = [p for p, s in zip(prepared, statuses, strict=True) if s.status != "unchanged"]
+        new_ids = iter(_write_evaluations(con, changed))
+        for s in statuses:
+            eid = s.evaluation_id if s.status == "unchanged" else next(new_ids)
             out.append(RoundStatus(s.unit_id, s.year, s.stage, s.framework_id, s.status, eid))
         _set_meta(con, "dataset", "real")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# National scale: a bulk loader for frames, and whole rounds scored inside DuckDB
+#
+# zi_metrics.bulk turns a framework into small relations (items, options, leaves); the query
+# below joins the answers against them and rolls them up exactly like scoring.score_answers
+# (mean of answered items x weight, composite parts summed), so a round of 10,000 units is
+# scored where its 1.3 million answers are instead of moving them into Python.
+
+_BULK_SCORE_SQL = """
+WITH ev AS (
+    SELECT id, framework_id FROM evaluations
+    WHERE source = 'answers'
+      AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
+      AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
+),
+iq AS (
+    SELECT a.evaluation_id, q.item_key, q.role, a.answer_number, o.multiplier
+    FROM answers a
+    JOIN ev ON ev.id = a.evaluation_id
+    JOIN zi_item_questions q ON q.framework_id = ev.framework_id AND q.question_id = a.question_id
+    LEFT JOIN zi_options o ON o.framework_id = ev.framework_id AND o.question_id = a.question_id
+                          AND o.option_key = a.answer_text
+    WHERE a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL
+),
+iv AS (
+    SELECT evaluation_id, item_key, count(*) AS n_answered,
+           max(multiplier) FILTER (WHERE role = 'answer') AS opt,
+           sum(answer_number) FILTER (WHERE role = 'num') AS num,
+           sum(answer_number) FILTER (WHERE role = 'den') AS den,
+           max(answer_number) FILTER (WHERE role = 'before') AS bef,
+           max(answer_number) FILTER (WHERE role = 'after') AS aft
+    FROM iq GROUP BY evaluation_id, item_key
+),
+vals AS (
+    SELECT iv.evaluation_id, i.leaf_code,
+           CASE i.kind
+               WHEN 'answer' THEN iv.opt
+               WHEN 'ratio' THEN CASE WHEN iv.den = 0 THEN i.zero_denominator
+                                      ELSE least(1.0, greatest(0.0, iv.num / iv.den)) END
+               ELSE CASE WHEN iv.bef = 0 AND iv.aft = 0 THEN i.both_zero
+                         WHEN iv.bef = 0 THEN i.before_zero
+                         ELSE least(1.0, greatest(0.0, (iv.bef - iv.aft) / iv.bef)) END
+           END AS value
+    FROM iv
+    JOIN ev ON ev.id = iv.evaluation_id
+    JOIN zi_items i ON i.framework_id = ev.framework_id AND i.item_key = iv.item_key
+    WHERE iv.n_answered = i.n_questions
+),
+leaf AS (
+    SELECT evaluation_id, leaf_code, sum(value) AS sum_v, count(value) AS n
+    FROM vals GROUP BY evaluation_id, leaf_code
+)
+SELECT ev.id AS evaluation_id, l.area_code, l.half_code,
+       sum(CASE WHEN leaf.n > 0 THEN l.weight * leaf.sum_v / leaf.n ELSE 0.0 END) AS score,
+       sum(coalesce(l.weight * leaf.sum_v / l.n_items, 0.0)) AS conservative
+FROM ev
+JOIN zi_leaves l ON l.framework_id = ev.framework_id
+LEFT JOIN leaf ON leaf.evaluation_id = ev.id AND leaf.leaf_code = l.leaf_code
+GROUP BY ev.id, l.area_code, l.half_code
+ORDER BY ev.id, l.area_code, l.half_code
+"""
+
+_BULK_META_SQL = """
+WITH ev AS (
+    SELECT id, framework_id FROM evaluations
+    WHERE source = 'answers'
+      AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
+      AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
+)
+SELECT ev.id AS evaluation_id, ev.framework_id,
+       count(s.question_id)::INTEGER AS answered
+FROM ev
+LEFT JOIN answers a ON a.evaluation_id = ev.id AND (a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL)
+LEFT JOIN zi_scored_questions s ON s.framework_id = ev.framework_id AND s.question_id = a.question_id
+GROUP BY ev.id, ev.framework_id
+ORDER BY ev.id
+"""
+
+_BULK_HASIL_SQL = """
+WITH ev AS (
+    SELECT id, framework_id FROM evaluations
+    WHERE source = 'answers'
+      AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
+      AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
+)
+SELECT a.evaluation_id, h.item_code, a.answer_number, a.answer_text
+FROM answers a
+JOIN ev ON ev.id = a.evaluation_id
+JOIN zi_hasil_questions h ON h.framework_id = ev.framework_id AND h.question_id = a.question_id
+WHERE a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL
+UNION ALL
+SELECT hi.evaluation_id, hi.item_code, hi.value_number, hi.value_text
+FROM hasil_inputs hi JOIN ev ON ev.id = hi.evaluation_id
+"""
+
+_FLOOR_SQL = """
+SELECT evaluation_id, count(*) AS n, count(answer_text) AS texts, sum(answer_number) AS total_number
+FROM answers GROUP BY evaluation_id
+"""
+
+
+@dataclass(frozen=True)
+class BulkScores:
+    """The bulk query's result: per evaluation x area x half the official and conservative points,
+    per evaluation its framework and answered pengungkit questions, and its hasil inputs."""
+
+    area_rows: pd.DataFrame
+    meta: pd.DataFrame
+    hasil: dict[int, dict[str, float | str]]
+
+
+def _register_tables(con: duckdb.DuckDBPyConnection, tables: Any) -> None:
+    for name in ("item_questions", "items", "options", "leaves", "scored_questions", "hasil_questions"):
+        con.register(f"zi_{name}", getattr(tables, name))
+
+
+def score_rounds_bulk(store: Store, tables: Any, year: int | None = None, stage: str | None = None) -> BulkScores:
+    """Roll up every answers-based evaluation (of ``year``/``stage`` when given) inside DuckDB.
+
+    ``tables`` is a :class:`zi_metrics.bulk.ScoringTables`; recap rounds are not included."""
+    if stage is not None:
+        _check_stage(stage)
+    params = {"year": year, "stage": stage}
+    with store.reading() as con:
+        _register_tables(con, tables)
+        area_rows = con.execute(_BULK_SCORE_SQL, params).df()
+        meta = con.execute(_BULK_META_SQL, params).df()
+        hasil_rows = con.execute(_BULK_HASIL_SQL, params).fetchall()
+    hasil: dict[int, dict[str, float | str]] = {}
+    for eid, code, number, text in hasil_rows:
+        hasil.setdefault(int(eid), {})[code] = text if text is not None else number
+    return BulkScores(area_rows, meta, hasil)
+
+
+def answers_floor(store: Store) -> pd.DataFrame:
+    """One raw aggregation pass over the whole answers table: the benchmarks' floor."""
+    with store.reading() as con:
+        return con.execute(_FLOOR_SQL).df()
+
+
+def bulk_load(
+    store: Store,
+    units: pd.DataFrame,
+    evaluations: pd.DataFrame,
+    answers: pd.DataFrame,
+    *,
+    actor: str,
+    action: str = "bulk_load",
+    dataset: str | None = None,
+) -> None:
+    """Write many units, evaluations and answers (frames) in ONE transaction after checking them.
+
+    Evaluation ids of the frame are renumbered after the stored ones; a (unit, year, stage) that is
+    already stored is refused (this loader adds, it never replaces)."""
+    from zi_metrics.bulk import validate_answer_frame
+
+    for col in ("id", "unit_id", "year", "stage", "framework_id", "source"):
+        if col not in evaluations.columns:
+            raise StoreValidationError(f"evaluations frame lacks column {col!r}")
+    bad_stage = ~evaluations["stage"].isin(STAGES)
+    if bad_stage.any():
+        raise StoreValidationError(f"unknown stage {evaluations.loc[bad_stage, 'stage'].iloc[0]!r} in evaluations")
+    if (evaluations["source"] != "answers").any():
+        raise StoreValidationError("bulk_load takes answers-based evaluations only")
+    for fid in evaluations["framework_id"].unique():
+        _load_fw(fid, "evaluations")
+    if evaluations.duplicated(["unit_id", "year", "stage"]).any():
+        raise StoreValidationError("evaluations frame holds one (unit, year, stage) twice")
+    if evaluations["id"].duplicated().any():
+        raise StoreValidationError("evaluations frame holds one id twice")
+    try:
+        validate_answer_frame(answers, evaluations)
+    except ValueError as exc:
+        raise StoreValidationError(f"answers: {exc}") from None
+    unit_records = [_coerce_unit(dict(r), n) for n, r in enumerate(units.to_dict("records"))]
+    with store.writing(actor, action, {"units": len(units), "evaluations": len(evaluations),
+                                       "answers": len(answers)}) as con:
+        _write_units(con, unit_records)
+        known = set(_all_units(con))
+        missing = sorted(set(evaluations["unit_id"]) - known)
+        if missing:
+            raise UnknownUnitError(missing[0], "evaluations frame")
+        offset = con.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchone()[0]
+        ev = evaluations.assign(new_id=evaluations["id"].rank(method="first").astype("int64") + offset)
+        ev = ev.assign(evaluated_on=ev["evaluated_on"] if "evaluated_on" in ev.columns else None)
+        con.register("zi_bulk_evaluations", ev[["new_id", "unit_id", "year", "stage", "framework_id",
+                                                "evaluated_on", "source"]])
+        clash = con.execute(
+            "SELECT e.unit_id, e.year, e.stage FROM evaluations e JOIN zi_bulk_evaluations b "
+            "ON b.unit_id = e.unit_id AND b.year = e.year AND b.stage = e.stage LIMIT 1"
+        ).fetchone()
+        if clash is not None:
+            raise StoreValidationError(f"{_where(*clash)} is already stored; bulk_load never replaces")
+        con.execute("INSERT INTO evaluations (id, unit_id, year, stage, framework_id, evaluated_on, source) "
+                    "SELECT new_id, unit_id, year, stage, framework_id, evaluated_on, source FROM zi_bulk_evaluations")
+        id_map = pd.Series(ev["new_id"].to_numpy(), index=ev["id"].to_numpy())
+        con.register("zi_bulk_answers", answers.assign(evaluation_id=answers["evaluation_id"].map(id_map)))
+        con.execute("INSERT INTO answers (evaluation_id, question_id, answer_text, answer_number) "
+                    "SELECT evaluation_id, question_id, answer_text, answer_number FROM zi_bulk_answers")
+        if dataset is not None:
+            _set_meta(con, "dataset", dataset)

@@ -245,8 +245,8 @@ def best_match(key: str, candidates: Iterable[tuple[Any, str]], minimum: float =
 
 def safe_text(value: str) -> str:
     """Neutralise a text that a spreadsheet would take for a formula (=, +, -, @ first) by
-    prefixing an apostrophe; a lone "-" (a bullet label) is not a formula and stays."""
-    if value and value[0] in "=+-@\t\r" and value != "-":
+    prefixing an apostrophe."""
+    if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
 

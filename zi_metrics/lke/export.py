@@ -111,7 +111,7 @@ def recap_rows(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]]) ->
         unit = units.get(s.unit_id, {})
         row: dict[str, Any] = {"unit_id": s.unit_id, "unit": unit.get("name", s.unit_id), "framework": fw.id,
                                "year": s.year, "stage": s.stage, "pengungkit": card.pengungkit,
-                               "hasil": card.hasil, "total": card.total, "predicate": ev.predicate or "-",
+                               "hasil": card.hasil, "total": card.total, "predicate": ev.predicate or "tidak ada",
                                "completeness": card.completeness.ratio,
                                "provisional": "ya" if card.provisional else "tidak",
                                "failing_wbk": _failing_text(ev.failing("WBK")),

@@ -599,6 +599,7 @@ def read_lampiran3(source: Source, *, name: str | None = None, framework_id: str
 
 _HEADERS = ("NO", "PENILAIAN", "", "", "", "", "", "BOBOT", "KRITERIA", "PILIHAN JAWABAN", "JAWABAN", "NILAI",
             "%", "CATATAN", "BUKTI DUKUNG")
+BULLET = "-"
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 _UPPER_ROMAN = ("I", "II", "III", "IV", "V")
 
@@ -633,7 +634,7 @@ class _Writer:
     def put(self, col: int, value: Any, **style: Any) -> Any:
         cell = self.ws.cell(row=self.r, column=col)
         if isinstance(value, str):
-            cell.value = safe_text(value)
+            cell.value = value if value == BULLET else safe_text(value)  # a lone "-" is no formula
             cell.data_type = "s"  # never a formula, whatever the text
         else:
             cell.value = value
