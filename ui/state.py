@@ -82,39 +82,103 @@ class Selection:
     year: int | None
     stage: str | None
     unit_id: str | None
+    # URL values ignored in this run (already shown in the sidebar; a page that hides the sidebar,
+    # such as Presentasi, shows them itself)
+    notices: tuple[str, ...] = ()
 
 
-def _coerce_query_values(store: Store, years: list[int], units: dict[str, Any]) -> None:
-    """Notice URL values that name no known year or unit (the bound widgets then ignore them)."""
-    notices = st.session_state.setdefault("_url_notices", [])
-    for key, valid in (("tahun", {str(y) for y in years}), ("unit", set(units))):
-        value = st.query_params.get(key)
-        if value is not None and value not in valid:
-            # The bound widget drops the value itself; say so instead of silently showing another view.
-            notices.append(tr("notice.invalid_url_value", param=key, value=value[:60]))
+# ---------------------------------------------------------------------------------------------
+# URL state for id-valued pickers.
+#
+# A widget bound with bind="query-params" writes its *formatted label* into the URL (Streamlit
+# 1.67: ?unit=Itjen&tahap=TPI+%28internal+assessment+team%29&lang=English), so a link would depend
+# on the UI language and on display names, and ?unit=kemendesa-itjen or ?tahap=tpi would be
+# dropped. Pickers whose value is an id or code therefore keep it in the URL themselves:
+# seed_from_url() before the widget, write_url() after it. Widgets whose label is their value
+# (the year, numeric sliders) stay bound.
+
+_SYNCED = "_url_synced"  # session key: URL param -> the raw value this session last read or wrote
+
+
+def url_param_if_new(key: str) -> str | None:
+    """The URL's value for ``key`` if this session has not seen it yet (the first load, a pasted
+    link, back/forward navigation), else None. Repeated parameters are joined with commas."""
+    values = st.query_params.get_all(key)
+    if not values:
+        return None
+    raw = ",".join(values)
+    synced = st.session_state.setdefault(_SYNCED, {})
+    if synced.get(key) == raw:
+        return None
+    synced[key] = raw
+    return raw
+
+
+def seed_from_url(key: str, valid: Any, notices: list[str], *, state_key: str | None = None) -> None:
+    """Copy a new URL value of ``key`` into ``st.session_state[state_key or key]`` when it is in
+    ``valid``; otherwise ignore it and add a notice. Call before the widget is drawn."""
+    raw = url_param_if_new(key)
+    if raw is None:
+        return
+    if raw in valid:
+        st.session_state[state_key or key] = raw
+    else:
+        notices.append(tr("notice.invalid_url_value", param=key, value=raw[:60]))
+
+
+def write_url(key: str, value: str | None) -> None:
+    """Put ``value`` in the URL as ``key`` (None removes it); a no-op when the URL already has it."""
+    synced = st.session_state.setdefault(_SYNCED, {})
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+        synced.pop(key, None)
+        return
+    if st.query_params.get_all(key) != [value]:
+        st.query_params[key] = value
+    synced[key] = value
+
+
+def _year_notice(years: list[int], notices: list[str]) -> None:
+    """The year picker is bound to the URL and drops an unknown year itself: say so."""
+    value = url_param_if_new("tahun")
+    if value is not None and value not in {str(y) for y in years}:
+        notices.append(tr("notice.invalid_url_value", param="tahun", value=value[:60]))
 
 
 def sidebar(store: Store) -> Selection:
-    """The shared sidebar: language, year, stage and unit pickers, all kept in the URL."""
+    """The shared sidebar: language, year, stage and unit pickers, all kept in the URL.
+
+    The URL carries codes and ids (``?lang=en&tahun=2024&tahap=tpi&unit=kemendesa-itjen``), so a
+    copied address reproduces the view in either language."""
+    notices: list[str] = []
     with st.sidebar:
-        st.segmented_control("Bahasa / Language", list(LANGS), key="lang", bind="query-params",
-                             default="id", format_func=lambda code: LANG_NAMES[code], required=True)
+        seed_from_url("lang", LANGS, notices)
+        st.session_state.setdefault("lang", "id")
+        st.segmented_control("Bahasa / Language", list(LANGS), key="lang",
+                             format_func=lambda code: LANG_NAMES[code], required=True)
+        write_url("lang", lang())
         years = store.years()
         units = {u.id: u for u in store.list_units()}
         if not years:
             st.info(tr("empty.no_data"))
-            return Selection(None, None, None)
-        _coerce_query_values(store, years, units)
+            return Selection(None, None, None, tuple(notices))
+        _year_notice(years, notices)
         year = st.selectbox(tr("sidebar.year"), list(reversed(years)), key="tahun", bind="query-params")
         stages = store.stages_for(year) or ["mandiri"]
-        stage = st.selectbox(tr("sidebar.stage"), stages, index=len(stages) - 1, key="tahap",
-                             format_func=lambda s: tr(f"stage.{s}"), bind="query-params")
+        seed_from_url("tahap", stages, notices)
+        if st.session_state.get("tahap") not in stages:
+            st.session_state["tahap"] = stages[-1]  # the most advanced stage of the year
+        stage = st.selectbox(tr("sidebar.stage"), stages, key="tahap", format_func=lambda s: tr(f"stage.{s}"))
+        write_url("tahap", stage)
         unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
-        unit = st.selectbox(tr("sidebar.unit"), unit_ids, key="unit", bind="query-params",
+        seed_from_url("unit", unit_ids, notices)
+        unit = st.selectbox(tr("sidebar.unit"), unit_ids, key="unit",
                             format_func=lambda u: units[u].short_name or units[u].name)
-        for notice in st.session_state.pop("_url_notices", []):
+        write_url("unit", unit)
+        for notice in notices:
             st.warning(notice)
-    return Selection(int(year), stage, unit)
+    return Selection(int(year), stage, unit, tuple(notices))
 
 
 def demo_banner(store: Store) -> None:
