@@ -403,3 +403,219 @@ def timeline_events(awards: Iterable[Mapping[str, Any]], frame: pd.DataFrame) ->
                                "decree_ref": None})
     events.sort(key=lambda e: (e["unit_id"], e["year"], status_rank[e["status"]]))
     return events
+
+
+# ---------------------------------------------------------------------------------------------
+# Page helpers (Ringkasan, Analisis kesenjangan, Simulasi): pure shaping of scored results so
+# the pages only read, call and draw.
+
+
+def round_for(rounds: Sequence[ScoredRound], year: int | None, stage: str | None) -> ScoredRound | None:
+    """The round of ``year`` and ``stage`` among a unit's rounds, or None."""
+    for r in rounds:
+        if r.year == year and r.stage == stage:
+            return r
+    return None
+
+
+def area_minimum_percents(fw: Framework) -> dict[str, float]:
+    """Predicate -> per-area minimum as % of the area's max; empty for versions without one (52/2014)."""
+    return {p.code: float(rd.min_percent) for p in fw.predicates for rd in p.rules
+            if rd.rule == "area" and rd.min_percent is not None}
+
+
+def rule_label(fw: Framework, rule: str, lang: str = "id") -> str:
+    """Display name of a rule: area and hasil names stay the regulation's Indonesian terms."""
+    from zi_metrics.i18n import t
+
+    if rule.startswith("area:"):
+        code = rule.split(":", 1)[1]
+        return t("rule.area", lang, area=t(f"area.{code}", lang), code=code)
+    if rule in ("total", "pengungkit") or rule.startswith("holds_"):
+        return t(f"rule.{rule}", lang)
+    for comp in fw.hasil_components:
+        if comp.code == rule:
+            return comp.name
+    for item in fw.hasil_items.values():
+        if item.rule == rule:
+            return item.name
+    return rule
+
+
+def rule_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str = "id") -> list[dict[str, Any]]:
+    """Every rule of ``predicate`` as a row: label, value, threshold (both in the rule's unit), gap."""
+    rows = []
+    for r in ev.rules_for(predicate):
+        rows.append({
+            "rule": r.rule,
+            "label": rule_label(fw, r.rule, lang),
+            "unit": r.unit,
+            "value": r.value,
+            "threshold": r.threshold,
+            "passed": r.passed,
+            # area rules: the gap in points; hasil item rules also say the input that meets them
+            "gap": r.gap,
+            "input_value": r.input_value,
+            "input_threshold": r.input_threshold,
+        })
+    return rows
+
+
+def unit_descendants(units: Mapping[str, Mapping[str, Any]], root: str) -> set[str]:
+    """``root`` and every unit below it in the parent hierarchy."""
+    children: dict[str, list[str]] = {}
+    for uid, u in units.items():
+        if u.get("parent_id"):
+            children.setdefault(u["parent_id"], []).append(uid)
+    out, todo = set(), [root]
+    while todo:
+        uid = todo.pop()
+        if uid in out:
+            continue
+        out.add(uid)
+        todo.extend(children.get(uid, []))
+    return out
+
+
+def _depth(units: Mapping[str, Mapping[str, Any]], uid: str) -> int:
+    depth, parent, seen = 0, units.get(uid, {}).get("parent_id"), {uid}
+    while parent and parent not in seen:
+        seen.add(parent)
+        depth += 1
+        parent = units.get(parent, {}).get("parent_id")
+    return depth
+
+
+def parent_options(units: Mapping[str, Mapping[str, Any]], unit_ids: Iterable[str]) -> list[str]:
+    """Units above (at any level) at least one of ``unit_ids``, top of the tree first."""
+    found: set[str] = set()
+    for uid in unit_ids:
+        parent, seen = units.get(uid, {}).get("parent_id"), {uid}
+        while parent and parent not in seen:
+            seen.add(parent)
+            found.add(parent)
+            parent = units.get(parent, {}).get("parent_id")
+    return sorted(found, key=lambda u: (_depth(units, u), units.get(u, {}).get("name", u)))
+
+
+def filter_overview(frame: pd.DataFrame, units: Mapping[str, Mapping[str, Any]],
+                    parents: Sequence[str] = (), levels: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows of the overview table under any of ``parents`` (the parent itself included) and at any
+    of ``levels``; an empty selection does not filter. Ranks stay those of the whole round."""
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if parents:
+        allowed: set[str] = set()
+        for p in parents:
+            allowed |= unit_descendants(units, p)
+        keep &= frame["unit_id"].isin(allowed)
+    if levels:
+        keep &= frame["level"].isin(list(levels))
+    return frame[keep].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class HeatmapData:
+    units: list[str]  # row labels
+    unit_ids: list[str]
+    area_order: list[str]
+    percents: list[list[float | None]]  # % of each area's max, rows follow ``units``
+    thresholds: tuple[float, float]  # WBK and WBBM per-area minimum (%)
+    framework_has_minimum: bool  # False for 52/2014: the bands then show 90/2021's minimums
+
+
+def heatmap_data(frame: pd.DataFrame, fw: Framework, label_column: str = "short_name") -> HeatmapData:
+    """Units x areas (% of max) from the overview table, in the table's order."""
+    order = list(fw.area_codes)
+    minimums = area_minimum_percents(fw)
+    thresholds = (minimums.get("WBK", 60.0), minimums.get("WBBM", 75.0))
+    if frame.empty:
+        return HeatmapData([], [], order, [], thresholds, bool(minimums))
+    columns = frame[[f"pct_{c}" for c in order]]
+    percents = [[None if pd.isna(v) else float(v) for v in row] for row in columns.itertuples(index=False)]
+    return HeatmapData(list(frame[label_column]), list(frame["unit_id"]), order, percents,
+                       thresholds, bool(minimums))
+
+
+def _answer_text(answer: Mapping[str, Any] | None) -> str | float | None:
+    if not answer:
+        return None
+    if answer.get("answer_text") is not None:
+        return answer["answer_text"]
+    return answer.get("answer_number")
+
+
+def item_gap_rows(fw: Framework, items: Sequence[Any], answers: Mapping[int, Mapping[str, Any]],
+                  limit: int | None = None, only_gains: bool = True) -> list[dict[str, Any]]:
+    """``gaps.item_gaps`` rows joined with the question text, the answer given and the note and
+    evidence reference stored for it (``store.answers_for``), in item_gaps' order.
+
+    An item reading several questions (a computed ratio) lists each question on its own line.
+    """
+    rows = []
+    for g in items:
+        if only_gains and g.gain <= 0:
+            continue
+        texts, given, notes, evidence = [], [], [], []
+        for qid in g.questions:
+            q = fw.questions.get(qid)
+            texts.append(f"[{qid}] {q.text}" if q else f"[{qid}]")
+            a = answers.get(qid)
+            value = _answer_text(a)
+            given.append("–" if value is None else (f"{value:g}" if isinstance(value, float) else str(value)))
+            if a and a.get("note"):
+                notes.append(str(a["note"]))
+            if a and a.get("evidence_ref"):
+                evidence.append(str(a["evidence_ref"]))
+        if g.kind != "answer":  # a computed item: its name, then the questions it reads
+            texts.insert(0, g.name)
+        rows.append({
+            "rank": len(rows) + 1,
+            "item_code": g.item_code,
+            "item": g.name,
+            "kind": g.kind,
+            "area": g.area,
+            "sub_area": g.sub_area_name,
+            "questions": list(g.questions),
+            "question": "\n".join(texts),
+            "answer": "; ".join(given) if len(given) > 1 else (given[0] if given else "–"),
+            "value": g.value,
+            "gain": g.gain,
+            "note": "\n".join(notes),
+            "evidence_ref": "\n".join(evidence),
+        })
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
+
+def rule_display_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str = "id") -> pd.DataFrame:
+    """The rules of ``predicate`` as display text: rule, value, threshold, status (symbol and
+    words, never colour alone) and the gap, numbers with two decimals in ``lang``'s format."""
+    from zi_metrics.formatting import format_number, format_percent
+    from zi_metrics.i18n import t
+    from zi_metrics.palette import FAIL_SYMBOL, PASS_SYMBOL
+
+    def shown(value: Any, unit: str) -> str:
+        if unit == "flag":
+            return t("value.yes" if value else "value.no", lang)
+        return format_percent(value, lang) if unit == "percent" else format_number(value, lang)
+
+    rows = []
+    for r in rule_rows(fw, ev, predicate, lang):
+        status = (f"{PASS_SYMBOL} {t('result.pass', lang)}" if r["passed"]
+                  else f"{FAIL_SYMBOL} {t('result.fail', lang)}")
+        if r["passed"]:
+            gap = "–"
+        elif r["gap"] is None:
+            gap = t("rule.flag_gap", lang)
+        else:
+            gap = t("gap.points", lang, gap=format_number(r["gap"], lang))
+        if r["input_threshold"] is not None and not r["passed"]:
+            needed = r["input_threshold"]
+            needed = needed if isinstance(needed, str) else format_number(needed, lang)
+            gap += " · " + t("rule.input_needed", lang, value=needed)
+        rows.append({"rule": r["rule"], "label": r["label"], "value": shown(r["value"], r["unit"]),
+                     "threshold": shown(r["threshold"], r["unit"]), "status": status, "gap": gap,
+                     "passed": r["passed"]})
+    return pd.DataFrame(rows, columns=["rule", "label", "value", "threshold", "status", "gap", "passed"])

@@ -207,3 +207,52 @@ def minimum_plan(fw: Framework, card: Scorecard, target: str, holds_wbk: bool = 
                + (f"; binding: {', '.join(binding)}" if binding else "; already met" if not changes else ""))
     return Plan(target, True, summary, targets, hasil_values, tuple(changes), binding, peng_increase,
                 hasil_increase, final_eval)
+
+
+# ---------------------------------------------------------------------------------------------
+# Page helpers (Simulasi): the slider start values and a language-neutral reason for a plan
+# that cannot be met, so the page only reads, calls and draws.
+
+
+def simulation_inputs(fw: Framework, card: Scorecard) -> tuple[dict[str, float], dict[str, Any]]:
+    """The what-if start values of a scorecard: every area's points and every hasil input.
+
+    A missing hasil input starts at its lowest value (0 for a survey or a percentage, the
+    lowest option for an option item), which scores the same 0 points as a missing one.
+    """
+    areas = {a.code: float(card.areas[a.code].score) for a in fw.areas}
+    hasil: dict[str, Any] = {}
+    for code, item in fw.hasil_items.items():
+        value = card.hasil_items[code].input if code in card.hasil_items else None
+        if value is None:
+            value = min(item.options, key=lambda k: item.options[k]) if item.kind == "option" else 0.0
+        hasil[code] = float(value) if item.kind != "option" else value
+    return areas, hasil
+
+
+def infeasibility(fw: Framework, card: Scorecard, target: str,
+                  holds_wbk: bool = False) -> tuple[str, dict[str, Any]]:
+    """Why ``minimum_plan(fw, card, target, holds_wbk)`` is infeasible, as (kind, details).
+
+    kind: ``"requires"`` (the predicate needs a prior one the unit does not hold; details
+    ``required``), ``"hasil"`` (the hasil rules cannot be met even at their best), ``"total"``
+    (every area at its max still leaves the total short; details ``best_total``, ``needed``),
+    or ``"none"`` when the target is reachable.
+    """
+    pred = fw.predicate(target)
+    if pred.requires and not holds_wbk:
+        return "requires", {"required": pred.requires}
+    base_eval = evaluate(fw, card, holds_wbk)
+    hasil_rules = {i.rule for i in fw.hasil_items.values()} | {c.code for c in fw.hasil_components}
+    hasil_total = card.hasil
+    if any(r.rule in hasil_rules for r in base_eval.failing(target)):
+        stage = _hasil_stage(fw, card, target)
+        if stage is None:
+            return "hasil", {}
+        hasil_total = score_areas(fw, card.area_points(), stage[0]).hasil
+    preds = [p for p in fw.predicates if p.code == target or p.code == pred.requires]
+    total_min = max(rd.min for p in preds for rd in p.rules if rd.rule == "total")
+    best_total = sum(a.max for a in fw.areas) + hasil_total
+    if best_total < total_min - TOLERANCE:
+        return "total", {"best_total": best_total, "needed": total_min}
+    return "none", {}

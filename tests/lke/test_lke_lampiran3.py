@@ -63,7 +63,7 @@ def test_official_layout_reads_every_answer_note_and_link(fw):
     assert parsed.problems == []
     assert not parsed.fatal
     assert parsed.answers == canonical(answers)
-    assert len(parsed.answers) == 127
+    assert len(parsed.answers) == 127 and parsed.questions_found == 127
     assert parsed.notes == notes
     assert parsed.evidence == evidence
     assert parsed.tpi_answers is None
@@ -128,7 +128,7 @@ def test_half_filled_sheet_averages_answered_items_and_reports_completeness():
     full = full_answers()
     half = {q: v for q, v in full.items() if q % 2 == 0 or q in (88, 89, 113, 114, 115, 116)}
     parsed = read(build_lampiran3(half))
-    assert not parsed.fatal
+    assert not parsed.fatal and parsed.questions_found == 127
     assert parsed.answers == canonical(half)
     card = score_parsed(parsed)
     assert card.completeness.answered == len(half)

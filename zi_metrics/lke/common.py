@@ -72,6 +72,7 @@ class ParsedLke:
     problems: list[Problem] = field(default_factory=list)
     sheet: str | None = None
     cells: dict[int, str] = field(default_factory=dict)
+    questions_found: int = 0  # question rows / records recognised, answered or not
 
     @property
     def fatal(self) -> bool:
@@ -237,7 +238,12 @@ def best_match(key: str, candidates: Iterable[tuple[Any, str]], minimum: float =
             continue
         if cand == key:
             return obj, 1.0
-        score = similarity(key, cand)
+        if minimum >= 1.0:
+            continue
+        sm = difflib.SequenceMatcher(None, key, cand, autojunk=False)
+        if sm.real_quick_ratio() < minimum or sm.quick_ratio() < minimum:
+            continue  # cheap upper bounds of ratio()
+        score = sm.ratio()
         if score >= minimum and (best is None or score > best[1]):
             best = (obj, score)
     return best

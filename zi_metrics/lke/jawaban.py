@@ -170,6 +170,7 @@ def parse_jawaban_sheet(ws: Any, fw: Framework) -> ParsedLke:
             out.evidence[q.id] = notes[UNIT_EVIDENCE]
         if notes[TPI_NOTE]:
             out.tpi_notes[q.id] = notes[TPI_NOTE]
+    out.questions_found = confirmed
     if confirmed == 0:
         out.problems.append(Problem(sheet, "", f"no row of sheet '{sheet}' holds its question's text: not a "
                                                f"PortalRB Jawaban sheet of {fw.id}"))

@@ -534,6 +534,7 @@ class _Parser:
             self.out.evidence[qid] = r.evidence
 
     def finish(self) -> None:
+        self.out.questions_found = len(self.matched)
         if not self.matched:
             self.fail("", f"no question of {self.fw.id} was recognised in sheet '{self.sheet}'")
             return
@@ -565,11 +566,14 @@ def read_lampiran3_workbook(wb: Any, framework_id: str | None = None) -> ParsedL
                     f"Jawaban ... Nilai' (sheets: {names})")])
     ws, cols = sheets[0]
     best: ParsedLke | None = None
+    best_found = -1
     for fw in _candidate_frameworks(framework_id):
         parsed = parse_sheet(ws, cols, fw)
-        if best is None or len(parsed.cells) + len(parsed.notes) > len(best.cells) + len(best.notes) or (
-                not best.cells and not parsed.fatal and best.fatal):
-            best = parsed
+        found = parsed.questions_found
+        if found > best_found:
+            best, best_found = parsed, found
+        if found * 2 > len(fw.questions):
+            break  # most of this version's questions are there: no need to try older ones
     assert best is not None
     for other, _ in sheets[1:]:
         best.problems.append(Problem(other.title, "", f"another LKE sheet; only '{ws.title}' was read",

@@ -115,6 +115,7 @@ def parse_payload(doc: Any, framework_id: str | None = None, sheet: str = "") ->
             text = check_note(value)
             if text:
                 target[qid] = text
+    out.questions_found = len(seen)
     if unknown_keys:
         out.problems.append(Problem(sheet, "", f"ignored unknown field(s): {', '.join(sorted(unknown_keys))}",
                                     fatal=False))
