@@ -1,14 +1,30 @@
-"""Ringkasan: every unit of the selected year and stage, ranked, with the headline figures."""
+"""Ringkasan: every unit of the selected year and stage, ranked, with the headline figures, a
+heatmap of units x areas (% of max, WBK/WBBM bands), filters by parent unit and level; selecting
+a row opens that unit's profile."""
+
+from pathlib import Path
 
 import streamlit as st
 
 from ui import state
 from ui.display import fmt, predicate_label
+from zi_metrics import analytics, charts
 from zi_metrics.analytics import headline
+from zi_metrics.framework import load_framework
 
 tr = state.tr
 store = state.get_store()
 selection = st.session_state["selection"]
+
+# A row picked in the table opens the unit's profile page (pages/unit.py; the gap analysis while
+# that page does not exist). The row's callback (open_profile) has already pointed the sidebar's unit
+# picker at it; the query parameters make the new page's URL name the unit, year and stage.
+PROFILE_PAGE = next((p for p in ("pages/unit.py", "pages/gaps.py")
+                     if (Path(__file__).resolve().parents[1] / p).exists()), None)
+opening = st.session_state.pop("_ov_open", None)
+if opening and PROFILE_PAGE and selection.year is not None:
+    st.switch_page(PROFILE_PAGE, query_params={"unit": opening, "tahun": str(selection.year),
+                                               "tahap": selection.stage})
 
 st.title(tr("page.overview"))
 state.demo_banner(store)
@@ -17,10 +33,26 @@ if selection.year is None:
     st.info(tr("empty.no_data"))
     st.stop()
 
-frame = state.round_overview(store, selection.year, selection.stage)
-if frame.empty:
+full = state.round_overview(store, selection.year, selection.stage)
+if full.empty:
     st.info(tr("empty.no_round", year=selection.year, stage=tr(f"stage.{selection.stage}")))
     st.stop()
+
+units = analytics.units_by_id(store)
+unit_label = {uid: u.get("short_name") or u.get("name", uid) for uid, u in units.items()}
+filters = st.columns(2)
+parents = filters[0].multiselect(tr("overview.filter_parent"), analytics.parent_options(units, full["unit_id"]),
+                                 key="ov_parent", format_func=lambda u: unit_label.get(u, u),
+                                 placeholder=tr("overview.filter_all"))
+levels = filters[1].multiselect(tr("overview.filter_level"), sorted(full["level"].dropna().unique()),
+                                key="ov_level", format_func=lambda lv: tr(f"level.{lv}"),
+                                placeholder=tr("overview.filter_all"))
+frame = analytics.filter_overview(full, units, parents, levels)
+if frame.empty:
+    st.info(tr("overview.filter_empty"))
+    st.stop()
+if len(frame) < len(full):
+    st.caption(tr("overview.filtered", shown=len(frame), total=len(full)))
 
 head = headline(frame)
 cols = st.columns(5)
@@ -35,10 +67,26 @@ table = frame.assign(
     completeness=frame["completeness"] * 100,
     failing=frame["failing_next"].map(lambda rules: ", ".join(rules)),
 )[["rank", "unit", "total", "pengungkit", "hasil", "predicate", "failing", "completeness", "change"]]
+
+
+def open_profile() -> None:
+    """Row picked: remember the unit (and point the sidebar at it) before the next run draws it."""
+    rows = st.session_state.get("ov_table", {}).get("selection", {}).get("rows", [])
+    if rows and rows[0] < len(frame):
+        unit_id = frame["unit_id"].iloc[rows[0]]
+        st.session_state["_ov_open"] = unit_id
+        st.session_state["unit"] = unit_id
+
+
+if PROFILE_PAGE:
+    st.caption(tr("overview.select_hint"))
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
+    key="ov_table",
+    on_select=open_profile if PROFILE_PAGE else "ignore",
+    selection_mode="single-row",
     column_config={
         "rank": st.column_config.NumberColumn("#", width="small"),
         "unit": st.column_config.TextColumn(tr("col.unit")),
@@ -52,3 +100,13 @@ st.dataframe(
         "change": st.column_config.NumberColumn(tr("col.change"), format="%+.2f"),
     },
 )
+
+# Units x areas, coloured by % of each area's max, with the WBK / WBBM per-area minimums as bands.
+fw = load_framework(frame["framework_id"].iloc[0])
+heat = analytics.heatmap_data(frame, fw)
+fig = charts.heatmap_figure(heat.units, heat.area_order, heat.percents,
+                            {c: tr(f"area.{c}") for c in heat.area_order}, thresholds=heat.thresholds,
+                            lang=state.lang())
+st.plotly_chart(fig, width="stretch", theme=None, key="ov_heatmap")
+if not heat.framework_has_minimum:
+    st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
