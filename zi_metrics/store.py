@@ -2121,85 +2121,80 @@ def save_rounds(
 
 _BULK_SCORE_SQL = """
 WITH ev AS (
-    SELECT id, framework_id FROM evaluations
-    WHERE source = 'answers'
+    SELECT id FROM evaluations
+    WHERE source = 'answers' AND framework_id = $framework
       AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
       AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
 ),
-iq AS (
-    SELECT a.evaluation_id, q.item_key, q.role, a.answer_number, o.multiplier
-    FROM answers a
-    JOIN ev ON ev.id = a.evaluation_id
-    JOIN zi_item_questions q ON q.framework_id = ev.framework_id AND q.question_id = a.question_id
-    LEFT JOIN zi_options o ON o.framework_id = ev.framework_id AND o.question_id = a.question_id
-                          AND o.option_key = a.answer_text
-    WHERE a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL
+a AS (
+    SELECT a.evaluation_id, a.question_id, a.answer_text, a.answer_number
+    FROM answers a SEMI JOIN ev ON ev.id = a.evaluation_id
 ),
-iv AS (
-    SELECT evaluation_id, item_key, count(*) AS n_answered,
-           max(multiplier) FILTER (WHERE role = 'answer') AS opt,
-           sum(answer_number) FILTER (WHERE role = 'num') AS num,
-           sum(answer_number) FILTER (WHERE role = 'den') AS den,
-           max(answer_number) FILTER (WHERE role = 'before') AS bef,
-           max(answer_number) FILTER (WHERE role = 'after') AS aft
-    FROM iq GROUP BY evaluation_id, item_key
+option_values AS (  -- answer items: the option's multiplier
+    SELECT a.evaluation_id, o.leaf_id, o.multiplier AS value
+    FROM a JOIN zi_options o ON o.question_id = a.question_id AND o.option_key = a.answer_text
 ),
-vals AS (
-    SELECT iv.evaluation_id, i.leaf_code,
+counts AS (  -- computed items: gather each item's counts
+    SELECT a.evaluation_id, r.item_id, count(*) AS n,
+           sum(a.answer_number) FILTER (WHERE r.role = 'num') AS num,
+           sum(a.answer_number) FILTER (WHERE r.role = 'den') AS den,
+           max(a.answer_number) FILTER (WHERE r.role = 'before') AS bef,
+           max(a.answer_number) FILTER (WHERE r.role = 'after') AS aft
+    FROM a JOIN zi_count_roles r ON r.question_id = a.question_id
+    WHERE a.answer_number IS NOT NULL
+    GROUP BY a.evaluation_id, r.item_id
+),
+count_values AS (  -- an item is answered only when all of its counts are
+    SELECT c.evaluation_id, i.leaf_id,
            CASE i.kind
-               WHEN 'answer' THEN iv.opt
-               WHEN 'ratio' THEN CASE WHEN iv.den = 0 THEN i.zero_denominator
-                                      ELSE least(1.0, greatest(0.0, iv.num / iv.den)) END
-               ELSE CASE WHEN iv.bef = 0 AND iv.aft = 0 THEN i.both_zero
-                         WHEN iv.bef = 0 THEN i.before_zero
-                         ELSE least(1.0, greatest(0.0, (iv.bef - iv.aft) / iv.bef)) END
+               WHEN 'ratio' THEN CASE WHEN c.den = 0 THEN i.zero_denominator
+                                      ELSE least(1.0, greatest(0.0, c.num / c.den)) END
+               ELSE CASE WHEN c.bef = 0 AND c.aft = 0 THEN i.both_zero
+                         WHEN c.bef = 0 THEN i.before_zero
+                         ELSE least(1.0, greatest(0.0, (c.bef - c.aft) / c.bef)) END
            END AS value
-    FROM iv
-    JOIN ev ON ev.id = iv.evaluation_id
-    JOIN zi_items i ON i.framework_id = ev.framework_id AND i.item_key = iv.item_key
-    WHERE iv.n_answered = i.n_questions
+    FROM counts c JOIN zi_count_items i ON i.item_id = c.item_id
+    WHERE c.n = i.n_questions
 ),
-leaf AS (
-    SELECT evaluation_id, leaf_code, sum(value) AS sum_v, count(value) AS n
-    FROM vals GROUP BY evaluation_id, leaf_code
+leaf_values AS (
+    SELECT evaluation_id, leaf_id, sum(value) AS sum_v, count(*) AS n
+    FROM (SELECT * FROM option_values UNION ALL SELECT * FROM count_values)
+    GROUP BY evaluation_id, leaf_id
 )
-SELECT ev.id AS evaluation_id, l.area_code, l.half_code,
-       sum(CASE WHEN leaf.n > 0 THEN l.weight * leaf.sum_v / leaf.n ELSE 0.0 END) AS score,
-       sum(coalesce(l.weight * leaf.sum_v / l.n_items, 0.0)) AS conservative
-FROM ev
-JOIN zi_leaves l ON l.framework_id = ev.framework_id
-LEFT JOIN leaf ON leaf.evaluation_id = ev.id AND leaf.leaf_code = l.leaf_code
-GROUP BY ev.id, l.area_code, l.half_code
-ORDER BY ev.id, l.area_code, l.half_code
+SELECT v.evaluation_id, l.area_code, l.half_code,
+       sum(l.weight * v.sum_v / v.n) AS score,
+       sum(l.weight * v.sum_v / l.n_items) AS conservative
+FROM leaf_values v JOIN zi_leaves l ON l.leaf_id = v.leaf_id
+GROUP BY v.evaluation_id, l.area_code, l.half_code
 """
 
 _BULK_META_SQL = """
 WITH ev AS (
-    SELECT id, framework_id FROM evaluations
-    WHERE source = 'answers'
+    SELECT id FROM evaluations
+    WHERE source = 'answers' AND framework_id = $framework
       AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
       AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
 )
-SELECT ev.id AS evaluation_id, ev.framework_id,
+SELECT ev.id AS evaluation_id,
        count(s.question_id)::INTEGER AS answered
 FROM ev
 LEFT JOIN answers a ON a.evaluation_id = ev.id AND (a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL)
-LEFT JOIN zi_scored_questions s ON s.framework_id = ev.framework_id AND s.question_id = a.question_id
-GROUP BY ev.id, ev.framework_id
+LEFT JOIN zi_scored_questions s ON s.question_id = a.question_id
+GROUP BY ev.id
 ORDER BY ev.id
 """
 
 _BULK_HASIL_SQL = """
 WITH ev AS (
-    SELECT id, framework_id FROM evaluations
-    WHERE source = 'answers'
+    SELECT id FROM evaluations
+    WHERE source = 'answers' AND framework_id = $framework
       AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
       AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
 )
 SELECT a.evaluation_id, h.item_code, a.answer_number, a.answer_text
 FROM answers a
 JOIN ev ON ev.id = a.evaluation_id
-JOIN zi_hasil_questions h ON h.framework_id = ev.framework_id AND h.question_id = a.question_id
+JOIN zi_hasil_questions h ON h.question_id = a.question_id
 WHERE a.answer_text IS NOT NULL OR a.answer_number IS NOT NULL
 UNION ALL
 SELECT hi.evaluation_id, hi.item_code, hi.value_number, hi.value_text
@@ -2214,26 +2209,29 @@ FROM answers GROUP BY evaluation_id
 
 @dataclass(frozen=True)
 class BulkScores:
-    """The bulk query's result: per evaluation x area x half the official and conservative points,
-    per evaluation its framework and answered pengungkit questions, and its hasil inputs."""
+    """The bulk query's result for one framework: per evaluation x area x half the official and
+    conservative points (an area with no answered item has no row: it scores 0), per evaluation
+    the answered pengungkit questions, and its hasil inputs."""
 
+    framework_id: str
     area_rows: pd.DataFrame
     meta: pd.DataFrame
     hasil: dict[int, dict[str, float | str]]
 
 
 def _register_tables(con: duckdb.DuckDBPyConnection, tables: Any) -> None:
-    for name in ("item_questions", "items", "options", "leaves", "scored_questions", "hasil_questions"):
+    for name in ("leaves", "options", "count_roles", "count_items", "scored_questions", "hasil_questions"):
         con.register(f"zi_{name}", getattr(tables, name))
 
 
 def score_rounds_bulk(store: Store, tables: Any, year: int | None = None, stage: str | None = None) -> BulkScores:
     """Roll up every answers-based evaluation (of ``year``/``stage`` when given) inside DuckDB.
 
-    ``tables`` is a :class:`zi_metrics.bulk.ScoringTables`; recap rounds are not included."""
+    ``tables`` is a :class:`zi_metrics.bulk.ScoringTables` (one framework); recap rounds are not
+    included."""
     if stage is not None:
         _check_stage(stage)
-    params = {"year": year, "stage": stage}
+    params = {"framework": tables.framework_id, "year": year, "stage": stage}
     with store.reading() as con:
         _register_tables(con, tables)
         area_rows = con.execute(_BULK_SCORE_SQL, params).df()
@@ -2242,7 +2240,7 @@ def score_rounds_bulk(store: Store, tables: Any, year: int | None = None, stage:
     hasil: dict[int, dict[str, float | str]] = {}
     for eid, code, number, text in hasil_rows:
         hasil.setdefault(int(eid), {})[code] = text if text is not None else number
-    return BulkScores(area_rows, meta, hasil)
+    return BulkScores(tables.framework_id, area_rows, meta, hasil)
 
 
 def answers_floor(store: Store) -> pd.DataFrame:
@@ -2285,7 +2283,9 @@ def bulk_load(
         validate_answer_frame(answers, evaluations)
     except ValueError as exc:
         raise StoreValidationError(f"answers: {exc}") from None
-    unit_records = [_coerce_unit(dict(r), n) for n, r in enumerate(units.to_dict("records"))]
+    # pandas holds a missing parent as NaN; the unit checks expect None.
+    records = units.astype(object).where(units.notna(), None).to_dict("records")
+    unit_records = [_coerce_unit(r, n) for n, r in enumerate(records)]
     with store.writing(actor, action, {"units": len(units), "evaluations": len(evaluations),
                                        "answers": len(answers)}) as con:
         _write_units(con, unit_records)
@@ -2293,7 +2293,7 @@ def bulk_load(
         missing = sorted(set(evaluations["unit_id"]) - known)
         if missing:
             raise UnknownUnitError(missing[0], "evaluations frame")
-        offset = con.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchone()[0]
+        offset = con.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchall()[0][0]
         ev = evaluations.assign(new_id=evaluations["id"].rank(method="first").astype("int64") + offset)
         ev = ev.assign(evaluated_on=ev["evaluated_on"] if "evaluated_on" in ev.columns else None)
         con.register("zi_bulk_evaluations", ev[["new_id", "unit_id", "year", "stage", "framework_id",
@@ -2301,9 +2301,9 @@ def bulk_load(
         clash = con.execute(
             "SELECT e.unit_id, e.year, e.stage FROM evaluations e JOIN zi_bulk_evaluations b "
             "ON b.unit_id = e.unit_id AND b.year = e.year AND b.stage = e.stage LIMIT 1"
-        ).fetchone()
-        if clash is not None:
-            raise StoreValidationError(f"{_where(*clash)} is already stored; bulk_load never replaces")
+        ).fetchall()
+        if clash:
+            raise StoreValidationError(f"{_where(*clash[0])} is already stored; bulk_load never replaces")
         con.execute("INSERT INTO evaluations (id, unit_id, year, stage, framework_id, evaluated_on, source) "
                     "SELECT new_id, unit_id, year, stage, framework_id, evaluated_on, source FROM zi_bulk_evaluations")
         id_map = pd.Series(ev["new_id"].to_numpy(), index=ev["id"].to_numpy())
