@@ -40,10 +40,10 @@ def test_area_percents_follow_the_framework_order_and_the_scorecard():
     assert got["PW"] == pytest.approx(70.0)
 
 
-def test_find_round_comparison_round_and_stages_of_year():
+def test_comparison_round_and_stages_of_year():
     rounds = [_round("u", 2024, s, 0.7) for s in ("mandiri", "tpi")] + [_round("u", 2025, "mandiri", 0.8)]
-    assert analytics.find_round(rounds, 2024, "tpi") is rounds[1]
-    assert analytics.find_round(rounds, 2024, "tpn") is None
+    assert analytics.round_for(rounds, 2024, "tpi") is rounds[1]
+    assert analytics.round_for(rounds, 2024, "tpn") is None
     # a peer without the stage: the most advanced stage of that year stands in
     assert analytics.comparison_round(rounds, 2024, "tpn") is rounds[1]
     assert analytics.comparison_round(rounds, 2023, "tpn") is None

@@ -225,18 +225,10 @@ def stage_order(stage: str) -> int:
     return STAGES.index(stage) if stage in STAGES else len(STAGES)
 
 
-def find_round(rounds: Sequence[ScoredRound], year: int, stage: str) -> ScoredRound | None:
-    """The round of ``year`` at ``stage`` among one unit's rounds, or None."""
-    for r in rounds:
-        if r.year == year and r.stage == stage:
-            return r
-    return None
-
-
 def comparison_round(rounds: Sequence[ScoredRound], year: int, stage: str) -> ScoredRound | None:
     """A peer's round to set beside a unit's: the same year and stage, else the most advanced stage
     of that year (the caller says which stage it shows), else None."""
-    return find_round(rounds, year, stage) or latest_round(rounds, year)
+    return round_for(rounds, year, stage) or latest_round(rounds, year)
 
 
 def stages_of_year(rounds: Sequence[ScoredRound], year: int) -> list[str]:
