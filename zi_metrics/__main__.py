@@ -73,6 +73,12 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
         out.append(register)
     except ImportError:
         pass
+    try:
+        from zi_metrics.cli_accounts import register as register_accounts  # noqa: PLC0415
+
+        out.append(register_accounts)
+    except ImportError:
+        pass
     return out
 
 
