@@ -9,7 +9,7 @@ import json
 import os
 
 import pytest
-from conftest import REPO, file_hash, needs_master
+from lke_testlib import REPO, file_hash, needs_master
 
 from zi_metrics.lke import MAX_FILE_BYTES, read_bytes, read_file
 from zi_metrics.lke.importer import import_file, prepare_import

@@ -7,11 +7,9 @@ import io
 import json
 
 import pytest
-from conftest import file_hash, needs_master
 from lke_builders import build_jawaban, build_lampiran3, full_answers, reference_score, to_bytes
+from lke_testlib import approx, canonical, file_hash, needs_master, tpi_answers
 from openpyxl import load_workbook
-from test_lke_jawaban_payload import tpi_answers
-from test_lke_lampiran3 import canonical
 
 import zi_metrics.store as store_module
 from zi_metrics.analytics import score_round, unit_rounds
@@ -34,10 +32,6 @@ from zi_metrics.store import StoreValidationError
 pytestmark = needs_master
 
 UNIT = "kemendesa-itjen"
-
-
-def approx(x: float):
-    return pytest.approx(x, abs=1e-9)
 
 
 def lampiran3_file(tmp_path, answers=None, notes=None, evidence=None, name="lke.xlsx"):

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from conftest import needs_master
 from lke_builders import all_soals, build_jawaban, full_answers, reference_score, to_bytes
-from test_lke_lampiran3 import assert_matches_reference, canonical
+from lke_testlib import approx, assert_matches_reference, canonical, needs_master, tpi_answers
 
 from zi_metrics.lke import read_bytes, score_document, score_parsed
 from zi_metrics.lke.payload import build_payload, dump_payload, parse_payload
 
 pytestmark = needs_master
-
-
-def approx(x: float):
-    return pytest.approx(x, abs=1e-9)
-
-
-def tpi_answers():
-    """The TPI disagrees on a few items and leaves some blank."""
-    tpi = {q: v for q, v in full_answers().items() if q not in (30, 31, 99)}
-    tpi.update({1: "Tidak", 6: "C", 89: 4, 112: 10, 125: 3.5, 126: "C"})
-    return tpi
 
 
 def test_jawaban_workbook_yields_the_unit_and_the_tpi_answer_sets(fw):

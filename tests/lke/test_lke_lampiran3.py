@@ -7,9 +7,8 @@ the domain reference's rules) for every sub-area, area, half and the totals.
 
 from __future__ import annotations
 
-import pytest
-from conftest import needs_master
-from lke_builders import AREA_CODE, Quirks, build_lampiran3, full_answers, reference_score, to_bytes
+from lke_builders import Quirks, build_lampiran3, full_answers, reference_score, to_bytes
+from lke_testlib import approx, assert_matches_reference, canonical, needs_master
 
 from zi_metrics.lke import read_bytes, score_parsed
 from zi_metrics.lke.lampiran3 import read_lampiran3, write_lampiran3
@@ -17,41 +16,8 @@ from zi_metrics.lke.lampiran3 import read_lampiran3, write_lampiran3
 pytestmark = needs_master
 
 
-def approx(x: float):
-    return pytest.approx(x, abs=1e-9)
-
-
 def read(wb, **kw):
     return read_bytes(to_bytes(wb), "lke.xlsx", **kw)
-
-
-def canonical(answers):
-    """What the reader returns: option keys as the regulation spells them, numbers as floats."""
-    out = {}
-    for q, v in answers.items():
-        if isinstance(v, str):
-            v = v.strip()
-            v = {"ya": "Ya", "tidak": "Tidak"}.get(v.casefold(), v.upper())
-        out[q] = float(v) if isinstance(v, (int, float)) else v
-    return out
-
-
-def assert_matches_reference(card, answers):
-    ref = reference_score(answers)
-    assert card.total == approx(ref["total"])
-    assert card.pengungkit == approx(ref["pengungkit"])
-    assert card.hasil == approx(ref["hasil"])
-    for title, value in ref["areas"].items():
-        assert card.areas[AREA_CODE[title]].score == approx(value), title
-    assert card.halves["pemenuhan"] == approx(ref["halves"]["PEMENUHAN"])
-    assert card.halves["reform"] == approx(ref["halves"]["REFORM"])
-    by_name = {s.name: s for s in card.sub_areas.values()}
-    by_name.update({p.name: p for s in card.sub_areas.values() for p in s.parts})
-    checked = 0
-    for title, value in ref["sub_areas"].items():
-        assert by_name[title].score == approx(value), title
-        checked += 1
-    assert checked == 43  # every scored sub-area (the LHKPN one through its two parts)
 
 
 def test_official_layout_reads_every_answer_note_and_link(fw):

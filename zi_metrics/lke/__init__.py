@@ -12,21 +12,36 @@ Layouts: ``lampiran3`` (PermenPANRB 90/2021 Lampiran III "LKE ZI" sheet), ``jawa
 2026 "Jawaban" workbook), ``payload`` (PortalRB answer JSON), ``recap`` (area points per unit).
 """
 
-from zi_metrics.lke.common import MAX_FILE_BYTES, ParsedLke, Problem
-from zi_metrics.lke.export import ExportError, build_recap_workbook, export_lke, export_payload, export_recap
-from zi_metrics.lke.importer import (
-    ImportPreview,
-    ImportResult,
-    PlannedRound,
-    commit_import,
-    import_file,
-    prepare_import,
-)
-from zi_metrics.lke.jawaban import read_jawaban
-from zi_metrics.lke.lampiran3 import build_lampiran3, read_lampiran3, write_lampiran3
-from zi_metrics.lke.payload import build_payload, read_payload
-from zi_metrics.lke.reader import evaluate_parsed, read_bytes, read_file, score_document, score_parsed
-from zi_metrics.lke.recap import ParsedRecap, RecapRow, read_recap, recap_template
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Names are imported on first use, so that ``zi_metrics.lke.cli`` (registered by every CLI start)
+# does not pull in the store, pandas and DuckDB for a command that does not need them.
+_WHERE = {
+    "MAX_FILE_BYTES": "common", "ParsedLke": "common", "Problem": "common",
+    "ExportError": "export", "build_recap_workbook": "export", "export_lke": "export",
+    "export_payload": "export", "export_recap": "export",
+    "ImportPreview": "importer", "ImportResult": "importer", "PlannedRound": "importer",
+    "commit_import": "importer", "import_file": "importer", "prepare_import": "importer",
+    "read_jawaban": "jawaban",
+    "build_lampiran3": "lampiran3", "read_lampiran3": "lampiran3", "write_lampiran3": "lampiran3",
+    "build_payload": "payload", "read_payload": "payload",
+    "evaluate_parsed": "reader", "read_bytes": "reader", "read_file": "reader", "score_document": "reader",
+    "score_parsed": "reader",
+    "ParsedRecap": "recap", "RecapRow": "recap", "read_recap": "recap", "recap_template": "recap",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zi_metrics.lke' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"zi_metrics.lke.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAX_FILE_BYTES", "ExportError", "ImportPreview", "ImportResult", "ParsedLke", "ParsedRecap",
@@ -35,3 +50,7 @@ __all__ = [
     "prepare_import", "read_bytes", "read_file", "read_jawaban", "read_lampiran3", "read_payload",
     "read_recap", "recap_template", "score_document", "score_parsed", "write_lampiran3",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
