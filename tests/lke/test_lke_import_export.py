@@ -291,3 +291,17 @@ def test_payload_export_pairs_the_mandiri_and_tpi_rounds(tmp_path, db, fw):
     assert score_parsed(parsed, "tpi").total == approx(reference_score(tpi)["total"])
     with pytest.raises(ExportError):
         export_payload(db, UNIT, 2025)
+
+
+def test_a_payload_imports_like_a_jawaban_workbook(db, fw):
+    from zi_metrics.lke import build_payload
+
+    records = build_payload(fw, canonical(full_answers()), canonical(tpi_answers()), notes={1: "n"})
+    data = json.dumps(records).encode()
+    result = import_file(db, data, name="portalrb.json", actor="t", unit_id=UNIT, year=2026)
+    assert [(s.stage, s.status) for s in result.statuses] == [("mandiri", "new"), ("tpi", "new")]
+    assert stored_answers(db, UNIT, 2026, "tpi")[0] == canonical(tpi_answers())
+    only_unit = prepare_import(data, name="portalrb.json", unit_id=UNIT, year=2026, stage="mandiri", store=db)
+    assert [r.stage for r in only_unit.rounds] == ["mandiri"] and only_unit.changes is False
+    missing = prepare_import(data, name="portalrb.json", unit_id=UNIT, store=db)
+    assert missing.fatal and "choose the evaluation year" in str(missing.problems[0])

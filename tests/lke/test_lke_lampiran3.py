@@ -7,6 +7,7 @@ the domain reference's rules) for every sub-area, area, half and the totals.
 
 from __future__ import annotations
 
+import pytest
 from lke_builders import Quirks, build_lampiran3, full_answers, reference_score, to_bytes
 from lke_testlib import approx, assert_matches_reference, canonical, needs_master
 
@@ -159,3 +160,41 @@ def test_the_writer_round_trips_answers_notes_and_evidence(fw):
     assert parsed.notes == notes
     assert parsed.evidence == evidence
     assert score_parsed(parsed).total == approx(reference_score(answers)["total"])
+
+
+def _label_and_text_in_one_cell(ws):
+    for row in ws.iter_rows(min_row=7):
+        cells = [c for c in row[1:7] if c.value is not None]
+        if len(cells) == 2:
+            cells[0].value = f"{cells[0].value} {cells[1].value}"
+            cells[1].value = None
+
+
+def _everything_in_column_b(ws):
+    for row in ws.iter_rows(min_row=7):
+        values = [c.value for c in row[1:7] if c.value is not None]
+        for c in row[1:7]:
+            c.value = None
+        for i, v in enumerate(values):
+            ws.cell(row=row[0].row, column=2 + i, value=v)
+
+
+@pytest.mark.parametrize("reshape", [_label_and_text_in_one_cell, _everything_in_column_b])
+def test_labels_need_not_sit_in_their_own_columns(reshape):
+    answers = full_answers()
+    wb = build_lampiran3(answers)
+    reshape(wb["LKE ZI"])
+    parsed = read(wb)
+    assert parsed.problems == [] and parsed.questions_found == 127
+    assert_matches_reference(score_parsed(parsed), answers)
+
+
+def test_the_sheet_is_found_by_its_header_whatever_its_name():
+    answers = full_answers()
+    wb = build_lampiran3(answers, quirks=Quirks(sheet_title="Lembar1"))
+    decoy = wb.create_sheet("LKE Rekap", 0)  # named like an LKE sheet, but no Jawaban column
+    for c, v in enumerate(("Penilaian", "Bobot", "Nilai", "%"), 1):
+        decoy.cell(row=3, column=c, value=v)
+    parsed = read(wb)
+    assert parsed.sheet == "Lembar1" and parsed.problems == []
+    assert parsed.answers == canonical(answers)
