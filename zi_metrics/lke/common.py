@@ -15,7 +15,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -221,10 +221,6 @@ def text_key(value: Any) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
 FUZZY_MIN = 0.93
 
 
@@ -335,10 +331,6 @@ def check_note(value: Any) -> str:
     return unsafe_text(text.strip())
 
 
-def question_of_other_version(fw: Framework, qid: Any) -> str:
-    return f"{qid!r} is not a question of {fw.id} (a file of another LKE version?)"
-
-
 def join_notes(parts: Iterable[str]) -> str:
     return "\n".join(p for p in parts if p)
 
@@ -350,15 +342,3 @@ def mapping_summary(problems: Iterable[Problem]) -> str:
     first = fatal[0] if fatal else problems[0]
     more = len(fatal) - 1
     return str(first) + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else "")
-
-
-def stage_check(stage: str | None) -> str | None:
-    if stage is None:
-        return None
-    if stage not in STAGES:
-        raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
-    return stage
-
-
-def as_mapping(obj: Mapping[Any, Any] | None) -> dict[Any, Any]:
-    return dict(obj or {})

@@ -215,8 +215,13 @@ def export_recap(store: Store, year: int, stage: str) -> bytes:
     if not scored:
         raise ExportError(f"no evaluation stored for {year} {stage}")
     scored = sorted(scored, key=lambda s: s.unit_id)
-    return build_recap_workbook(scored, units_by_id(store), title=f"Rekap nilai Zona Integritas {year} - "
-                                                                  f"penilaian {stage}")
+    title = f"Rekap nilai Zona Integritas {year} - penilaian {stage}{_synthetic(store)}"
+    return build_recap_workbook(scored, units_by_id(store), title=title)
+
+
+def _synthetic(store: Store) -> str:
+    """A label for exports of the demo database: its scores are synthetic and must say so."""
+    return " (DATA SINTETIS - demo)" if store.dataset_kind() == "demo" else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,7 +263,8 @@ def export_lke(store: Store, unit_id: str, year: int, stage: str) -> bytes:
     importing it back gives the same answers and scores."""
     fw, answers, notes, evidence = stored_lke(store, unit_id, year, stage)
     unit = store.get_unit(unit_id)
-    return write_lampiran3(fw, answers, notes, evidence, unit_name=unit.name, year=year, stage=stage)
+    return write_lampiran3(fw, answers, notes, evidence, unit_name=unit.name + _synthetic(store), year=year,
+                           stage=stage)
 
 
 def export_payload(store: Store, unit_id: str, year: int) -> list[dict[str, Any]]:
