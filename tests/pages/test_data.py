@@ -1,0 +1,375 @@
+"""AppTest of the Kelola data page: viewers see nothing writable; local sign-in with its rate limit;
+OIDC sign-in offered and honoured (st.user simulated with AppTest.user); an editor previews,
+imports (audited under the editor's name) and deletes; a bad file changes nothing on disk.
+Plus the pure helpers of zi_metrics.editing and ui.auth that the page relies on."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from zi_metrics import editing
+from zi_metrics.accounts import FailureLimiter, hash_password
+from zi_metrics.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "lke"))
+from lke_builders import MASTER_PATH, build_jawaban, build_lampiran3, full_answers, reference_score, to_bytes  # noqa: E402, I001
+
+needs_master = pytest.mark.skipif(not MASTER_PATH.is_file(), reason=f"reference master list missing: {MASTER_PATH}")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ITJEN = "kemendesa-itjen"
+ITJEN_NAME = "Inspektorat Jenderal"
+SETJEN = "kemendesa-setjen"
+EDITOR, PASSWORD = "siti", "rahasia-ZI-2026"
+BAD = REPO / "tests" / "fixtures" / "bad" / "invalid_option.xlsx"  # LKE ZI!K23: 'Mungkin'
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
+        "keycloak": {"client_id": "zi", "client_secret": "x",
+                     "server_metadata_url": "https://sso.example.go.id/.well-known/openid-configuration"}}
+
+
+@pytest.fixture(scope="module")
+def editor_hash() -> str:
+    return hash_password(PASSWORD, rounds=4)
+
+
+@pytest.fixture(scope="module")
+def workbook() -> bytes:
+    if not MASTER_PATH.is_file():
+        pytest.skip(f"reference master list missing: {MASTER_PATH}")
+    return to_bytes(build_lampiran3(full_answers()))
+
+
+def _open(app, secrets: dict, *, user: dict | None = None, **params: str):
+    """The data page with these secrets (and st.user), the sidebar set by URL parameters."""
+    for key, value in secrets.items():
+        app.secrets[key] = value
+    if user is not None:
+        app.user = user
+    for key, value in {"tahun": "2025", "tahap": "tpn", "unit": ITJEN, **params}.items():
+        app.query_params[key] = value
+    at = app.run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _sign_in(at, username: str, password: str):
+    at.text_input(key="auth_username").input(username)
+    at.text_input(key="auth_password").input(password)
+    at.button(key="auth_submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _keys(widgets) -> set[str]:
+    return {w.key for w in widgets if w.key}
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def _writable(at) -> set[str]:
+    """Every control on the page that could change data or export it."""
+    keys = _keys(at.button) | _keys(at.download_button)
+    return {k for k in keys if k.startswith(("data_", "dl_"))} | ({"uploader"} if at.file_uploader else set())
+
+
+def _db_fingerprint(path: Path) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for p in (path, path.with_name(path.name + ".wal")):
+        out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Viewers
+
+
+def test_a_viewer_sees_the_sign_in_form_and_the_log_only(app, editor_hash):
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    assert _writable(at) == set()
+    assert not at.file_uploader and not at.download_button
+    assert _keys(at.text_input) == {"auth_username", "auth_password"}
+    log = at.dataframe[-1].value
+    assert {"actor", "action"} <= set(log.columns) and "seed_demo" in set(log["action"])
+
+
+def test_without_any_editor_configured_the_page_says_how_to_add_one(app):
+    at = _open(app, {"zi": {"editors": []}})
+    assert _writable(at) == set() and not at.text_input
+    assert any("add-editor" in c for c in _texts(at.caption))
+
+
+# ---------------------------------------------------------------------------------------------
+# Local accounts: refusals and the rate limit
+
+
+def test_wrong_passwords_are_refused_counted_and_the_sixth_attempt_is_rate_limited(app, editor_hash):
+    from ui.auth import failure_limiter
+
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    for n in range(1, 6):
+        _sign_in(at, EDITOR, f"wrong-{n}")
+        errors = _texts(at.error)
+        assert any(f"Sisa percobaan: {5 - n}" in e for e in errors), errors
+        assert failure_limiter().failures(EDITOR) == n
+        assert _writable(at) == set()
+    assert any("Coba lagi dalam 15 menit" in e for e in _texts(at.error))
+    # The 6th attempt is refused even with the right password, and is not counted.
+    _sign_in(at, EDITOR, PASSWORD)
+    errors = _texts(at.error)
+    assert any("Coba lagi dalam 15 menit" in e for e in errors) and not any("Sisa" in e for e in errors)
+    assert failure_limiter().failures(EDITOR) == 5
+    assert _writable(at) == set() and not at.success
+    # The count is server-side: a new session (a page reload) is refused too.
+    fresh = _open(app.__class__.from_file(str(REPO / "dashboard.py"), default_timeout=60),
+                  {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(fresh, EDITOR, PASSWORD)
+    assert any("Coba lagi" in e for e in _texts(fresh.error)) and not fresh.file_uploader
+
+
+def test_attempt_sign_in_counts_per_user_name_and_resets_on_success(editor_hash):
+    from ui.auth import attempt_sign_in, auth_config
+
+    config = auth_config({"zi": {"accounts": {EDITOR: editor_hash}}})
+    limiter = FailureLimiter(5, 900)
+    assert attempt_sign_in(config, limiter, EDITOR, "nope").remaining == 4
+    assert attempt_sign_in(config, limiter, "nobody", "nope").remaining == 4  # per user name
+    assert attempt_sign_in(config, limiter, " SITI ", PASSWORD).editor == EDITOR
+    assert limiter.failures(EDITOR) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# OIDC (st.login / st.user)
+
+
+def test_oidc_sign_in_is_offered_when_auth_is_configured(app):
+    # AppTest's at.secrets does not reach the section st.user checks, so say "logged out" ourselves.
+    at = _open(app, {"auth": AUTH, "zi": {"editors": ["operator@example.go.id"]}},
+               user={"is_logged_in": False})
+    assert "auth_login_keycloak" in _keys(at.button)
+    assert _writable(at) == set() and not at.text_input  # no local accounts: no password form
+    # Clicking it without Authlib (or without a reachable provider) is a message, not a traceback.
+    at.button(key="auth_login_keycloak").click().run()
+    assert not at.exception, at.exception
+
+
+def test_an_oidc_editor_gets_the_editing_controls(app):
+    at = _open(app, {"auth": AUTH, "zi": {"editors": ["Operator@Example.go.id"]}},
+               user={"is_logged_in": True, "email": "operator@example.go.id", "name": "Operator"})
+    assert at.file_uploader and {"data_delete", "dl_template"} <= _writable(at)
+    assert any("operator@example.go.id" in s for s in _texts(at.success))
+
+
+def test_an_oidc_user_who_is_not_an_editor_stays_a_viewer(app):
+    at = _open(app, {"auth": AUTH, "zi": {"editors": ["operator@example.go.id"]}},
+               user={"is_logged_in": True, "email": "someone@example.go.id"})
+    assert _writable(at) == set()
+    assert any("someone@example.go.id" in w for w in _texts(at.warning))
+
+
+def test_decide_editor():
+    from ui.auth import Editor, auth_config, decide_editor
+
+    oidc = auth_config({"auth": AUTH, "zi": {"editors": ["Operator@Example.go.id"]}})
+    assert oidc.oidc_providers == ("keycloak",) and not oidc.local
+    user = {"is_logged_in": True, "email": "operator@example.go.id"}
+    assert decide_editor(oidc, user, None) == Editor("operator@example.go.id", "oidc")
+    assert decide_editor(oidc, {**user, "email_verified": False}, None) is None
+    assert decide_editor(oidc, {"email": "operator@example.go.id"}, None) is None  # not logged in
+    # Without [auth], st.user's e-mail (AppTest and some hosts set one) never makes an editor.
+    assert decide_editor(auth_config({"zi": {"editors": ["operator@example.go.id"]}}), user, None) is None
+    default = auth_config({"auth": {"redirect_uri": "x", "cookie_secret": "y", "client_id": "z",
+                                    "server_metadata_url": "https://sso/"}})
+    assert default.oidc_providers == (None,)
+    local = auth_config({"zi": {"accounts": {EDITOR: hash_password(PASSWORD, rounds=4)}}})
+    assert decide_editor(local, {}, "SITI") == Editor(EDITOR, "local")
+    assert decide_editor(local, {}, "removed-account") is None
+    assert decide_editor(auth_config({}), {}, EDITOR) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Editors: preview, import, delete
+
+
+@needs_master
+def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, editor_hash, workbook):
+    store = Store(app_db)
+    stored_before = editing.stored_round(store, ITJEN, 2025, "tpn")
+    expected = reference_score(full_answers())["total"]
+    assert stored_before is not None and abs(stored_before.scorecard.total - expected) > 1
+
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    overview_before = _overview_total(at, ITJEN_NAME)  # fills the caches of the overview
+    assert overview_before == pytest.approx(stored_before.scorecard.total)
+    at.switch_page("pages/data.py").run()
+    _sign_in(at, EDITOR, PASSWORD)
+    assert any(EDITOR in s for s in _texts(at.success))
+    assert at.selectbox(key="data_unit").value == ITJEN  # defaults from the sidebar
+    assert at.number_input(key="data_year").value == 2025 and at.selectbox(key="data_stage").value == "tpn"
+
+    at.file_uploader(key="data_upload").set_value(("lke-itjen.xlsx", workbook, XLSX)).run()
+    assert not at.exception, at.exception
+    preview = at.dataframe[0].value
+    row = preview.iloc[0]
+    assert row["total_after"] == pytest.approx(expected)
+    assert row["total_before"] == pytest.approx(stored_before.scorecard.total)
+    assert row["status"] == "diganti" and row["completeness"] == pytest.approx(100)
+    assert row["predicate_before"] != "–"
+    assert store.audit_log(1)["action"].iloc[0] == "seed_demo"  # nothing written by the preview
+
+    at.button(key="data_confirm").click().run()
+    assert not at.exception, at.exception
+    assert any("lke-itjen.xlsx" in s for s in _texts(at.success))
+    assert at.progress and at.progress[0].value == 100
+    after = editing.stored_round(store, ITJEN, 2025, "tpn")
+    assert after.scorecard.total == pytest.approx(expected)
+    assert after.scorecard.completeness.complete
+    log = store.audit_log(1).iloc[0]
+    assert (log["actor"], log["action"], log["file_name"]) == (EDITOR, "import_lke", "lke-itjen.xlsx")
+    assert log["file_sha256"] == hashlib.sha256(workbook).hexdigest()
+    # The preview of the same file now says there is nothing left to write.
+    assert at.dataframe[0].value.iloc[0]["status"] == "tidak berubah"
+    assert at.button(key="data_confirm").disabled
+    # The overview's cached round refreshed by itself (it keys on the data version).
+    assert _overview_total(at, ITJEN_NAME) == pytest.approx(expected)
+
+
+@needs_master
+def test_several_files_with_per_file_unit_and_stage(app, app_db, editor_hash, workbook):
+    store = Store(app_db)
+    jawaban = to_bytes(build_jawaban(full_answers(), tpi=full_answers()))
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, EDITOR, PASSWORD)
+    at.number_input(key="data_year").set_value(2027).run()
+    at.file_uploader(key="data_upload").set_value([("itjen.xlsx", workbook, XLSX),
+                                                   ("setjen-portalrb.xlsx", jawaban, XLSX),
+                                                   ("bad.xlsx", BAD.read_bytes(), XLSX)]).run()
+    assert not at.exception, at.exception
+    unit_boxes = sorted(k for k in _keys(at.selectbox) if k.startswith("data_file_2_") and k.endswith("_unit"))
+    stage_boxes = [k.replace("_unit", "_stage") for k in unit_boxes]
+    at.selectbox(key=unit_boxes[0]).set_value(SETJEN)
+    at.selectbox(key=stage_boxes[0]).set_value("file").run()  # PortalRB: mandiri + tpi
+    assert not at.exception, at.exception
+    assert any("1 berkas" in w for w in _texts(at.warning))  # the bad file is skipped
+    assert "Impor 2 berkas" in at.button(key="data_confirm").label
+    at.button(key="data_confirm").click().run()
+    assert not at.exception, at.exception
+    assert at.progress[0].value == 100
+    assert editing.stored_round(store, ITJEN, 2027, "tpn") is not None
+    for stage in ("mandiri", "tpi"):
+        assert editing.stored_round(store, SETJEN, 2027, stage).scorecard.total == pytest.approx(
+            reference_score(full_answers())["total"])
+    log = store.audit_log(2)
+    assert list(log["actor"]) == [EDITOR, EDITOR] and set(log["file_name"]) == {"itjen.xlsx", "setjen-portalrb.xlsx"}
+    # A new year shows in the sidebar without a further click (the import ran before the page).
+    assert 2027 in at.sidebar.selectbox(key="tahun").options or "2027" in at.sidebar.selectbox(key="tahun").options
+
+
+def test_a_bad_file_shows_its_problem_and_leaves_the_database_untouched(app, app_db, editor_hash):
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, EDITOR, PASSWORD)
+    before = _db_fingerprint(app_db)
+    at.file_uploader(key="data_upload").set_value(("invalid_option.xlsx", BAD.read_bytes(), XLSX)).run()
+    assert not at.exception, at.exception
+    problems = at.dataframe[0].value
+    hit = problems[problems["cell"] == "K23"]
+    assert len(hit) == 1 and hit.iloc[0]["sheet"] == "LKE ZI"
+    assert "'Mungkin' is not an answer option" in hit.iloc[0]["message"]
+    assert at.button(key="data_confirm").disabled
+    at.run()  # AppTest (like a browser) cannot click the disabled confirm button
+    assert _db_fingerprint(app_db) == before
+
+
+@needs_master
+def test_a_busy_database_is_a_message_not_a_traceback(app, app_db, editor_hash, workbook, monkeypatch):
+    import zi_metrics.lke.importer as importer
+    from zi_metrics.store import StoreBusyError
+
+    def busy(*_args, **_kwargs):
+        raise StoreBusyError(f"database file {app_db} is busy: held by another process; try again later")
+
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value(("lke.xlsx", workbook, XLSX)).run()
+    before = _db_fingerprint(app_db)
+    monkeypatch.setattr(importer, "save_rounds", busy)
+    at.button(key="data_confirm").click().run()
+    assert not at.exception, at.exception
+    assert any("is busy" in e and "lke.xlsx" in e for e in _texts(at.error)), _texts(at.error)
+    assert _db_fingerprint(app_db) == before
+
+
+def test_deleting_a_round_takes_a_confirmation(app, app_db, editor_hash):
+    store = Store(app_db)
+    assert store.evaluation_id(ITJEN, 2025, "tpn") is not None
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, EDITOR, PASSWORD)
+    assert at.selectbox(key="data_delete_round").value == (2025, "tpn")
+    at.button(key="data_delete").click().run()
+    assert any("tidak dapat dibatalkan" in w for w in _texts(at.warning))
+    at.button(key="data_delete_cancel").click().run()
+    assert "data_delete" in _keys(at.button) and store.evaluation_id(ITJEN, 2025, "tpn") is not None
+    at.button(key="data_delete").click().run()
+    at.button(key="data_delete_confirm").click().run()
+    assert not at.exception, at.exception
+    assert store.evaluation_id(ITJEN, 2025, "tpn") is None
+    log = store.audit_log(1).iloc[0]
+    assert (log["actor"], log["action"]) == (EDITOR, "delete_evaluation")
+    assert any("dihapus" in s for s in _texts(at.success))
+
+
+def test_editor_downloads_are_offered_for_the_sidebar_selection(app, editor_hash):
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, EDITOR, PASSWORD)
+    assert {"dl_recap", "dl_lke", "dl_payload", "dl_template"} <= _keys(at.download_button)
+    at = _open(app, {}, tahun="2018", tahap="tpi")  # 2018 was stored as a recap: no LKE workbook
+    assert "dl_lke" not in _keys(at.download_button) and "dl_recap" in _keys(at.download_button)
+
+
+def _overview_total(at, unit_name: str) -> float:
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    frame = at.dataframe[0].value
+    return float(frame.loc[frame["unit"] == unit_name, "total"].iloc[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# zi_metrics.editing
+
+
+@needs_master
+def test_editing_import_previews_reports_progress_and_skips_fatal_files(app_db, workbook):
+    store = Store(app_db)
+    good = editing.prepare_upload(store, workbook, "good.xlsx", unit_id=ITJEN, year=2026, stage="tpn")
+    bad = editing.prepare_upload(store, BAD.read_bytes(), "bad.xlsx", unit_id=ITJEN, year=2026, stage="tpn")
+    assert editing.importable(good) and not editing.importable(bad)
+    [change] = editing.compare_with_stored(store, good)
+    assert (change.status, change.total_before) == ("new", None)
+    seen = []
+    results = editing.import_previews(store, [good, bad], actor="tester",
+                                      progress=lambda done, total, r: seen.append((done, total)))
+    assert seen == [(1, 1)] and results[0].written
+    assert editing.lke_exportable(store, ITJEN, 2026, "tpn")
+    assert editing.delete_round(store, ITJEN, 2026, "tpn", actor="tester") > 0
+    assert not editing.lke_exportable(store, ITJEN, 2026, "tpn")
+
+
+def test_editing_a_recap_plans_its_own_rows_whatever_unit_is_chosen(app_db):
+    from zi_metrics.lke import recap_template
+
+    store = Store(app_db)
+    text = recap_template("csv").decode() + (
+        "kemendesa-setjen,2026,tpi,,6.5,5.6,8,8.2,12,8.4,3.62,B,,3.41\n"
+        "kemendesa-itjen,2026,tpi,,4,3.5,6,5,9,6,3.1,C,,3.0\n")
+    preview = editing.prepare_upload(store, text.encode(), "rekap.csv", unit_id=ITJEN, year=2025, stage="tpn")
+    assert preview.layout == "recap" and not preview.fatal
+    assert [(r.unit_id, r.year, r.stage) for r in preview.rounds] == [
+        ("kemendesa-setjen", 2026, "tpi"), ("kemendesa-itjen", 2026, "tpi")]
