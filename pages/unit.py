@@ -103,16 +103,16 @@ fw, card, ev = current.framework, current.scorecard, current.evaluation
 st.caption(tr("unit.framework", name=fw.name))
 
 # --------------------------------------------------------------------------- headline
-cols = st.columns(4)
+cols = st.columns(2)
 cols[0].metric(tr("unit.total_official"), fmt(card.total))
+cols[1].metric(tr("unit.completeness"), tr(
+    "unit.completeness_value", answered=card.completeness.answered, total=card.completeness.total,
+    percent=format_percent(card.completeness.ratio * 100, lang)))
 predicate_text = predicate_label(ev.predicate)
 if card.provisional:
     predicate_text += f" · {tr('predicate.provisional')}"
-cols[1].metric(tr("unit.predicate"), predicate_text)
-cols[2].metric(tr("unit.held_before", year=year), predicate_label(current.held_before))
-cols[3].metric(tr("unit.completeness"), tr(
-    "unit.completeness_value", answered=card.completeness.answered, total=card.completeness.total,
-    percent=format_percent(card.completeness.ratio * 100, lang)))
+st.markdown(f"**{tr('unit.predicate')}:** {predicate_text}  \n"
+            f"**{tr('unit.held_before', year=year)}:** {predicate_label(current.held_before)}")
 if card.provisional:
     with st.container(border=True):
         st.warning(tr("unit.provisional"))
@@ -126,7 +126,9 @@ other_stages = [s for s in analytics.stages_of_year(rounds, year) if s != stage]
 peer_ids = sorted((u for u in units if u != unit.id), key=lambda u: short(units[u]).lower())
 left, right = st.columns(2)
 overlay = left.multiselect(tr("unit.compare_stages"), other_stages, default=[], key="profil_stages",
-                           format_func=lambda s: tr(f"stage.{s}"))
+                           format_func=lambda s: tr(f"stage.{s}"), disabled=not other_stages,
+                           placeholder=tr("unit.compare_stages_placeholder" if other_stages
+                                          else "unit.compare_stages_none"))
 # The peer is kept in the URL as its id (?peer=<unit id>), like the sidebar's unit: seeded from a new
 # URL value before the widget, written back after it; it survives a visit to another page.
 notices: list[str] = []
@@ -230,17 +232,21 @@ def _status_style(value: str) -> str:
     return f"color: {palette.PASS_COLOR if passed else palette.FAIL_COLOR}; font-weight: 600"
 
 
-styled = shown.style.map(_status_style, subset=["status"])
-st.dataframe(styled, hide_index=True, width="stretch", column_order=[
-    "predicate", "rule", "value", "threshold", "input", "status", "gap"], column_config={
-    "predicate": st.column_config.TextColumn(tr("col.predicate"), width="small"),
-    "rule": st.column_config.TextColumn(tr("col.rule"), width="large"),
+RULE_COLUMNS = {
+    "rule": st.column_config.TextColumn(tr("col.rule")),
     "value": st.column_config.TextColumn(tr("col.value")),
     "threshold": st.column_config.TextColumn(tr("col.threshold")),
     "input": st.column_config.TextColumn(tr("col.input")),
     "status": st.column_config.TextColumn(tr("col.status")),
     "gap": st.column_config.TextColumn(tr("col.gap")),
-})
+}
+# One table per predicate (WBK, then WBBM), each with every rule of that predicate.
+for code in dict.fromkeys(shown["predicate_code"]):
+    part = shown[shown["predicate_code"] == code].reset_index(drop=True)
+    st.markdown(f"**{predicate_label(code)}**")
+    st.dataframe(part.style.map(_status_style, subset=["status"]), hide_index=True, width="stretch",
+                 height="content", column_order=list(RULE_COLUMNS), column_config=RULE_COLUMNS,
+                 key=f"unit_rules_{code}")
 
 # --------------------------------------------------------------------------- hasil
 st.subheader(tr("unit.section.hasil"))
@@ -323,9 +329,9 @@ def gate_frame(gates: Sequence[GateResult], with_predicate: bool) -> pd.DataFram
 
 
 GATE_COLUMNS = {
-    "predicate": st.column_config.TextColumn(tr("col.predicate"), width="small"),
-    "level": st.column_config.TextColumn(tr("col.level"), width="small"),
-    "criterion": st.column_config.TextColumn(tr("col.criterion"), width="large"),
+    "predicate": st.column_config.TextColumn(tr("col.predicate")),
+    "level": st.column_config.TextColumn(tr("col.level")),
+    "criterion": st.column_config.TextColumn(tr("col.criterion")),
     "value": st.column_config.TextColumn(tr("col.value")),
     "required": st.column_config.TextColumn(tr("col.required")),
     "status": st.column_config.TextColumn(tr("col.status")),
@@ -340,7 +346,7 @@ if facts is None:
 if unit.afirmasi:
     st.caption(tr("unit.readiness_afirmasi"))
 if gates:
-    st.dataframe(gate_frame(gates, with_predicate=True), hide_index=True, width="stretch",
+    st.dataframe(gate_frame(gates, with_predicate=True), hide_index=True, width="stretch", height="content",
                  column_config=GATE_COLUMNS)
 if nomination:
     st.markdown(f"**{tr('unit.section.nomination')}**")
