@@ -73,6 +73,9 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
         out.append(register)
     except ImportError:
         pass
+    from zi_metrics.cli_report import register as register_report
+
+    out.append(register_report)
     try:
         from zi_metrics.cli_accounts import register as register_accounts  # noqa: PLC0415
 
