@@ -7,6 +7,7 @@ builders, palette and number formatting as the dashboard.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -125,7 +126,8 @@ def unit_report_figure(scored: ScoredRound, history: Sequence[ScoredRound], unit
         [0.12, 0.22, 0.14, 0.16, 0.36]), row=4, col=1)
 
     subtitle = t("report.subtitle", lang, year=scored.year, stage=stage_name, framework=fw.name)
-    title = f"<b>{unit_name}</b><br><span style='font-size:12px'>{subtitle}</span>"
+    # Plotly reads a subset of HTML in text: a unit's name is data, so it is escaped.
+    title = f"<b>{html.escape(unit_name)}</b><br><span style='font-size:12px'>{subtitle}</span>"
     if synthetic:
         title += f"<br><span style='font-size:11px;color:{palette.VERMILLION}'>{t('app.demo_banner', lang)}</span>"
     fig.update_layout(width=A4_WIDTH, height=A4_HEIGHT, title={"text": title, "x": 0.03, "font": {"size": 16}},
