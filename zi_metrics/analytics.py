@@ -155,9 +155,8 @@ def units_by_id(store: Any) -> dict[str, dict[str, Any]]:
     return {u.id: u.to_dict() for u in store.list_units()}
 
 
-def round_inputs_from_store(store: Any, year: int, stage: str) -> list[RoundInput]:
-    """Every unit's inputs for one year and stage, loaded in bulk."""
-    bulk = store.round_inputs(year, stage)
+def _round_inputs(bulk: Any) -> list[RoundInput]:
+    """RoundInputs of the store's bulk loaders (one row per evaluation) as RoundInput records."""
     out = []
     for row in bulk.evaluations.itertuples(index=False):
         eid = int(row.id)
@@ -165,6 +164,11 @@ def round_inputs_from_store(store: Any, year: int, stage: str) -> list[RoundInpu
                               bulk.answers.get(eid), bulk.area_points.get(eid), bulk.hasil.get(eid),
                               row.evaluated_on))
     return out
+
+
+def round_inputs_from_store(store: Any, year: int, stage: str) -> list[RoundInput]:
+    """Every unit's inputs for one year and stage, loaded in bulk."""
+    return _round_inputs(store.round_inputs(year, stage))
 
 
 def score_round(store: Any, year: int, stage: str) -> list[ScoredRound]:
@@ -184,217 +188,17 @@ def round_overview(store: Any, year: int, stage: str) -> pd.DataFrame:
 
 
 def unit_rounds(store: Any, unit_id: str) -> list[ScoredRound]:
-    """Every stored round of one unit, scored, ordered by year then stage."""
-    store.get_unit(unit_id)  # raises UnknownUnitError with a clear message
-    frame = store.evaluations(unit_id=unit_id)
-    awards = store.awards(unit_id)
-    out = []
-    for row in frame.itertuples(index=False):
-        eid = int(row.id)
-        if row.source == "answers":
-            rnd = RoundInput(eid, unit_id, int(row.year), row.stage, row.framework_id, row.source,
-                             store.answer_values(eid), None, store.hasil_for(eid), row.evaluated_on)
-        else:
-            rnd = RoundInput(eid, unit_id, int(row.year), row.stage, row.framework_id, row.source,
-                             None, store.area_points_for(eid), store.hasil_for(eid), row.evaluated_on)
-        out.append(score_input(rnd, awards))
+    """Every stored round of one unit, scored, ordered by year then stage (one bulk read)."""
+    rounds = _round_inputs(store.unit_inputs(unit_id))  # raises UnknownUnitError with a clear message
+    scored = score_inputs(rounds, {unit_id: store.awards(unit_id)})
     order = {s: i for i, s in enumerate(STAGES)}
-    return sorted(out, key=lambda s: (s.year, order.get(s.stage, 9)))
+    return sorted(scored, key=lambda s: (s.year, order.get(s.stage, 9)))
 
 
 def latest_round(rounds: Sequence[ScoredRound], year: int | None = None) -> ScoredRound | None:
     """The most advanced stage of the latest year (or of ``year``)."""
     pool = [r for r in rounds if year is None or r.year == year]
     return pool[-1] if pool else None
-
-
-# ---------------------------------------------------------------------------------------------
-# Unit profile and progress (pages/unit.py, pages/progress.py): pure shaping of scored rounds.
-# No scoring here beyond what score_input already did; these only pick and reshape results.
-
-PREDICATE_RANK: dict[str | None, int] = {None: 0, "WBK": 1, "WBBM": 2}
-RULE_COLUMNS = ("predicate", "rule", "area", "value", "threshold", "unit", "passed", "gap",
-                "value_points", "threshold_points", "input_value", "input_threshold")
-PROGRESS_COLUMNS = ("unit_id", "year", "stage", "framework_id", "source", "total", "predicate",
-                    "provisional")
-DRIFT_COLUMNS = ("unit_id", "year", "tpi", "tpn", "drift")
-
-
-def stage_order(stage: str) -> int:
-    """Position of a stage in the assessment order (mandiri, tpi, tpn); unknown stages last."""
-    return STAGES.index(stage) if stage in STAGES else len(STAGES)
-
-
-def comparison_round(rounds: Sequence[ScoredRound], year: int, stage: str) -> ScoredRound | None:
-    """A peer's round to set beside a unit's: the same year and stage, else the most advanced stage
-    of that year (the caller says which stage it shows), else None."""
-    return round_for(rounds, year, stage) or latest_round(rounds, year)
-
-
-def stages_of_year(rounds: Sequence[ScoredRound], year: int) -> list[str]:
-    """The stages one unit reached in ``year``, in assessment order."""
-    return sorted({r.stage for r in rounds if r.year == year}, key=stage_order)
-
-
-def area_percents(scored: ScoredRound) -> dict[str, float]:
-    """Area code -> % of the area's max, in the framework's area order (the radar's values)."""
-    return {a.code: scored.scorecard.areas[a.code].percent for a in scored.framework.areas}
-
-
-def rule_table(ev: Evaluation) -> pd.DataFrame:
-    """Every rule of both predicates as rows (WBK first, in the framework's order).
-
-    ``area`` is the area code of an ``area:XX`` rule (None otherwise); ``gap`` is the points still
-    needed (0 when passed, None for a flag that points cannot fix)."""
-    rows = []
-    for r in ev.rules:
-        rows.append({
-            "predicate": r.predicate,
-            "rule": r.rule,
-            "area": r.rule.split(":", 1)[1] if r.rule.startswith("area:") else None,
-            "value": r.value,
-            "threshold": r.threshold,
-            "unit": r.unit,
-            "passed": bool(r.passed),
-            "gap": r.gap,
-            "value_points": r.value_points,
-            "threshold_points": r.threshold_points,
-            "input_value": r.input_value,
-            "input_threshold": r.input_threshold,
-        })
-    return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
-
-
-def hasil_rows(scored: ScoredRound) -> list[dict[str, Any]]:
-    """The hasil items of a round with their inputs (survey value on its 0-4 scale, capaian kinerja
-    option, or TLHP %) and points, in the framework's order."""
-    out = []
-    for comp in scored.framework.hasil_components:
-        for item in comp.items:
-            got = scored.scorecard.hasil_items.get(item.code)
-            out.append({
-                "code": item.code,
-                "rule": item.rule,
-                "name": item.name,
-                "component": comp.code,
-                "component_name": comp.name,
-                "kind": item.kind,
-                "input": got.input if got is not None else None,
-                "scale_max": item.scale_max,
-                "points": got.points if got is not None else 0.0,
-                "max": item.points,
-            })
-    return out
-
-
-def has_facts(facts: Mapping[str, Any] | None, inputs: Iterable[str]) -> bool:
-    """True when at least one of ``inputs`` is recorded (not None) in ``facts``."""
-    return facts is not None and any(facts.get(k) is not None for k in inputs)
-
-
-def proposal_readiness(fw: Framework, facts: Mapping[str, Any] | None, *, instansi_kind: str | None,
-                       afirmasi: bool, year: int) -> tuple[list[GateResult], list[GateResult]]:
-    """(Tabel 5 prerequisites of both predicates, 52/2014 nomination criteria).
-
-    Unrecorded facts give ``passed=None``; instansi-level gates are waived for afirmasi units. The
-    nomination criteria are returned only where the framework has them and some are recorded."""
-    facts = facts or {}
-    gates = check_prerequisites(fw, facts, instansi_kind=instansi_kind, afirmasi=afirmasi, year=year)
-    inputs = [spec["input"] for spec in fw.nomination_criteria]
-    nomination = check_nomination(fw, facts) if inputs and has_facts(facts, inputs) else []
-    return gates, nomination
-
-
-def progress_frame(rounds: Iterable[ScoredRound]) -> pd.DataFrame:
-    """One row per (unit, year, stage): the total and predicate, sorted by unit, year, stage."""
-    rows = [{
-        "unit_id": r.unit_id,
-        "year": int(r.year),
-        "stage": r.stage,
-        "framework_id": r.framework.id,
-        "source": r.input.source,
-        "total": float(r.scorecard.total),
-        "predicate": r.evaluation.predicate,
-        "provisional": bool(r.scorecard.provisional),
-    } for r in rounds]
-    frame = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
-    if frame.empty:
-        return frame
-    frame["_order"] = frame["stage"].map(stage_order)
-    frame = frame.sort_values(["unit_id", "year", "_order"], kind="stable").drop(columns="_order")
-    return frame.reset_index(drop=True)
-
-
-def progress_series(frame: pd.DataFrame, unit_ids: Sequence[str], stages: Sequence[str] = STAGES
-                    ) -> list[tuple[str, str, list[tuple[int, float | None]]]]:
-    """``(unit_id, stage, [(year, total), ...])`` per unit (in ``unit_ids`` order) and stage (in
-    assessment order) that has at least one round. Years missing between a series' first and last
-    year are given as None, so the line breaks there instead of joining, e.g., 2018 to 2022."""
-    out: list[tuple[str, str, list[tuple[int, float | None]]]] = []
-    for uid in unit_ids:
-        mine = frame[frame["unit_id"] == uid]
-        for stage in sorted(stages, key=stage_order):
-            rows = mine[mine["stage"] == stage]
-            if rows.empty:
-                continue
-            totals = {int(y): float(t) for y, t in zip(rows["year"], rows["total"], strict=True)}
-            years = range(min(totals), max(totals) + 1)
-            out.append((uid, stage, [(y, totals.get(y)) for y in years]))
-    return out
-
-
-def drift_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """TPN total minus TPI total per unit and year where both rounds are stored, sorted by unit, year."""
-    if frame.empty:
-        return pd.DataFrame(columns=list(DRIFT_COLUMNS))
-    wide = frame[frame["stage"].isin(["tpi", "tpn"])].pivot_table(
-        index=["unit_id", "year"], columns="stage", values="total", aggfunc="first")
-    if "tpi" not in wide.columns or "tpn" not in wide.columns:
-        return pd.DataFrame(columns=list(DRIFT_COLUMNS))
-    wide = wide.dropna(subset=["tpi", "tpn"]).reset_index()
-    wide["drift"] = wide["tpn"] - wide["tpi"]
-    out = wide[list(DRIFT_COLUMNS)].sort_values(["unit_id", "year"], kind="stable")
-    out.columns.name = None
-    return out.reset_index(drop=True)
-
-
-def timeline_events(awards: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Predicate history as timeline events ``{unit_id, year, predicate, status, decree_ref}``.
-
-    * ``earned``: the year of each award (from the awards table);
-    * ``revoked``: the year the revocation took effect (``revoked_on``; the award year when the date
-      is not recorded);
-    * ``kept``: a later year in which the unit still held the predicate and its TPN round (from
-      ``frame``, a :func:`progress_frame`) met that predicate again, with no new award that year.
-
-    Sorted by unit, year, then earned < kept < revoked."""
-    by_unit: dict[str, list[dict[str, Any]]] = {}
-    for a in awards:
-        by_unit.setdefault(a["unit_id"], []).append(dict(a))
-    status_rank = {"earned": 0, "kept": 1, "revoked": 2}
-    events: list[dict[str, Any]] = []
-    for uid, unit_awards in by_unit.items():
-        award_years = {int(a["year"]) for a in unit_awards}
-        for a in unit_awards:
-            events.append({"unit_id": uid, "year": int(a["year"]), "predicate": a["predicate"],
-                           "status": "earned", "decree_ref": a.get("decree_ref")})
-            if a.get("revoked"):
-                revoked_on = a.get("revoked_on")
-                year = getattr(revoked_on, "year", None) or int(a["year"])
-                events.append({"unit_id": uid, "year": int(year), "predicate": a["predicate"],
-                               "status": "revoked", "decree_ref": a.get("decree_ref")})
-        tpn = frame[(frame["unit_id"] == uid) & (frame["stage"] == "tpn")] if not frame.empty else frame
-        for year, predicate in zip(tpn.get("year", []), tpn.get("predicate", []), strict=True):
-            year = int(year)
-            if year in award_years:
-                continue
-            held = held_predicate(unit_awards, year)
-            reached = predicate if isinstance(predicate, str) else None
-            if held is not None and PREDICATE_RANK[reached] >= PREDICATE_RANK[held]:
-                events.append({"unit_id": uid, "year": year, "predicate": held, "status": "kept",
-                               "decree_ref": None})
-    events.sort(key=lambda e: (e["unit_id"], e["year"], status_rank[e["status"]]))
-    return events
 
 
 # ---------------------------------------------------------------------------------------------
@@ -611,3 +415,193 @@ def rule_display_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str =
                      "threshold": shown(r["threshold"], r["unit"]), "status": status, "gap": gap,
                      "passed": r["passed"]})
     return pd.DataFrame(rows, columns=["rule", "label", "value", "threshold", "status", "gap", "passed"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit profile and progress (pages/unit.py, pages/progress.py): pure shaping of scored rounds.
+# No scoring here beyond what score_input already did; these only pick and reshape results.
+
+PREDICATE_RANK: dict[str | None, int] = {None: 0, "WBK": 1, "WBBM": 2}
+RULE_COLUMNS = ("predicate", "rule", "area", "value", "threshold", "unit", "passed", "gap",
+                "value_points", "threshold_points", "input_value", "input_threshold")
+PROGRESS_COLUMNS = ("unit_id", "year", "stage", "framework_id", "source", "total", "predicate",
+                    "provisional")
+DRIFT_COLUMNS = ("unit_id", "year", "tpi", "tpn", "drift")
+
+
+def stage_order(stage: str) -> int:
+    """Position of a stage in the assessment order (mandiri, tpi, tpn); unknown stages last."""
+    return STAGES.index(stage) if stage in STAGES else len(STAGES)
+
+
+def comparison_round(rounds: Sequence[ScoredRound], year: int, stage: str) -> ScoredRound | None:
+    """A peer's round to set beside a unit's: the same year and stage, else the most advanced stage
+    of that year (the caller says which stage it shows), else None."""
+    return round_for(rounds, year, stage) or latest_round(rounds, year)
+
+
+def stages_of_year(rounds: Sequence[ScoredRound], year: int) -> list[str]:
+    """The stages one unit reached in ``year``, in assessment order."""
+    return sorted({r.stage for r in rounds if r.year == year}, key=stage_order)
+
+
+def area_percents(scored: ScoredRound) -> dict[str, float]:
+    """Area code -> % of the area's max, in the framework's area order (the radar's values)."""
+    return {a.code: scored.scorecard.areas[a.code].percent for a in scored.framework.areas}
+
+
+def rule_table(ev: Evaluation) -> pd.DataFrame:
+    """Every rule of both predicates as rows (WBK first, in the framework's order).
+
+    ``area`` is the area code of an ``area:XX`` rule (None otherwise); ``gap`` is the points still
+    needed (0 when passed, None for a flag that points cannot fix)."""
+    rows = []
+    for r in ev.rules:
+        rows.append({
+            "predicate": r.predicate,
+            "rule": r.rule,
+            "area": r.rule.split(":", 1)[1] if r.rule.startswith("area:") else None,
+            "value": r.value,
+            "threshold": r.threshold,
+            "unit": r.unit,
+            "passed": bool(r.passed),
+            "gap": r.gap,
+            "value_points": r.value_points,
+            "threshold_points": r.threshold_points,
+            "input_value": r.input_value,
+            "input_threshold": r.input_threshold,
+        })
+    return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
+
+
+def hasil_rows(scored: ScoredRound) -> list[dict[str, Any]]:
+    """The hasil items of a round with their inputs (survey value on its 0-4 scale, capaian kinerja
+    option, or TLHP %) and points, in the framework's order."""
+    out = []
+    for comp in scored.framework.hasil_components:
+        for item in comp.items:
+            got = scored.scorecard.hasil_items.get(item.code)
+            out.append({
+                "code": item.code,
+                "rule": item.rule,
+                "name": item.name,
+                "component": comp.code,
+                "component_name": comp.name,
+                "kind": item.kind,
+                "input": got.input if got is not None else None,
+                "scale_max": item.scale_max,
+                "points": got.points if got is not None else 0.0,
+                "max": item.points,
+            })
+    return out
+
+
+def has_facts(facts: Mapping[str, Any] | None, inputs: Iterable[str]) -> bool:
+    """True when at least one of ``inputs`` is recorded (not None) in ``facts``."""
+    return facts is not None and any(facts.get(k) is not None for k in inputs)
+
+
+def proposal_readiness(fw: Framework, facts: Mapping[str, Any] | None, *, instansi_kind: str | None,
+                       afirmasi: bool, year: int) -> tuple[list[GateResult], list[GateResult]]:
+    """(Tabel 5 prerequisites of both predicates, 52/2014 nomination criteria).
+
+    Unrecorded facts give ``passed=None``; instansi-level gates are waived for afirmasi units. The
+    nomination criteria are returned only where the framework has them and some are recorded."""
+    facts = facts or {}
+    gates = check_prerequisites(fw, facts, instansi_kind=instansi_kind, afirmasi=afirmasi, year=year)
+    inputs = [spec["input"] for spec in fw.nomination_criteria]
+    nomination = check_nomination(fw, facts) if inputs and has_facts(facts, inputs) else []
+    return gates, nomination
+
+
+def progress_frame(rounds: Iterable[ScoredRound]) -> pd.DataFrame:
+    """One row per (unit, year, stage): the total and predicate, sorted by unit, year, stage."""
+    rows = [{
+        "unit_id": r.unit_id,
+        "year": int(r.year),
+        "stage": r.stage,
+        "framework_id": r.framework.id,
+        "source": r.input.source,
+        "total": float(r.scorecard.total),
+        "predicate": r.evaluation.predicate,
+        "provisional": bool(r.scorecard.provisional),
+    } for r in rounds]
+    frame = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
+    if frame.empty:
+        return frame
+    frame["_order"] = frame["stage"].map(stage_order)
+    frame = frame.sort_values(["unit_id", "year", "_order"], kind="stable").drop(columns="_order")
+    return frame.reset_index(drop=True)
+
+
+def progress_series(frame: pd.DataFrame, unit_ids: Sequence[str], stages: Sequence[str] = STAGES
+                    ) -> list[tuple[str, str, list[tuple[int, float | None]]]]:
+    """``(unit_id, stage, [(year, total), ...])`` per unit (in ``unit_ids`` order) and stage (in
+    assessment order) that has at least one round. Years missing between a series' first and last
+    year are given as None, so the line breaks there instead of joining, e.g., 2018 to 2022."""
+    out: list[tuple[str, str, list[tuple[int, float | None]]]] = []
+    for uid in unit_ids:
+        mine = frame[frame["unit_id"] == uid]
+        for stage in sorted(stages, key=stage_order):
+            rows = mine[mine["stage"] == stage]
+            if rows.empty:
+                continue
+            totals = {int(y): float(t) for y, t in zip(rows["year"], rows["total"], strict=True)}
+            years = range(min(totals), max(totals) + 1)
+            out.append((uid, stage, [(y, totals.get(y)) for y in years]))
+    return out
+
+
+def drift_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """TPN total minus TPI total per unit and year where both rounds are stored, sorted by unit, year."""
+    if frame.empty:
+        return pd.DataFrame(columns=list(DRIFT_COLUMNS))
+    wide = frame[frame["stage"].isin(["tpi", "tpn"])].pivot_table(
+        index=["unit_id", "year"], columns="stage", values="total", aggfunc="first")
+    if "tpi" not in wide.columns or "tpn" not in wide.columns:
+        return pd.DataFrame(columns=list(DRIFT_COLUMNS))
+    wide = wide.dropna(subset=["tpi", "tpn"]).reset_index()
+    wide["drift"] = wide["tpn"] - wide["tpi"]
+    out = wide[list(DRIFT_COLUMNS)].sort_values(["unit_id", "year"], kind="stable")
+    out.columns.name = None
+    return out.reset_index(drop=True)
+
+
+def timeline_events(awards: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Predicate history as timeline events ``{unit_id, year, predicate, status, decree_ref}``.
+
+    * ``earned``: the year of each award (from the awards table);
+    * ``revoked``: the year the revocation took effect (``revoked_on``; the award year when the date
+      is not recorded);
+    * ``kept``: a later year in which the unit still held the predicate and its TPN round (from
+      ``frame``, a :func:`progress_frame`) met that predicate again, with no new award that year.
+
+    Sorted by unit, year, then earned < kept < revoked."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for a in awards:
+        by_unit.setdefault(a["unit_id"], []).append(dict(a))
+    status_rank = {"earned": 0, "kept": 1, "revoked": 2}
+    events: list[dict[str, Any]] = []
+    for uid, unit_awards in by_unit.items():
+        award_years = {int(a["year"]) for a in unit_awards}
+        for a in unit_awards:
+            events.append({"unit_id": uid, "year": int(a["year"]), "predicate": a["predicate"],
+                           "status": "earned", "decree_ref": a.get("decree_ref")})
+            if a.get("revoked"):
+                revoked_on = a.get("revoked_on")
+                year = getattr(revoked_on, "year", None) or int(a["year"])
+                events.append({"unit_id": uid, "year": int(year), "predicate": a["predicate"],
+                               "status": "revoked", "decree_ref": a.get("decree_ref")})
+        tpn = frame[(frame["unit_id"] == uid) & (frame["stage"] == "tpn")] if not frame.empty else frame
+        for year, predicate in zip(tpn.get("year", []), tpn.get("predicate", []), strict=True):
+            year = int(year)
+            if year in award_years:
+                continue
+            held = held_predicate(unit_awards, year)
+            reached = predicate if isinstance(predicate, str) else None
+            if held is not None and PREDICATE_RANK[reached] >= PREDICATE_RANK[held]:
+                events.append({"unit_id": uid, "year": year, "predicate": held, "status": "kept",
+                               "decree_ref": None})
+    events.sort(key=lambda e: (e["unit_id"], e["year"], status_rank[e["status"]]))
+    return events
+
