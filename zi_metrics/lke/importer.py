@@ -135,6 +135,21 @@ def _holds_wbk(store: Store | None, unit_id: str, year: int) -> bool:
         return False
 
 
+def _awards_by_unit(store: Store | None) -> dict[str, list[dict[str, Any]]]:
+    """Every unit's award history in one read (a recap names many units: one read per row made a
+    national recap take minutes)."""
+    if store is None:
+        return {}
+    try:
+        awards = store.awards()
+    except StoreError:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for award in awards:
+        out.setdefault(award["unit_id"], []).append(award)
+    return out
+
+
 def _answer_rows(answers: dict[int, Any], notes: dict[int, str], evidence: dict[int, str]
                  ) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
@@ -207,9 +222,11 @@ def _plan_recap(parsed: ParsedRecap, unit_id: str | None, year: int | None, stag
     if not rows:
         return [], [_fatal("no row of the recap matches the unit, year and stage chosen")]
     rounds = []
+    awards = _awards_by_unit(store)
     for r in rows:
         fw = load_framework(r.framework_id)
-        ev = evaluate(fw, score_areas(fw, r.areas, r.hasil), _holds_wbk(store, r.unit_id, r.year))
+        holds = held_predicate(awards.get(r.unit_id, []), r.year) is not None
+        ev = evaluate(fw, score_areas(fw, r.areas, r.hasil), holds)
         rounds.append(PlannedRound(r.unit_id, r.year, r.stage, fw.id, "recap", r.where, area_points=r.areas,
                                    hasil=r.hasil, evaluation=ev))
     return rounds, []
