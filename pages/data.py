@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ import streamlit as st
 from ui import auth, state
 from ui.display import fmt, predicate_label
 from zi_metrics import editing
+from zi_metrics.i18n import t
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
 from zi_metrics.lke.payload import dump_payload
 from zi_metrics.store import STAGES, Store, StoreError, UnknownEvaluationError
@@ -51,8 +53,10 @@ def unit_label(units: dict[str, Any], unit_id: str) -> str:
     return (unit.short_name or unit.name) if unit else unit_id
 
 
-def stage_label(stage: str) -> str:
-    return tr("data.import.stage_from_file") if stage == FROM_FILE else tr(f"stage.{stage}")
+def stage_labeller(code: str) -> Callable[[str], str]:
+    """A format_func for stage pickers in the language ``code`` (AppTest calls format functions
+    after the run, where the session's language can no longer be read)."""
+    return lambda stage: t("data.import.stage_from_file" if stage == FROM_FILE else f"stage.{stage}", code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +140,7 @@ def show_preview(preview: ImportPreview, changes: list[editing.RoundChange], uni
                               format_func=lambda u: unit_label(units, u))
             choices = [*STAGES, FROM_FILE]
             cols[1].selectbox(tr("data.import.file_stage"), choices, key=f"{key}_stage",
-                              index=choices.index(stage_choice), format_func=stage_label)
+                              index=choices.index(stage_choice), format_func=stage_labeller(state.lang()))
         if preview.fatal:
             st.error(tr("data.preview.fatal"))
         elif changes:
@@ -167,7 +171,7 @@ def import_section(editor: auth.Editor, units: dict[str, Any]) -> None:
     year = cols[1].number_input(tr("sidebar.year"), min_value=2000, max_value=2100, step=1, format="%d",
                                 key="data_year")
     stage_choice = cols[2].selectbox(tr("sidebar.stage"), [*STAGES, FROM_FILE], key="data_stage",
-                                     format_func=stage_label)
+                                     format_func=stage_labeller(state.lang()))
     if not files:
         st.session_state.pop(READY, None)
         return
@@ -257,9 +261,10 @@ def delete_section(editor: auth.Editor, units: dict[str, Any]) -> None:
         return
     options = [(int(r.year), str(r.stage)) for r in rounds.itertuples(index=False)]
     default = (selection.year, selection.stage)
+    label_stage = stage_labeller(state.lang())
     chosen = st.selectbox(tr("data.delete.round", unit=unit_label(units, selection.unit_id)), options,
                           index=options.index(default) if default in options else len(options) - 1,
-                          format_func=lambda o: f"{o[0]} · {tr(f'stage.{o[1]}')}", key="data_delete_round")
+                          format_func=lambda o: f"{o[0]} · {label_stage(o[1])}", key="data_delete_round")
     pending = st.session_state.get(PENDING_DELETE)
     if pending is None:
         st.button(tr("data.delete.button"), key="data_delete", on_click=ask_delete,
