@@ -95,7 +95,7 @@ class Selection:
 # on the UI language and on display names, and ?unit=kemendesa-itjen or ?tahap=tpi would be
 # dropped. Pickers whose value is an id or code therefore keep it in the URL themselves:
 # seed_from_url() before the widget, write_url() after it. Widgets whose label is their value
-# (the year, numeric sliders) stay bound.
+# (numeric sliders) can stay bound.
 
 _SYNCED = "_url_synced"  # session key: URL param -> the raw value this session last read or wrote
 
@@ -139,13 +139,6 @@ def write_url(key: str, value: str | None) -> None:
     synced[key] = value
 
 
-def _year_notice(years: list[int], notices: list[str]) -> None:
-    """The year picker is bound to the URL and drops an unknown year itself: say so."""
-    value = url_param_if_new("tahun")
-    if value is not None and value not in {str(y) for y in years}:
-        notices.append(tr("notice.invalid_url_value", param="tahun", value=value[:60]))
-
-
 def sidebar(store: Store) -> Selection:
     """The shared sidebar: language, year, stage and unit pickers, all kept in the URL.
 
@@ -163,13 +156,20 @@ def sidebar(store: Store) -> Selection:
         if not years:
             st.info(tr("empty.no_data"))
             return Selection(None, None, None, tuple(notices))
-        _year_notice(years, notices)
-        year = st.selectbox(tr("sidebar.year"), list(reversed(years)), key="tahun", bind="query-params")
+        # The year is kept like the others (not bound): a bound widget drops its default from the
+        # URL, and a bookmarked deck of "the latest year" would change when a new year is loaded.
+        seed_from_url("tahun", [str(y) for y in years], notices, state_key="_tahun_url")
+        if "_tahun_url" in st.session_state:
+            st.session_state["tahun"] = int(st.session_state.pop("_tahun_url"))
+        year = st.selectbox(tr("sidebar.year"), list(reversed(years)), key="tahun")
+        write_url("tahun", str(year))
         stages = store.stages_for(year) or ["mandiri"]
         seed_from_url("tahap", stages, notices)
         if st.session_state.get("tahap") not in stages:
             st.session_state["tahap"] = stages[-1]  # the most advanced stage of the year
-        stage = st.selectbox(tr("sidebar.stage"), stages, key="tahap", format_func=lambda s: tr(f"stage.{s}"))
+        # the label function captures the language now: AppTest calls it after the run, outside it
+        code = lang()
+        stage = st.selectbox(tr("sidebar.stage"), stages, key="tahap", format_func=lambda s: t(f"stage.{s}", code))
         write_url("tahap", stage)
         unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
         seed_from_url("unit", unit_ids, notices)
