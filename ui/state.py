@@ -178,6 +178,7 @@ def sidebar(store: Store) -> Selection:
         write_url("unit", unit)
         for notice in notices:
             st.warning(notice)
+        copy_link_button()
     return Selection(int(year), stage, unit, tuple(notices))
 
 
@@ -185,3 +186,62 @@ def demo_banner(store: Store) -> None:
     """Every screen that shows demo data says the scores are synthetic."""
     if store.dataset_kind() == "demo":
         st.caption(tr("app.demo_banner"))
+
+
+# Copies the browser's current address (every bound and synced choice is in it) to the clipboard.
+# The server cannot know the host the browser used, so this runs in the page: st.html with
+# JavaScript is not iframed, and the handler is registered once per tab. Where the Clipboard API
+# is refused (plain http on another host), it falls back to execCommand("copy") and shows the link.
+_COPY_LINK_JS = """<script>
+(function () {
+  if (window.__ziCopyLink) { return; }
+  window.__ziCopyLink = true;
+  function fallback(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest(".zi-copy-link-button");
+    if (!button) { return; }
+    var href = window.location.href;
+    var status = button.parentElement.querySelector(".zi-copy-link-status");
+    function show(ok) {
+      status.textContent = (ok ? button.dataset.done : button.dataset.failed) + " " + href;
+      status.dataset.href = href;
+      status.dataset.copied = ok ? "yes" : "no";
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(href).then(function () { show(true); }, function () { show(fallback(href)); });
+    } else {
+      show(fallback(href));
+    }
+  });
+})();
+</script>"""
+
+
+def copy_link_button() -> None:
+    """The "salin tautan" control: a button that copies the page's full address, then shows it."""
+    import html
+
+    label, done, failed = (html.escape(tr(k), quote=True)
+                           for k in ("share.copy_link", "share.copied", "share.copy_failed"))
+    st.html(
+        f'<div class="zi-copy-link" title="{html.escape(tr("share.help"), quote=True)}">'
+        f'<button type="button" class="zi-copy-link-button" data-done="{done}" data-failed="{failed}" '
+        'style="font: inherit; padding: 0.3rem 0.75rem; border-radius: 0.5rem; cursor: pointer; '
+        f'border: 1px solid rgba(49, 51, 63, 0.2); background: transparent; color: inherit;">{label}</button>'
+        '<div class="zi-copy-link-status" role="status" aria-live="polite" '
+        'style="font-size: 0.8rem; margin-top: 0.3rem; overflow-wrap: anywhere; opacity: 0.8;"></div></div>'
+        + _COPY_LINK_JS,
+        unsafe_allow_javascript=True,
+    )
