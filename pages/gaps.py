@@ -63,18 +63,16 @@ if rnd is not None:
     area_gaps = gaps.area_gaps(fw, card)
     minimums = analytics.area_minimum_percents(fw)
     if minimums:
-        cols = st.columns(len(minimums))
-        for col, (pred, pct) in zip(cols, minimums.items(), strict=True):
-            with col:
-                missing = [(area_label(g.code), g.need[pred]) for g in area_gaps]
-                if any(v > 0 for _, v in missing):
-                    fig = charts.gap_bar_figure(
-                        missing, lang=lang,
-                        text={"chart.gap.title": tr("gaps.area_chart_title", predicate=predicate_label(pred),
-                                                    percent=fmt(pct, 0))})
-                    st.plotly_chart(fig, width="stretch", theme=None, key=f"gap_areas_{pred}")
-                else:
-                    st.success(tr("gaps.all_areas_met", predicate=predicate_label(pred), percent=fmt(pct, 0)))
+        for pred, pct in minimums.items():
+            missing = [(area_label(g.code), g.need[pred]) for g in area_gaps]
+            if any(v > 0 for _, v in missing):
+                fig = charts.gap_bar_figure(
+                    missing, lang=lang,
+                    text={"chart.gap.title": tr("gaps.area_chart_title", predicate=predicate_label(pred),
+                                                percent=fmt(pct, 0))})
+                st.plotly_chart(fig, width="stretch", theme=None, key=f"gap_areas_{pred}")
+            else:
+                st.success(tr("gaps.all_areas_met", predicate=predicate_label(pred), percent=fmt(pct, 0)))
     else:
         st.info(tr("gaps.no_area_minimum", framework=fw.name))
     area_table = pd.DataFrame({
@@ -100,9 +98,9 @@ if rnd is not None:
 
     # Every rule of both predicates: which fail and by how much.
     st.subheader(tr("gaps.rules_section"))
-    for col, pred in zip(st.columns(len(fw.predicates)), [p.code for p in fw.predicates], strict=True):
-        with col:
-            st.markdown(f"**{predicate_label(pred)}**")
+    for tab, pred in zip(st.tabs([predicate_label(p.code) for p in fw.predicates]),
+                         [p.code for p in fw.predicates], strict=True):
+        with tab:
             rules = analytics.rule_display_rows(fw, ev, pred, lang)
             st.dataframe(
                 rules[["label", "value", "threshold", "status", "gap"]], hide_index=True, width="stretch",
@@ -153,12 +151,12 @@ if rnd is not None:
                 pd.DataFrame({
                     "rank": [r["rank"] for r in rows],
                     "area": [r["area"] for r in rows],
-                    "sub_area": [r["sub_area"] for r in rows],
                     "question": [r["question"] for r in rows],
                     "answer": [r["answer"] for r in rows],
                     "gain": [fmt(r["gain"]) for r in rows],
                     "note": [r["note"] for r in rows],
                     "evidence_ref": [r["evidence_ref"] for r in rows],
+                    "sub_area": [r["sub_area"] for r in rows],
                     "item_code": [r["item_code"] for r in rows],
                 }),
                 hide_index=True, width="stretch", key="gap_items",
@@ -166,7 +164,7 @@ if rnd is not None:
                     "rank": st.column_config.NumberColumn("#", width="small"),
                     "area": st.column_config.TextColumn(tr("col.area"), width="small"),
                     "sub_area": st.column_config.TextColumn(tr("col.sub_area")),
-                    "question": st.column_config.TextColumn(tr("col.question"), width="large"),
+                    "question": st.column_config.TextColumn(tr("col.question"), width="medium"),
                     "answer": st.column_config.TextColumn(tr("col.answer"), width="small"),
                     "gain": st.column_config.TextColumn(tr("col.gain")),
                     "note": st.column_config.TextColumn(tr("col.note")),
@@ -189,7 +187,7 @@ target = st.segmented_control(tr("gaps.target"), [p.code for p in round_fw.predi
                               default=round_fw.predicates[0].code, format_func=predicate_label, required=True)
 evaluations = [s.evaluation for s in scored]
 area_counts = gaps.areas_holding_back(evaluations, target)
-left, right = st.columns([3, 2])
+left, right = st.columns(2)
 with left:
     if area_counts:
         fig = charts.areas_holding_back_figure(
