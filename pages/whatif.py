@@ -127,14 +127,13 @@ def show_plan(target: str) -> None:
 
 @st.fragment
 def simulator() -> None:
+    with st.container(horizontal=True):
+        st.button(tr("whatif.reset"), key="wi_reset", on_click=reset, icon=":material/undo:")
+        for pred in fw.predicates:
+            st.button(tr("whatif.plan_button", predicate=predicate_label(pred.code)), key=f"wi_plan_{pred.code}",
+                      on_click=apply_plan, args=(pred.code,), help=tr("whatif.plan_help"))
     controls, results = st.columns([2, 3], gap="large")
     with controls:
-        buttons = st.columns(1 + len(fw.predicates))
-        buttons[0].button(tr("whatif.reset"), key="wi_reset", on_click=reset, icon=":material/undo:")
-        for col, pred in zip(buttons[1:], fw.predicates, strict=True):
-            col.button(tr("whatif.plan_button", predicate=predicate_label(pred.code)), key=f"wi_plan_{pred.code}",
-                       on_click=apply_plan, args=(pred.code,), help=tr("whatif.plan_help"))
-
         st.markdown(f"**{tr('component.pengungkit')}**")
         areas = {}
         for area in fw.areas:
@@ -159,34 +158,20 @@ def simulator() -> None:
     ev = whatif.simulate(fw, card, areas=areas, hasil=hasil, holds_wbk=holds_wbk)
     sim = ev.scorecard
     with results:
-        m = st.columns(4)
-        m[0].metric(tr("whatif.total"), fmt(sim.total), delta=fmt(sim.total - card.total) if
-                    abs(sim.total - card.total) > 1e-9 else None)
+        m = st.columns(3)
+        change = sim.total - card.total
+        m[0].metric(tr("whatif.total"), fmt(sim.total),
+                    delta=(("+" if change > 0 else "") + fmt(change)) if abs(change) > 1e-9 else None)
         m[1].metric(tr("col.pengungkit"), fmt(sim.pengungkit))
         m[2].metric(tr("col.hasil"), fmt(sim.hasil))
-        m[3].metric(tr("whatif.predicate_current"), predicate_label(base.evaluation.predicate))
         st.metric(tr("whatif.predicate_simulated"), predicate_label(ev.predicate))
+        st.caption(f"{tr('whatif.predicate_current')}: {predicate_label(base.evaluation.predicate)}")
         if ev.meets_scores.get("WBBM") and not holds_wbk:
             st.caption(tr("whatif.wbbm_needs_wbk"))
         plan_target = st.session_state.get("_wi_plan")
         if plan_target:
             st.markdown(f"**{tr('whatif.plan.heading', predicate=predicate_label(plan_target))}**")
             show_plan(plan_target)
-        tabs = st.tabs([predicate_label(p.code) for p in fw.predicates])
-        for tab, pred in zip(tabs, fw.predicates, strict=True):
-            with tab:
-                rules = analytics.rule_display_rows(fw, ev, pred.code, lang)
-                st.dataframe(
-                    rules[["label", "value", "threshold", "status", "gap"]], hide_index=True, width="stretch",
-                    key=f"wi_rules_{pred.code}",
-                    column_config={
-                        "label": st.column_config.TextColumn(tr("col.rule")),
-                        "value": st.column_config.TextColumn(tr("col.value")),
-                        "threshold": st.column_config.TextColumn(tr("col.threshold")),
-                        "status": st.column_config.TextColumn(tr("col.status")),
-                        "gap": st.column_config.TextColumn(tr("col.gap")),
-                    },
-                )
         fig = charts.radar_figure(
             [(tr("whatif.series_current"), {c: a.percent for c, a in card.areas.items()}),
              (tr("whatif.series_simulated"), {c: a.percent for c, a in sim.areas.items()})],
@@ -197,5 +182,21 @@ def simulator() -> None:
         st.caption(tr("whatif.area_percent_caption", values=", ".join(
             f"{c} {format_percent(a.percent, lang)}" for c, a in sim.areas.items())))
 
+    # Every rule of both predicates at the simulated values, below the sliders and the radar.
+    tabs = st.tabs([predicate_label(p.code) for p in fw.predicates])
+    for tab, pred in zip(tabs, fw.predicates, strict=True):
+        with tab:
+            rules = analytics.rule_display_rows(fw, ev, pred.code, lang)
+            st.dataframe(
+                rules[["label", "value", "threshold", "status", "gap"]], hide_index=True, width="stretch",
+                key=f"wi_rules_{pred.code}",
+                column_config={
+                    "label": st.column_config.TextColumn(tr("col.rule"), width="large"),
+                    "value": st.column_config.TextColumn(tr("col.value")),
+                    "threshold": st.column_config.TextColumn(tr("col.threshold")),
+                    "status": st.column_config.TextColumn(tr("col.status")),
+                    "gap": st.column_config.TextColumn(tr("col.gap")),
+                },
+            )
 
 simulator()
