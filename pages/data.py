@@ -156,7 +156,7 @@ def show_preview(preview: ImportPreview, changes: list[editing.RoundChange], uni
             problems_table(preview)
 
 
-def import_section(editor: auth.Editor, units: dict[str, Any]) -> None:
+def import_section(units: dict[str, Any]) -> None:
     st.subheader(tr("data.import.title"))
     st.caption(tr("data.import.help"))
     files = st.file_uploader(tr("data.import.files"), type=["xlsx", "json", "csv"],
@@ -213,13 +213,23 @@ def import_section(editor: auth.Editor, units: dict[str, Any]) -> None:
         st.warning(tr("data.import.same_round", rounds="; ".join(
             f"{unit_label(units, u)} {y} {tr(f'stage.{s}')}" for u, y, s in twice)))
     st.button(tr("data.import.confirm", count=len(ready)), type="primary", disabled=not ready,
-              key="data_confirm", on_click=on_import, args=(editor,))
+              key="data_confirm", on_click=on_import)
 
 
-def on_import(editor: auth.Editor) -> None:
+def signed_in_editor() -> auth.Editor | None:
+    """The editor, checked again when a write callback runs (an account removed from the secrets
+    since the page was drawn can no longer write)."""
+    editor = auth.current_editor()
+    if editor is None:
+        flash("error", tr("data.sign_in_again"))
+    return editor
+
+
+def on_import() -> None:
     """Confirm callback: import the previews shown in the last run, one transaction per file."""
     ready: list[ImportPreview] = st.session_state.pop(READY, [])
-    if not ready:
+    editor = signed_in_editor()
+    if not ready or editor is None:
         return
     bar = st.progress(0.0, text=tr("data.import.progress", done=0, total=len(ready)))
 
@@ -246,7 +256,7 @@ def on_import(editor: auth.Editor) -> None:
 # Delete a round
 
 
-def delete_section(editor: auth.Editor, units: dict[str, Any]) -> None:
+def delete_section(units: dict[str, Any]) -> None:
     st.subheader(tr("data.delete.title"))
     if selection.unit_id is None:
         st.info(tr("empty.no_selection"))
@@ -275,7 +285,7 @@ def delete_section(editor: auth.Editor, units: dict[str, Any]) -> None:
                   stage=tr(f"stage.{stage}")))
     cols = st.columns(2)
     cols[0].button(tr("data.delete.confirm"), type="primary", key="data_delete_confirm", on_click=on_delete,
-                   args=(editor, units))
+                   args=(units,))
     cols[1].button(tr("data.delete.cancel"), key="data_delete_cancel", on_click=st.session_state.pop,
                    args=(PENDING_DELETE, None))
 
@@ -284,10 +294,11 @@ def ask_delete(target: tuple[str, int, str]) -> None:
     st.session_state[PENDING_DELETE] = target
 
 
-def on_delete(editor: auth.Editor, units: dict[str, Any]) -> None:
+def on_delete(units: dict[str, Any]) -> None:
     """Second-step callback: delete the round named in the first step."""
     pending = st.session_state.pop(PENDING_DELETE, None)
-    if pending is None:
+    editor = signed_in_editor()
+    if pending is None or editor is None:
         return
     unit_id, year, stage = pending
     try:
@@ -385,9 +396,9 @@ if editor is not None:
     except StoreError as exc:
         st.error(tr("data.store_error", message=str(exc)))
         st.stop()
-    import_section(editor, all_units)
+    import_section(all_units)
     st.divider()
-    delete_section(editor, all_units)
+    delete_section(all_units)
     st.divider()
     downloads_section(all_units)
     st.divider()

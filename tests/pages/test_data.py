@@ -306,6 +306,32 @@ def test_a_busy_database_is_a_message_not_a_traceback(app, app_db, editor_hash, 
     assert _db_fingerprint(app_db) == before
 
 
+@needs_master
+def test_an_account_removed_after_the_preview_cannot_confirm(app, app_db, editor_hash, workbook):
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value(("lke.xlsx", workbook, XLSX)).run()
+    before = _db_fingerprint(app_db)
+    at.secrets["zi"] = {"accounts": {"budi": editor_hash}}  # the administrator removed siti
+    at.button(key="data_confirm").click().run()
+    assert not at.exception, at.exception
+    assert any("masuk kembali" in e for e in _texts(at.error))
+    assert _db_fingerprint(app_db) == before and _writable(at) == set()
+
+
+@needs_master
+def test_the_page_in_english(app, editor_hash, workbook):
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}}, lang="en")
+    assert any("viewing as a visitor" in i for i in _texts(at.info))
+    _sign_in(at, EDITOR, "wrong-password")
+    assert any("Attempts left: 4" in e for e in _texts(at.error))
+    _sign_in(at, EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value(("lke.xlsx", workbook, XLSX)).run()
+    assert not at.exception, at.exception
+    assert any("completeness 100%" in c for c in _texts(at.caption))
+    assert at.button(key="data_confirm").label == "Import 1 file(s)"
+
+
 def test_deleting_a_round_takes_a_confirmation(app, app_db, editor_hash):
     store = Store(app_db)
     assert store.evaluation_id(ITJEN, 2025, "tpn") is not None
