@@ -25,6 +25,7 @@ Chromium (never a downloaded one), keeping one warm kaleido server per process.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import shutil
@@ -76,6 +77,13 @@ def _fmt(x: Number | None, lang: str, decimals: int = 2) -> str:
 def _threshold_number(x: Number, lang: str) -> str:
     """60 -> '60', 18.25 -> '18,25' (no trailing ',00' on whole thresholds)."""
     return _fmt(x, lang, 0) if float(x).is_integer() else _fmt(x, lang, 2)
+
+
+def _plain(label: Any) -> str:
+    """A label from data (unit names, framework texts) as plain text: Plotly renders a subset of
+    HTML in every label, legend and hover text (<b>, <a href>, <br>, ...), so '&', '<' and '>' are
+    written as entities (Plotly shows them as the characters)."""
+    return html.escape(str(label), quote=False)
 
 
 def _wrap(label: str, width: int = 18) -> str:
@@ -180,7 +188,7 @@ def radar_figure(
         raise ValueError("area_order is empty")
     rings = DEFAULT_RINGS if rings is None else rings
     s = palette.surface(dark)
-    full_labels = [area_labels.get(code, code) for code in area_order]
+    full_labels = [_plain(area_labels.get(code, code)) for code in area_order]
     theta = [_wrap(label) for label in full_labels]
     theta_closed = [*theta, theta[0]]
     labels_closed = [*full_labels, full_labels[0]]
@@ -213,6 +221,7 @@ def radar_figure(
     colors = _series_colors(len(series), series_colors)
     symbols = _per_series(len(series), series_symbols, "circle")
     for (name, values), color, symbol in zip(series, colors, symbols, strict=True):
+        name = _plain(name)
         r = [values.get(code) for code in area_order]
         r_closed = [*r, r[0]]
         fig.add_trace(
@@ -301,7 +310,8 @@ def heatmap_figure(
     if not 0 < wbk < wbbm < 100:
         raise ValueError("thresholds must satisfy 0 < WBK < WBBM < 100")
     s = palette.surface(dark)
-    full_labels = [area_labels.get(code, code) for code in area_order]
+    full_labels = [_plain(area_labels.get(code, code)) for code in area_order]
+    units = [_plain(unit) for unit in units]
     z = [[None if v is None else float(v) for v in row] for row in percents]
     cell_text = [[_fmt(v, lang) for v in row] for row in z]
     custom = [
@@ -412,6 +422,7 @@ def progress_figure(
     dashes = _per_series(len(series), series_dashes, "solid")
     years: set[int] = set()
     for (name, points), color, symbol, dash in zip(series, colors, symbols, dashes, strict=True):
+        name = _plain(name)
         pts = sorted(((int(year), total) for year, total in points), key=lambda p: p[0])
         years.update(p[0] for p in pts)
         fig.add_trace(
@@ -469,7 +480,7 @@ def drift_figure(
     blue, negative vermillion, and every bar also carries its signed value as text.
     Text keys: ``chart.drift.title``, ``chart.drift.axis``.
     """
-    kept = [(u, int(y), tpi, tpn) for u, y, tpi, tpn in rows if tpi is not None and tpn is not None]
+    kept = [(_plain(u), int(y), tpi, tpn) for u, y, tpi, tpn in rows if tpi is not None and tpn is not None]
     diffs = [float(tpn) - float(tpi) for _, _, tpi, tpn in kept]
     labels = [f"{u} · {y}" for u, y, _, _ in kept]
     bar_text = [("+" if d > 0 else "") + _fmt(d, lang) for d in diffs]
@@ -528,7 +539,8 @@ def gap_bar_figure(
     is still missing. Each bar reads 'kurang 2,35 poin' / '2.35 points short'.
     Text keys: ``chart.gap.title``, ``gap.points``, ``col.gap``.
     """
-    kept = sorted(((label, float(v)) for label, v in items if v is not None and v > 0), key=lambda p: -p[1])
+    kept = sorted(((_plain(label), float(v)) for label, v in items if v is not None and v > 0),
+                  key=lambda p: -p[1])
     bar_text = [_txt("gap.points", lang, text, gap=_fmt(v, lang)) for _, v in kept]
     fig = go.Figure(
         go.Bar(
@@ -575,7 +587,7 @@ def areas_holding_back_figure(
     order += [code for code in counts if code not in order]
     position = {code: i for i, code in enumerate(order)}
     codes = sorted((c for c in order if c in counts), key=lambda c: (-counts[c], position[c]))
-    labels = [(area_labels or {}).get(c, c) for c in codes]
+    labels = [_plain((area_labels or {}).get(c, c)) for c in codes]
     values = [int(counts[c]) for c in codes]
     bar_text = [f"{v} / {total_units}" if total_units else str(v) for v in values]
     fig = go.Figure(
@@ -627,6 +639,7 @@ def timeline_figure(
     for e in events:
         if e.get("status") not in TIMELINE_STATUSES:
             raise ValueError(f"unknown status {e.get('status')!r}; expected one of {TIMELINE_STATUSES}")
+    events = [{**e, "unit": _plain(e["unit"]), "predicate": _plain(e["predicate"])} for e in events]
     units: list[str] = []
     for e in events:
         if e["unit"] not in units:
