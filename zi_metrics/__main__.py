@@ -7,6 +7,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+# Every character str.splitlines() breaks on: a request's keys and values are echoed in messages,
+# and the error must stay on one line whatever they hold.
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def _one_line(message: str) -> str:
+    return message.translate(_LINE_BREAKS)
+
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from zi_metrics.evaluation_io import RequestError, evaluate_request, parse_request_text
@@ -18,12 +26,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             with open(args.file, encoding="utf-8") as fh:
                 text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"file: cannot read {args.file}: {exc}", file=sys.stderr)
+        print(_one_line(f"file: cannot read {args.file}: {exc}"), file=sys.stderr)
         return 2
     try:
         result = evaluate_request(parse_request_text(text))
     except RequestError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_one_line(str(exc)), file=sys.stderr)
         return 2
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
