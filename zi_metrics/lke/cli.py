@@ -19,9 +19,12 @@ from typing import Any
 
 from zi_metrics.lke.common import STAGES, mapping_summary
 
+# Every character str.splitlines() breaks on (a file name or a cell echoed in a message may hold one).
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
 
 def _fail(command: str, message: str) -> int:
-    print(f"{command}: {message}".replace("\n", " "), file=sys.stderr)
+    print(f"{command}: {message}".translate(_LINE_BREAKS), file=sys.stderr)
     return 2
 
 
