@@ -177,8 +177,9 @@ def deck_css(lk: Look) -> str:
 .zi-head {{ display: flex; align-items: baseline; gap: 1.1rem; flex-wrap: nowrap; color: {lk.text};
   white-space: nowrap; overflow: hidden; }}
 .zi-head h1 {{ font-size: 2rem; line-height: 1.2; margin: 0; padding: 0; font-weight: 700; color: {lk.text};
-  overflow: hidden; text-overflow: ellipsis; min-width: 45%; flex: 0 1 auto; }}
-.zi-head .zi-sub {{ font-size: 1.3rem; color: {lk.muted}; flex: 0 1 auto; overflow: hidden; text-overflow: ellipsis; }}
+  overflow: hidden; text-overflow: ellipsis; min-width: 0; flex: 0 1 auto; }}
+.zi-head .zi-sub {{ font-size: 1.3rem; color: {lk.muted}; flex: 0 1000 auto; min-width: 0; overflow: hidden;
+  text-overflow: ellipsis; }}
 .zi-head .zi-badge {{ font-size: 1.3rem; font-weight: 700; flex: 0 0 auto; }}
 .zi-note {{ font-size: 0.8rem; line-height: 1.2; color: {lk.muted}; }}
 .zi-heading {{ font-size: 1.3rem; font-weight: 700; color: {lk.text}; margin: 0 0 0.2rem 0; }}
@@ -190,7 +191,7 @@ def deck_css(lk: Look) -> str:
 .zi-rules td.zi-num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 .zi-rules .zi-pass {{ color: {lk.pass_color}; font-weight: 700; white-space: nowrap; }}
 .zi-rules .zi-fail {{ color: {lk.fail_color}; font-weight: 700; white-space: nowrap; }}
-.zi-rules .zi-gap {{ display: block; font-size: 0.8em; font-weight: 600; line-height: 1.1; }}
+.zi-rules .zi-gap {{ display: block; font-size: 0.8em; font-weight: 600; line-height: 1.1; color: inherit; }}
 .zi-rules .zi-na {{ color: {lk.muted}; }}
 .zi-tiles {{ display: flex; gap: 1rem; margin: 0.2rem 0 0.4rem; }}
 .zi-tile {{ flex: 1; border: 1px solid {lk.grid}; border-radius: 0.5rem; padding: 0.4rem 0.8rem; }}
