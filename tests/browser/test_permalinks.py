@@ -1,0 +1,195 @@
+"""Permalinks in Chromium: the address bar reproduces page, unit, year, stage, peer, language and the
+what-if sliders; invalid values are ignored with a notice; "salin tautan" copies the address.
+
+The URL carries ids and codes (?unit=<id>&tahun=2024&tahap=tpi&lang=en&peer=<id>&wi_MP=5.5), never
+display labels or serialised objects (ui/state.py explains why the id-valued pickers are not bound
+with bind="query-params")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+UNIT, UNIT_SHORT, UNIT_NAME = "kemendesa-itjen", "Itjen", "Inspektorat Jenderal"
+PEER, PEER_SHORT = "kkp", "KKP"
+OTHER, OTHER_SHORT = "kemendesa-setjen", "Setjen"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_server(browser: Browser, streamlit_server: str) -> None:
+    """The first session of a fresh server that opens a deep link gets Streamlit's "Page not found"
+    dialog (the routes are known only after the router's first run): load / once first."""
+    page = browser.new_page()
+    try:
+        page.goto(streamlit_server)
+        expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    finally:
+        page.close()
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    _settled(page)
+
+
+def _settled(page: Page) -> None:
+    expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stMainBlockContainer")).not_to_be_empty()
+    exceptions = page.get_by_test_id("stException")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def _picked(page: Page, label: str) -> str:
+    """The text a selectbox shows (its combobox input's value)."""
+    return page.get_by_role("combobox", name=label, exact=True).input_value()
+
+
+def _params(page: Page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def _path(page: Page) -> str:
+    return urlparse(page.url).path
+
+
+def _slider(page: Page, name: str) -> float:
+    slider = page.get_by_role("slider", name=name)
+    value = slider.get_attribute("aria-valuenow") or slider.input_value()
+    return float(value)
+
+
+def test_a_profile_permalink_reproduces_unit_year_and_stage(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi")
+    assert _path(page) == "/profil"
+    assert _picked(page, "Tahun") == "2024"
+    assert _picked(page, "Tahap penilaian") == "TPI"
+    assert _picked(page, "Unit kerja") == UNIT_SHORT
+    expect(page.get_by_test_id("stMain").get_by_text(UNIT_NAME).first).to_be_visible()
+    # the address keeps ids and codes (and says the language), nothing else
+    assert {k: v for k, v in _params(page).items() if k != "lang"} == {"unit": UNIT, "tahun": "2024", "tahap": "tpi"}
+    assert _params(page)["lang"] == "id"
+
+
+def test_a_profile_permalink_reproduces_the_compared_peer(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi&peer={PEER}")
+    assert _picked(page, "Unit pembanding") == PEER_SHORT
+    assert _params(page)["peer"] == PEER
+
+
+def test_a_simulation_permalink_reproduces_the_slider_values(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/simulasi?unit={UNIT}&tahun=2024&tahap=tpi&wi_MP=5.5"
+                f"&wi_survey_anti_korupsi=3.7&wi_capaian_kinerja=B")
+    assert _path(page) == "/simulasi"
+    assert (_picked(page, "Tahun"), _picked(page, "Tahap penilaian"), _picked(page, "Unit kerja")) == (
+        "2024", "TPI", UNIT_SHORT)
+    assert _slider(page, "MP · Manajemen Perubahan (maks. 8,00)") == pytest.approx(5.5)
+    assert _slider(page, "Survei Persepsi Anti Korupsi (IPAK/SPAK)") == pytest.approx(3.7)
+    assert page.get_by_role("slider", name="Capaian Kinerja lebih baik dari sebelumnya").get_attribute(
+        "aria-valuetext") == "B"
+
+
+def test_the_address_bar_after_using_the_controls_reproduces_the_view(browser: Browser, page: Page,
+                                                                      streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/simulasi?unit={UNIT}&tahun=2024&tahap=tpi")
+    # pick another unit and year in the sidebar, then nudge a slider with the keyboard
+    page.get_by_role("combobox", name="Unit kerja", exact=True).click()
+    page.get_by_role("option", name=OTHER_SHORT, exact=True).click()
+    _settled(page)
+    page.get_by_role("combobox", name="Tahun", exact=True).click()
+    page.get_by_role("option", name="2023", exact=True).click()
+    _settled(page)
+    slider = page.get_by_role("slider", name="MP · Manajemen Perubahan (maks. 8,00)")
+    before = _slider(page, "MP · Manajemen Perubahan (maks. 8,00)")
+    slider.focus()
+    for _ in range(5):
+        slider.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('wi_MP')", timeout=15_000)
+    _settled(page)
+    moved = _slider(page, "MP · Manajemen Perubahan (maks. 8,00)")
+    assert moved == pytest.approx(before + 0.05)
+    copied = page.url
+    assert _params(page)["unit"] == OTHER and _params(page)["tahun"] == "2023"
+
+    # a new browser session opening the copied address sees the same view
+    other = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        _open(other, copied)
+        assert _path(other) == "/simulasi"
+        assert (_picked(other, "Tahun"), _picked(other, "Unit kerja")) == ("2023", OTHER_SHORT)
+        assert _slider(other, "MP · Manajemen Perubahan (maks. 8,00)") == pytest.approx(moved)
+    finally:
+        other.close()
+
+
+def test_switching_to_english_changes_the_text_and_stays_in_the_url(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi")
+    expect(page.get_by_role("combobox", name="Tahun", exact=True)).to_be_visible()
+    page.get_by_test_id("stSidebar").get_by_role("radio", name="English").click()
+    _settled(page)
+    expect(page.get_by_role("combobox", name="Year", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Unit profile")).to_be_visible()
+    assert _picked(page, "Assessment stage").startswith("TPI")
+    assert _params(page)["lang"] == "en"
+    assert _params(page)["tahap"] == "tpi"  # a code, whatever the language shows
+    # the English address opens in English
+    _open(page, page.url)
+    expect(page.get_by_role("combobox", name="Year", exact=True)).to_be_visible()
+    assert _picked(page, "Work unit") == UNIT_SHORT
+
+
+def test_back_restores_the_previous_unit(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi")
+    page.get_by_role("combobox", name="Unit kerja", exact=True).click()
+    page.get_by_role("option", name=OTHER_SHORT, exact=True).click()
+    _settled(page)
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('unit') === '{OTHER}'")
+    page.go_back()
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('unit') === '{UNIT}'")
+    _settled(page)
+    expect(page.get_by_role("combobox", name="Unit kerja", exact=True)).to_have_value(UNIT_SHORT)
+
+
+def test_invalid_url_values_are_ignored_with_a_notice(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit=no-such-unit&tahun=1999&tahap=xyz&lang=fr")
+    alerts = " ".join(page.get_by_test_id("stAlert").all_inner_texts())
+    for value in ("no-such-unit", "1999", "xyz", "fr"):
+        assert f"'{value}'" in alerts, (value, alerts)
+    # the view falls back to valid choices, in Indonesian, and the address is corrected
+    params = _params(page)
+    assert params["lang"] == "id" and params["tahun"] != "1999" and params["tahap"] != "xyz"
+    assert params["unit"] != "no-such-unit"
+
+
+def test_an_unknown_peer_is_ignored_with_a_notice(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi&peer=nobody")
+    expect(page.get_by_test_id("stAlert").filter(has_text="'nobody'")).to_be_visible()
+    assert _picked(page, "Unit pembanding") != "nobody"
+    assert _params(page).get("peer") != "nobody"
+
+
+def test_salin_tautan_copies_the_address(browser: Browser, streamlit_server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=streamlit_server)
+    page = context.new_page()
+    try:
+        _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi&peer={PEER}")
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Salin tautan").click()
+        status = page.get_by_test_id("stSidebar").locator(".zi-copy-link-status")
+        expect(status).to_contain_text("Tautan disalin:")
+        assert status.get_attribute("data-href") == page.url
+        assert page.evaluate("() => navigator.clipboard.readText()") == page.url
+    finally:
+        context.close()
+
+
+def test_copied_links_carry_no_serialised_objects(page: Page, streamlit_server: str,
+                                                  artifacts_dir: Path) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi&peer={PEER}")
+    query = urlparse(page.url).query
+    for marker in ("%7B", "{", "%5B", "[", "Selection", "object", "%27", "'"):
+        assert marker not in query, (marker, query)
+    page.screenshot(path=str(artifacts_dir / "permalink-profil.png"))

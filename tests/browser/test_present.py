@@ -1,0 +1,179 @@
+"""Presentasi in Chromium at the projector's 1280x720: a unit slide shows its radar and rule table
+without scrolling (light and dark, screenshots in test-artifacts/), the arrow keys step the slides,
+the deck opens from its URL and English changes the slide text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+VIEWPORT = {"width": 1280, "height": 720}
+# Demo units of 2024: Itjen meets Menuju WBBM at TPI; at the penilaian mandiri stage Ditjen PDT fails
+# 23 of its 25 rules (the tallest rule table of the demo data, every failing cell two lines high).
+STRONG = "kemendesa-itjen"
+WEAK = "kemendesa-ditjen-pdt"
+OTHER = "kemendesa-ditjen-pdp"  # evaluated at 2024 TPI, fails some Menuju WBBM rules
+COUNTER = ".zi-slide-counter"
+RADAR = '.st-key-zi_radar [data-testid="stPlotlyChart"] .js-plotly-plot'
+RULES = "table.zi-rules"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_server(browser: Browser, streamlit_server: str) -> None:
+    """A deep link as the very first session of a fresh server meets Streamlit's "Page not found"
+    dialog (routes are known after the router's first run): load / once first."""
+    page = browser.new_page()
+    try:
+        page.goto(streamlit_server)
+        expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    finally:
+        page.close()
+
+
+def _deck(page: Page, base_url: str, **params: str) -> None:
+    page.set_viewport_size(VIEWPORT)
+    query = "&".join(f"{k}={v}" for k, v in {"tahun": "2024", "tahap": "tpi", **params}.items())
+    page.goto(f"{base_url}/presentasi?{query}")
+    _settled(page)
+
+
+def _settled(page: Page) -> None:
+    expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    expect(page.locator(COUNTER)).to_be_visible()
+    exceptions = page.get_by_test_id("stException")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def _within_viewport(page: Page, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not drawn"
+    assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+    assert box["x"] + box["width"] <= VIEWPORT["width"] + 0.5, (selector, box)
+    assert box["y"] + box["height"] <= VIEWPORT["height"] + 0.5, (selector, box)
+    return box
+
+
+def _param(page: Page, key: str) -> str | None:
+    values = parse_qs(urlparse(page.url).query).get(key)
+    return values[-1] if values else None
+
+
+@pytest.mark.parametrize("theme", ["terang", "gelap"])
+def test_a_unit_slide_fits_a_1280x720_projector(page: Page, streamlit_server: str, artifacts_dir: Path,
+                                                 theme: str) -> None:
+    _deck(page, streamlit_server, tahap="mandiri", units=f"{WEAK},{STRONG}", slide="2", tema=theme)
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 3")
+    expect(page.locator(RADAR)).to_be_visible(timeout=15_000)
+    expect(page.locator(RULES)).to_be_visible()
+    # the sidebar and Streamlit's header are hidden; nothing needs scrolling
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(page.get_by_test_id("stHeader")).to_be_hidden()
+    assert page.evaluate("() => window.scrollY") == 0
+    _within_viewport(page, RADAR)
+    _within_viewport(page, RULES)
+    _within_viewport(page, '.st-key-zi_progress [data-testid="stPlotlyChart"] .js-plotly-plot')
+    rules = page.locator(RULES)
+    assert rules.locator("tr[data-rule]").count() == 13  # PermenPANRB 90/2021: 12 rules + holds_wbk
+    expect(rules).to_contain_text("✗")
+    expect(rules).to_contain_text("kurang")
+    # the type is large enough for the back of a room
+    size = float(rules.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    assert size >= 16, size
+    background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    assert (background == "rgb(17, 20, 24)") == (theme == "gelap"), background
+    page.screenshot(path=str(artifacts_dir / f"present-unit-{theme}.png"))
+
+
+@pytest.mark.parametrize("theme", ["terang", "gelap"])
+def test_the_summary_slide(page: Page, streamlit_server: str, artifacts_dir: Path, theme: str) -> None:
+    _deck(page, streamlit_server, units=f"{STRONG},{OTHER},kkp-djpb-bbpbap-jepara", tema=theme)
+    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 4")
+    heatmap = '.st-key-zi_heatmap [data-testid="stPlotlyChart"] .js-plotly-plot'
+    expect(page.locator(heatmap)).to_be_visible(timeout=15_000)
+    _within_viewport(page, heatmap)
+    expect(page.locator(".zi-tiles")).to_contain_text("Unit dinilai")
+    expect(page.get_by_role("button", name="◀ Sebelumnya")).to_be_disabled()
+    page.screenshot(path=str(artifacts_dir / f"present-summary-{theme}.png"))
+
+
+def test_arrow_keys_step_through_the_slides(page: Page, streamlit_server: str) -> None:
+    _deck(page, streamlit_server, units=f"{STRONG},{OTHER}")
+    counter = page.locator(COUNTER)
+    expect(counter).to_have_text("Slide 1 dari 3")
+    page.keyboard.press("ArrowRight")
+    expect(counter).to_have_text("Slide 2 dari 3", timeout=15_000)
+    _settled(page)
+    expect(page.locator(RADAR)).to_be_visible(timeout=15_000)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '2'")
+    page.keyboard.press("ArrowRight")
+    expect(counter).to_have_text("Slide 3 dari 3", timeout=15_000)
+    _settled(page)
+    page.keyboard.press("ArrowRight")  # the last slide: nothing happens
+    page.keyboard.press("ArrowLeft")
+    expect(counter).to_have_text("Slide 2 dari 3", timeout=15_000)
+    _settled(page)
+    page.keyboard.press("PageUp")  # what presentation clickers send
+    expect(counter).to_have_text("Slide 1 dari 3", timeout=15_000)
+    _settled(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '1'")
+
+
+def test_the_buttons_step_through_the_slides(page: Page, streamlit_server: str) -> None:
+    _deck(page, streamlit_server, units=STRONG)
+    page.get_by_role("button", name="Berikutnya ▶").click()
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 2", timeout=15_000)
+    _settled(page)
+    expect(page.get_by_role("button", name="Berikutnya ▶")).to_be_disabled()
+    page.get_by_role("button", name="◀ Sebelumnya").click()
+    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 2", timeout=15_000)
+
+
+def test_the_deck_url_reopens_the_same_slide(browser: Browser, page: Page, streamlit_server: str) -> None:
+    _deck(page, streamlit_server, units=f"{STRONG},{OTHER}", tema="gelap")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '2'", timeout=15_000)
+    _settled(page)
+    assert _param(page, "units") == f"{STRONG},{OTHER}" and _param(page, "tema") == "gelap"
+    other = browser.new_page()
+    try:
+        other.set_viewport_size(VIEWPORT)
+        other.goto(page.url)
+        _settled(other)
+        expect(other.locator(COUNTER)).to_have_text("Slide 2 dari 3")
+        expect(other.locator(".zi-head h1")).to_have_text("Inspektorat Jenderal")
+    finally:
+        other.close()
+
+
+def test_an_invalid_slide_in_the_url_gives_a_notice(page: Page, streamlit_server: str) -> None:
+    _deck(page, streamlit_server, units=STRONG, slide="7")
+    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 2")
+    expect(page.get_by_test_id("stAlert").filter(has_text="'7'")).to_be_visible()
+    assert _param(page, "slide") == "1"
+
+
+def test_english_changes_the_slide_text(page: Page, streamlit_server: str) -> None:
+    _deck(page, streamlit_server, units=STRONG, slide="2")
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 2")
+    expect(page.locator(RULES)).to_contain_text("Aturan")
+    indonesian = page.locator(RULES).inner_text()
+    _deck(page, streamlit_server, units=STRONG, slide="2", lang="en")
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 of 2")
+    expect(page.get_by_role("button", name="◀ Previous")).to_be_visible()
+    expect(page.locator(RULES)).to_contain_text("Total score")
+    assert page.locator(RULES).inner_text() != indonesian
+    expect(page.locator(RULES)).to_contain_text("Menuju WBK")  # domain terms stay Indonesian
+
+
+def test_the_settings_switch_the_theme(page: Page, streamlit_server: str) -> None:
+    _deck(page, streamlit_server, units=STRONG)
+    page.get_by_role("button", name="⚙ Pengaturan").click()
+    page.get_by_role("radio", name="Gelap").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('tema') === 'gelap'", timeout=15_000)
+    _settled(page)
+    background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    assert background == "rgb(17, 20, 24)"
