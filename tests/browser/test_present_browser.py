@@ -1,6 +1,9 @@
 """Presentasi in Chromium at the projector's 1280x720: a unit slide shows its radar and rule table
 without scrolling (light and dark, screenshots in test-artifacts/), the arrow keys step the slides,
-the deck opens from its URL and English changes the slide text."""
+the deck opens from its URL and English changes the slide text.
+
+Not named test_present.py: pytest's default (prepend) import mode cannot collect two test modules
+with one basename, and tests/pages/test_present.py is the AppTest of the same page."""
 
 from __future__ import annotations
 
