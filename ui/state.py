@@ -3,6 +3,7 @@ the language, and the sidebar selection (year, stage, unit) bound to the URL."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,17 @@ def url_param_if_new(key: str) -> str | None:
     return raw
 
 
+def md_text(value: str) -> str:
+    """``value`` as literal text inside Markdown (st.warning, st.caption, ...): an inline code span, so
+    that a URL value such as ``[klik](https://...)``, ``![](https://...)`` or a bare address never
+    becomes a link or an image (backslash escapes do not stop GFM's bare-address links)."""
+    if not value:
+        return value
+    fence = "`" * (max((len(run) for run in re.findall("`+", value)), default=0) + 1)
+    pad = " " if value[0] == "`" or value[-1] == "`" else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
 def seed_from_url(key: str, valid: Any, notices: list[str], *, state_key: str | None = None) -> None:
     """Copy a new URL value of ``key`` into ``st.session_state[state_key or key]`` when it is in
     ``valid``; otherwise ignore it and add a notice. Call before the widget is drawn."""
@@ -123,7 +135,7 @@ def seed_from_url(key: str, valid: Any, notices: list[str], *, state_key: str | 
     if raw in valid:
         st.session_state[state_key or key] = raw
     else:
-        notices.append(tr("notice.invalid_url_value", param=key, value=raw[:60]))
+        notices.append(tr("notice.invalid_url_value", param=key, value=md_text(raw[:60])))
 
 
 def write_url(key: str, value: str | None) -> None:
