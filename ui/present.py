@@ -81,7 +81,8 @@ def seed_units(options: Sequence[str], labels: Mapping[str, str], notices: list[
     if raw is not None:
         known, unknown = parse_units(raw, options)
         if unknown:
-            notices.append(state.tr("present.notice.unknown_units", values=", ".join(unknown)[:80],
+            shown = state.md_text(", ".join(unknown)[:80])
+            notices.append(state.tr("present.notice.unknown_units", values=shown,
                                     year=year, stage=stage_label))
         if known:
             st.session_state[UNITS_KEY] = known
