@@ -2312,3 +2312,183 @@ def bulk_load(
                     "SELECT evaluation_id, question_id, answer_text, answer_number FROM zi_bulk_answers")
         if dataset is not None:
             _set_meta(con, "dataset", dataset)
+
+
+# ---------------------------------------------------------------------------------------------
+# Columnar round data for the vectorised scorer (zi_metrics.bulk.score_round_data)
+#
+# Moving 1.3 million answers per round into Python objects costs far more than scoring them, and
+# joining them against option tables inside DuckDB costs several aggregation passes. Instead one
+# plain scan hands each answer over as two numbers, through Arrow (about half the cost of
+# fetchnumpy): its cell in an evaluation-major matrix ((evaluation_id - lo) * stride + question_id)
+# and its value: a count or survey answer its number, an option answer
+# question_id * (keys + 1) + 1 + the 1-based position of its text in the framework's option keys
+# (0: not one of them), a blank answer -1. zi_metrics.bulk decodes and rolls the matrix up.
+
+# Stage, framework and source come back as small codes (half the cost of 30,000 strings each).
+_ROUND_EVALUATIONS_SQL = """
+SELECT id, unit_id, year,
+       list_position($stages::VARCHAR[], stage)::SMALLINT - 1 AS stage,
+       coalesce(list_position($frameworks::VARCHAR[], framework_id), 0)::SMALLINT - 1 AS framework,
+       (source = 'answers') AS answers
+FROM evaluations
+WHERE ($year::INTEGER IS NULL OR year = $year::INTEGER)
+  AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
+"""
+
+# {cast} is INTEGER or BIGINT (by the matrix size); {keys} the framework's option keys as an ENUM
+# type (a cast to an ENUM costs less than list_position over 3 million strings); {only} narrows a
+# non-contiguous id range to the wanted evaluations.
+_ROUND_ANSWERS_SQL = """
+SELECT ((evaluation_id - $lo) * $stride + question_id)::{cast} AS pos,
+       CASE WHEN answer_text IS NOT NULL
+            THEN (question_id * $width + 1
+                  + coalesce(enum_code(TRY_CAST(answer_text AS ENUM({keys}))) + 1, 0))::DOUBLE
+            ELSE coalesce(answer_number, -1.0) END AS value
+FROM answers
+WHERE evaluation_id BETWEEN $lo AND $hi AND question_id BETWEEN $first AND $last{only}
+"""
+
+_ROUND_ANSWERS_ONLY = """
+  AND evaluation_id IN (
+      SELECT id FROM evaluations
+      WHERE source = 'answers' AND framework_id = $framework
+        AND ($year::INTEGER IS NULL OR year = $year::INTEGER)
+        AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR))"""
+
+_ROUND_CHILDREN_SQL = """
+SELECT c.evaluation_id, {columns}
+FROM {table} c
+WHERE c.evaluation_id IN (
+    SELECT id FROM evaluations
+    WHERE ($year::INTEGER IS NULL OR year = $year::INTEGER)
+      AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR))
+ORDER BY c.evaluation_id
+"""
+
+
+@dataclass(frozen=True)
+class AnswerCells:
+    """The answers of one framework's evaluations as matrix cells (see the section comment): the
+    cell of evaluation e and question q is ``(e - lo) * stride + q``; ``rows`` = ``hi - lo + 1``."""
+
+    framework_id: str
+    lo: int
+    rows: int
+    stride: int
+    pos: np.ndarray  # int32 (int64 for a matrix of 2**31 cells or more)
+    value: np.ndarray  # float64
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """Everything needed to score the evaluations of a year / stage (None = any) in bulk."""
+
+    evaluations: dict[str, np.ndarray]  # id, unit_id, year, stage, framework_id, source (sorted by id)
+    answers: dict[str, AnswerCells]  # framework id -> cells of its answers-based evaluations
+    area_points: dict[str, np.ndarray]  # evaluation_id, area_code, points (recap evaluations)
+    hasil: dict[str, np.ndarray]  # evaluation_id, item_code, value_number, value_text
+
+
+def _arrow_columns(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Run ``sql`` and return its columns as numpy arrays (NULL: None in text columns, NaN in numbers)."""
+    table = con.sql(sql, params=dict(params)).to_arrow_table()
+    return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, tuple[Sequence[str], int, int]],
+                year: int | None, stage: str | None) -> RoundData:
+    params: dict[str, Any] = {"year": year, "stage": stage}
+    frameworks = sorted(layouts)
+    answers: dict[str, AnswerCells] = {}
+    got = _arrow_columns(con, _ROUND_EVALUATIONS_SQL, {**params, "stages": list(STAGES), "frameworks": frameworks})
+    if len(got["id"]) > 1 and not (got["id"][1:] > got["id"][:-1]).all():
+        order = np.argsort(got["id"], kind="stable")
+        got = {k: v[order] for k, v in got.items()}
+    ids = got["id"].astype(np.int64)
+    if (got["framework"] < 0).any():
+        unknown = con.execute("SELECT framework_id FROM evaluations WHERE id = ?",
+                              [int(ids[got["framework"] < 0][0])]).fetchall()
+        raise StoreValidationError(f"no scoring layout for framework {unknown[0][0] if unknown else None!r}")
+    fw_col = np.asarray(frameworks, dtype=object)[got["framework"]] if len(ids) else np.empty(0, object)
+    is_answers = got["answers"].astype(bool)
+    evals = {"id": ids, "unit_id": got["unit_id"], "year": got["year"],
+             "stage": np.asarray(STAGES, dtype=object)[got["stage"]] if len(ids) else np.empty(0, object),
+             "framework_id": fw_col, "source": np.where(is_answers, "answers", "recap").astype(object)}
+    for fid in sorted(set(fw_col[is_answers].tolist())):
+        keys, first, last = layouts[fid]
+        mine = ids[(fw_col == fid) & is_answers]
+        lo, hi = int(mine[0]), int(mine[-1])
+        rows, stride = hi - lo + 1, last + 1
+        sql = _ROUND_ANSWERS_SQL.format(cast="INTEGER" if stride * rows < 2**31 else "BIGINT",
+                                        keys=", ".join(_sql_text(k) for k in keys),
+                                        only="" if rows == len(mine) else _ROUND_ANSWERS_ONLY)
+        cells = {"lo": lo, "hi": hi, "stride": stride, "width": len(keys) + 1, "first": first, "last": last}
+        if rows != len(mine):
+            cells.update(params, framework=fid)
+        cols = _arrow_columns(con, sql, cells)
+        answers[fid] = AnswerCells(fid, lo, rows, stride, cols["pos"], cols["value"])
+    area_points: dict[str, np.ndarray] = {"evaluation_id": np.empty(0, np.int64),
+                                          "area_code": np.empty(0, object), "points": np.empty(0)}
+    if (~is_answers).any():
+        area_points = _arrow_columns(con, _ROUND_CHILDREN_SQL.format(
+            columns="c.area_code, c.points", table="area_points"), params)
+    hasil = _arrow_columns(con, _ROUND_CHILDREN_SQL.format(
+        columns="c.item_code, c.value_number, c.value_text", table="hasil_inputs"), params)
+    return RoundData(evals, answers, area_points, hasil)
+
+
+def round_data(store: Store, layouts: Mapping[str, tuple[Sequence[str], int, int]], year: int | None = None,
+               stage: str | None = None) -> RoundData:
+    """The evaluations of ``year``/``stage`` (None = any) with their answers as matrix cells, area
+    points and hasil inputs, read through ONE connection: an evaluation query, one answer scan per
+    framework, and the (small) area point and hasil tables.
+
+    ``layouts`` maps a framework id to its option keys, its first and its last question id
+    (zi_metrics.bulk.round_layouts); evaluations of a framework missing from it raise
+    StoreValidationError."""
+    year = _opt_int(year, "year")
+    if stage is not None:
+        _check_stage(stage)
+    with store.reading() as con:
+        return _round_data(con, layouts, year, stage)
+
+
+_UNIT_COLUMNS_SQL = "SELECT id, name, level, instansi_kind, parent_id, short_name, afirmasi FROM units ORDER BY id"
+_AWARD_COLUMNS = ("unit_id", "year", "predicate", "decree_ref", "revoked", "revoked_on", "revoked_reason")
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    """What the overview of one round needs, read through one connection (each connection costs
+    20 ms on an idle machine and over 100 ms on a loaded one)."""
+
+    current: RoundData
+    previous: RoundData | None  # the same stage of the latest earlier year with evaluations
+    units: dict[str, np.ndarray]  # unit_columns()
+    awards: list[dict[str, Any]]  # Store.awards()
+
+
+def overview_data(store: Store, layouts: Mapping[str, tuple[Sequence[str], int, int]], year: int,
+                  stage: str) -> OverviewData:
+    year = _as_int(year, "year")
+    _check_stage(stage)
+    with store.reading() as con:
+        earlier = con.execute("SELECT max(year) FROM evaluations WHERE year < ?", [year]).fetchall()[0][0]
+        current = _round_data(con, layouts, year, stage)
+        previous = _round_data(con, layouts, int(earlier), stage) if earlier is not None else None
+        units = _arrow_columns(con, _UNIT_COLUMNS_SQL, {})
+        rows = con.execute(f"SELECT {', '.join(_AWARD_COLUMNS)} FROM predicate_awards "
+                           "ORDER BY unit_id, year, predicate DESC").fetchall()
+    return OverviewData(current, previous, units, [dict(zip(_AWARD_COLUMNS, r, strict=True)) for r in rows])
+
+
+def unit_columns(store: Store) -> dict[str, np.ndarray]:
+    """Every unit as columns (id, name, level, instansi_kind, parent_id, short_name, afirmasi),
+    ordered by id: what national-scale tables need, without one Unit object per unit."""
+    with store.reading() as con:
+        return _arrow_columns(con, _UNIT_COLUMNS_SQL, {})
