@@ -1,10 +1,8 @@
-"""Streamlit entry point: a router over pages/ with the shared sidebar (language, year, stage, unit).
+"""Streamlit entry point: a router over views/ with the shared sidebar (language, year, stage, unit).
 
 Run with ``streamlit run dashboard.py``. The database is $ZI_DB_PATH or data/zi.duckdb; on first
 run it is created with synthetic demo data.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -16,21 +14,20 @@ store = state.get_store()
 st.session_state["selection"] = state.sidebar(store)
 tr = state.tr
 
-# Pages whose file is not there yet are left out, so the router never points at a missing file.
+# The pages live in views/, not pages/: Streamlit 1.67 treats a pages/ folder beside the entry
+# script as an old-style multipage app until st.navigation has run once in the process, so on a
+# fresh server the first deep link (say /kesenjangan) showed "Page not found", and a page whose
+# file name matched its URL ran without this script (no sidebar). Files are named by URL path.
 PAGES = [
-    ("pages/overview.py", "page.overview", "ringkasan"),
-    ("pages/unit.py", "page.unit", "profil"),
-    ("pages/gaps.py", "page.gaps", "kesenjangan"),
-    ("pages/progress.py", "page.progress", "progres"),
-    ("pages/whatif.py", "page.whatif", "simulasi"),
-    ("pages/data.py", "page.data", "kelola-data"),
-    ("pages/present.py", "page.present", "presentasi"),
+    ("views/ringkasan.py", "page.overview", "ringkasan"),
+    ("views/profil.py", "page.unit", "profil"),
+    ("views/kesenjangan.py", "page.gaps", "kesenjangan"),
+    ("views/progres.py", "page.progress", "progres"),
+    ("views/simulasi.py", "page.whatif", "simulasi"),
+    ("views/kelola-data.py", "page.data", "kelola-data"),
+    ("views/present.py", "page.present", "presentasi"),
 ]
-HERE = Path(__file__).parent
-pages = [
-    st.Page(path, title=tr(title), url_path=url, default=(url == "ringkasan"))
-    for path, title, url in PAGES
-    if (HERE / path).exists()
-]
-navigation = st.navigation(pages)
+navigation = st.navigation([
+    st.Page(path, title=tr(title), url_path=url, default=(url == "ringkasan")) for path, title, url in PAGES
+])
 navigation.run()

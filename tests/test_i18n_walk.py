@@ -60,8 +60,8 @@ def test_strict_mode_is_on_for_the_walk():
 
 def test_the_router_lists_the_pages_walked():
     pages = router_pages()
-    assert "pages/overview.py" in pages
-    assert "pages/present.py" in pages
+    assert "views/ringkasan.py" in pages
+    assert "views/present.py" in pages
 
 
 @pytest.mark.slow
@@ -81,7 +81,7 @@ def test_every_page_renders_in_both_languages_without_missing_keys(walk_db: Path
         assert not problems, f"{page} ({lang}): {problems}"
         assert at.session_state["lang"] == lang, f"{page} switched the language"
         visited.append(page)
-        if page == "pages/present.py":
+        if page == "views/present.py":
             # a unit slide too: radar, rule table and progress strings
             at.button(key="zi_slide_next").click().run()
             problems = [e.value for e in at.exception]
@@ -98,7 +98,7 @@ def test_the_sidebar_and_present_page_change_language(walk_db: Path):
         at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
         at.query_params["lang"] = lang
         at.run()
-        at.switch_page("pages/present.py").run()
+        at.switch_page("views/present.py").run()
         seen[lang] = (at.button(key="zi_slide_next").label, at.sidebar.selectbox[0].label)
     assert seen["id"] == ("Berikutnya ▶", "Tahun")
     assert seen["en"] == ("Next ▶", "Year")

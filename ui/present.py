@@ -1,7 +1,7 @@
 """Presentasi building blocks: the deck's state in the URL, the projector CSS (light and dark), the
 rule table and headline tiles as HTML, and the keyboard snippet.
 
-pages/present.py stays thin: it reads the store through ``ui.state``, calls these helpers and the
+views/present.py stays thin: it reads the store through ``ui.state``, calls these helpers and the
 chart builders, and draws. Nothing here scores anything: values come from ``analytics``.
 
 URL of a deck: ``/presentasi?tahun=2024&tahap=tpi&units=<id>,<id>&slide=2&tema=gelap&lang=en``.

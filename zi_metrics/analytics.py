@@ -511,7 +511,7 @@ def rule_display_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str =
 
 
 # ---------------------------------------------------------------------------------------------
-# Unit profile and progress (pages/unit.py, pages/progress.py): pure shaping of scored rounds.
+# Unit profile and progress (views/profil.py, views/progres.py): pure shaping of scored rounds.
 # No scoring here beyond what score_input already did; these only pick and reshape results.
 
 PREDICATE_RANK: dict[str | None, int] = {None: 0, "WBK": 1, "WBBM": 2}

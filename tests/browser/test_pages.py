@@ -18,11 +18,11 @@ UNIT = "kemendesa-balilatfo-bplm-yogyakarta"
 
 # url path (the default page is served at /), page file
 PAGES = [
-    ("ringkasan", "", "pages/overview.py"),
-    ("profil", "profil", "pages/unit.py"),
-    ("kesenjangan", "kesenjangan", "pages/gaps.py"),
-    ("progres", "progres", "pages/progress.py"),
-    ("simulasi", "simulasi", "pages/whatif.py"),
+    ("ringkasan", "", "views/ringkasan.py"),
+    ("profil", "profil", "views/profil.py"),
+    ("kesenjangan", "kesenjangan", "views/kesenjangan.py"),
+    ("progres", "progres", "views/progres.py"),
+    ("simulasi", "simulasi", "views/simulasi.py"),
 ]
 
 
@@ -83,7 +83,7 @@ def test_radar_is_drawn(page: Page, streamlit_server: str, name: str, path: str,
 
 
 def test_simulator_follows_the_keyboard(page: Page, streamlit_server: str, artifacts_dir: Path) -> None:
-    _require("pages/whatif.py")
+    _require("views/simulasi.py")
     page.set_viewport_size({"width": 1400, "height": 1000})
     _open(page, streamlit_server, "simulasi")
     predicate = page.get_by_test_id("stMetric").filter(has_text="Predikat simulasi")
@@ -116,7 +116,7 @@ def test_simulator_follows_the_keyboard(page: Page, streamlit_server: str, artif
 
 
 def test_a_url_reproduces_the_simulation(page: Page, streamlit_server: str) -> None:
-    _require("pages/whatif.py")
+    _require("views/simulasi.py")
     _open(page, streamlit_server, "simulasi", wi_MP="4.8")
     predicate = page.get_by_test_id("stMetric").filter(has_text="Predikat simulasi")
     expect(predicate).to_contain_text("Menuju WBK", timeout=20_000)
@@ -124,7 +124,7 @@ def test_a_url_reproduces_the_simulation(page: Page, streamlit_server: str) -> N
 
 
 def test_selecting_an_overview_row_opens_the_profile(page: Page, streamlit_server: str) -> None:
-    _require("pages/overview.py")
+    _require("views/ringkasan.py")
     page.set_viewport_size({"width": 1400, "height": 1000})
     _open(page, streamlit_server, "")
     table = page.get_by_test_id("stDataFrame").first
@@ -133,7 +133,7 @@ def test_selecting_an_overview_row_opens_the_profile(page: Page, streamlit_serve
     assert box is not None
     # The grid is a canvas: click the row-marker cell of the first data row (below the header).
     page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
-    profile = "profil" if (REPO / "pages/unit.py").exists() else "kesenjangan"
+    profile = "profil" if (REPO / "views/profil.py").exists() else "kesenjangan"
     page.wait_for_url(re.compile(rf"/{profile}\?.*unit="), timeout=20_000)
     expect(page.locator(READY)).to_be_visible(timeout=30_000)
     _no_exception(page)

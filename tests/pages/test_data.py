@@ -54,7 +54,7 @@ def _open(app, secrets: dict, *, user: dict | None = None, **params: str):
         app.query_params[key] = value
     at = app.run()
     assert not at.exception, at.exception
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/kelola-data.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -208,7 +208,7 @@ def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, ed
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     overview_before = _overview_total(at, ITJEN_NAME)  # fills the caches of the overview
     assert overview_before == pytest.approx(stored_before.scorecard.total)
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/kelola-data.py").run()
     _sign_in(at, EDITOR, PASSWORD)
     assert any(EDITOR in s for s in _texts(at.success))
     assert at.selectbox(key="data_unit").value == ITJEN  # defaults from the sidebar
@@ -369,7 +369,7 @@ def _fresh_app():
 
 
 def _overview_total(at, unit_name: str) -> float:
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/ringkasan.py").run()
     assert not at.exception, at.exception
     frame = at.dataframe[0].value
     return float(frame.loc[frame["unit"] == unit_name, "total"].iloc[0])

@@ -15,7 +15,7 @@ UNIT = "kemendesa-ditjen-pdp"  # answers-based rounds in 2022-2026, no predicate
 
 def _open(app, unit: str = UNIT, year: int | None = None):
     at = app.run()
-    at.switch_page("pages/gaps.py").run()
+    at.switch_page("views/kesenjangan.py").run()
     at.selectbox(key="unit").set_value(unit)
     if year is not None:
         at.selectbox(key="tahun").set_value(year)

@@ -14,7 +14,7 @@ from ui.present import parse_slide, parse_units
 from zi_metrics import analytics
 from zi_metrics.store import Store
 
-PAGE = "pages/present.py"
+PAGE = "views/present.py"
 YEAR, STAGE = 2024, "tpi"
 
 

@@ -22,7 +22,7 @@ def _open(app, **params: str):
         app.query_params[key] = value
     at = app.run()
     assert not at.exception, at.exception
-    at.switch_page("pages/progress.py").run()
+    at.switch_page("views/progres.py").run()
     assert not at.exception, at.exception
     return at
 

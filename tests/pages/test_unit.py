@@ -27,7 +27,7 @@ def _open(app, **params: str):
         app.query_params[key] = value
     at = app.run()
     assert not at.exception, at.exception
-    at.switch_page("pages/unit.py").run()
+    at.switch_page("views/profil.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -17,7 +17,7 @@ FAR = "kemendesa-balilatfo"  # no TPI round in 2026 (starts from mandiri); far b
 
 def _open(app, unit: str):
     at = app.run()
-    at.switch_page("pages/whatif.py").run()
+    at.switch_page("views/simulasi.py").run()
     at.selectbox(key="unit").set_value(unit).run()
     assert not at.exception, at.exception
     return at
@@ -140,7 +140,7 @@ def test_another_unit_starts_from_its_own_values(app, app_db):
 
 def test_a_52_2014_round_simulates_tlhp_instead_of_capaian(app):
     at = app.run()
-    at.switch_page("pages/whatif.py").run()
+    at.switch_page("views/simulasi.py").run()
     at.selectbox(key="unit").set_value("kemendesa-itjen")
     at.selectbox(key="tahun").set_value(2018).run()
     assert not at.exception, at.exception

@@ -16,10 +16,10 @@ tr = state.tr
 store = state.get_store()
 selection = st.session_state["selection"]
 
-# A row picked in the table opens the unit's profile page (pages/unit.py; the gap analysis while
+# A row picked in the table opens the unit's profile page (views/profil.py; the gap analysis while
 # that page does not exist). The row's callback (open_profile) has already pointed the sidebar's unit
 # picker at it; the query parameters make the new page's URL name the unit, year and stage.
-PROFILE_PAGE = next((p for p in ("pages/unit.py", "pages/gaps.py")
+PROFILE_PAGE = next((p for p in ("views/profil.py", "views/kesenjangan.py")
                      if (Path(__file__).resolve().parents[1] / p).exists()), None)
 opening = st.session_state.pop("_ov_open", None)
 if opening and PROFILE_PAGE and selection.year is not None:

@@ -5,8 +5,7 @@ A viewer sees the sign-in choices and the import log only. Every write goes thro
 zi_metrics.editing / zi_metrics.lke with the signed-in editor as the audit log's actor; the
 cached scored rounds of ui.state key on the store's data version, so they refresh by themselves
 after a write. Writes run in button callbacks, before the script draws the page, so the sidebar and
-every table already show the new data, and no st.rerun() is needed (with a pages/ folder beside
-the entry script, Streamlit 1.67 drops the sidebar's widget values on st.rerun()).
+every table already show the new data, and no st.rerun() is needed.
 """
 
 from __future__ import annotations
