@@ -28,6 +28,20 @@ YEAR = 2026
 F90 = "permenpanrb-90-2021"
 
 
+# Page files by role: the pages moved (pages/<old>.py -> pages/<url>.py -> views/<url>.py); every
+# location is tried, the first that exists wins.
+PAGE_FILES = {
+    role: (f"views/{url}.py", f"views/{old}.py", f"pages/{url}.py", f"pages/{old}.py")
+    for role, url, old in (("overview", "ringkasan", "overview"), ("profile", "profil", "unit"),
+                           ("gaps", "kesenjangan", "gaps"), ("present", "presentasi", "present"))
+}
+
+
+def page_file(role: str) -> str | None:
+    """The page file (relative to the repository) of a role, or None when the page does not exist."""
+    return next((p for p in PAGE_FILES[role] if (REPO / p).exists()), None)
+
+
 def file_digest(path: Path) -> tuple[str, str | None]:
     """SHA-256 of the database file and of its WAL (None when there is no WAL)."""
     path = Path(path)
@@ -116,6 +130,7 @@ class Rel:
     UNIT = UNIT
     YEAR = YEAR
     F90 = F90
+    page_file = staticmethod(page_file)
     file_digest = staticmethod(file_digest)
     table_dump = staticmethod(table_dump)
     cli_env = staticmethod(cli_env)

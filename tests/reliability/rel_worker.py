@@ -6,10 +6,12 @@ Run as ``python tests/reliability/rel_worker.py COMMAND ...`` with the repositor
   observation is one JSON line in OUT (what :func:`observe` returns, or the error);
 * ``import-loop DB OUT FILE...``: import the files in turn through the CLI's ``main`` (the real
   ``import`` command, in this process), one JSON line per import in OUT;
-* ``crash-import DB READY MODE -- IMPORT-ARGS...``: run the CLI ``import`` with a hook that touches
-  READY in the middle of the write transaction, then waits to be killed. MODE ``insert`` stops
-  right after the answers / area points were inserted; ``commit:SECONDS`` sends itself SIGKILL
-  SECONDS after ``COMMIT`` started (the kill lands inside DuckDB's commit or just after it).
+* ``crash-import DB READY MODE -- IMPORT-ARGS...``: run the CLI ``import`` with a hook on the
+  write connection's statements that touches READY at a chosen point. MODE ``partial`` then waits
+  (to be killed) right after the first round's rows were inserted; ``uncommitted`` waits just
+  before ``COMMIT`` (every row and the audit row written); ``commit:SECONDS`` sends itself SIGKILL
+  SECONDS after ``COMMIT`` started (inside DuckDB's commit, or the checkpoint when the connection
+  closes, or after).
 """
 
 from __future__ import annotations
@@ -124,15 +126,20 @@ def crash_import(db: str, ready: str, mode: str, import_args: list[str]) -> int:
     state = {"inserted": False}
     real_connect = duckdb.connect
 
+    def hang() -> None:
+        touch()
+        while True:  # the write transaction stays open until the test kills this process
+            time.sleep(1)
+
     def hook(query: str) -> None:
         text = " ".join(query.split()).upper()
-        if mode == "insert":
+        if mode == "partial":
             if text.startswith(("INSERT INTO ANSWERS", "INSERT INTO AREA_POINTS")):
                 state["inserted"] = True
-            elif state["inserted"] and text.startswith("INSERT INTO HASIL_INPUTS"):
-                touch()  # the rounds' rows are in the open transaction: wait for SIGKILL
-                while True:
-                    time.sleep(1)
+            elif state["inserted"]:
+                hang()  # one round's rows are written, the next ones not yet
+        elif mode == "uncommitted" and text == "COMMIT":
+            hang()  # every row and the audit row are written, COMMIT not run
         elif mode.startswith("commit:") and text == "COMMIT":
             delay = float(mode.split(":", 1)[1])
             timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))
