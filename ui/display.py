@@ -15,3 +15,15 @@ def fmt(value: Any, decimals: int = 2) -> str:
 def predicate_label(code: Any) -> str:
     # pandas turns a missing predicate into NaN; anything but a predicate code means "none".
     return tr(f"predicate.{code.lower()}") if isinstance(code, str) and code else tr("predicate.none")
+
+
+def rules_text(framework_id: str, rules: Any) -> str:
+    """Failing rules as short readable names for a table cell ("MP, PW, Nilai total")."""
+    from zi_metrics.analytics import rule_label
+    from zi_metrics.framework import load_framework
+
+    if not isinstance(rules, (list, tuple)) or not rules:
+        return ""
+    fw = load_framework(framework_id)
+    # area rules by their code: the column would otherwise repeat "(% dari maksimum)" six times
+    return ", ".join(r.split(":", 1)[1] if r.startswith("area:") else rule_label(fw, r, lang()) for r in rules)

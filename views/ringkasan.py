@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import fmt, predicate_label, rules_text
 from zi_metrics import analytics, charts
 from zi_metrics.analytics import headline
 from zi_metrics.framework import load_framework
@@ -65,7 +65,7 @@ cols[4].metric(tr("overview.incomplete"), head["incomplete"])
 table = frame.assign(
     predicate=frame["predicate"].map(predicate_label),
     completeness=frame["completeness"] * 100,
-    failing=frame["failing_next"].map(lambda rules: ", ".join(rules)),
+    failing=[rules_text(fid, rules) for fid, rules in zip(frame["framework_id"], frame["failing_next"], strict=True)],
 )[["rank", "unit", "total", "pengungkit", "hasil", "predicate", "failing", "completeness", "change"]]
 
 
