@@ -245,9 +245,15 @@ def best_match(key: str, candidates: Iterable[tuple[Any, str]], minimum: float =
     return best
 
 
+# Characters an .xlsx cell cannot hold (openpyxl raises IllegalCharacterError on them): the store
+# accepts them in names and notes, so an export drops them instead of failing.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe_text(value: str) -> str:
     """Neutralise a text that a spreadsheet would take for a formula (=, +, -, @ first) by
-    prefixing an apostrophe."""
+    prefixing an apostrophe. Control characters a workbook cannot hold are dropped."""
+    value = _UNSTORABLE.sub("", value)
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
