@@ -185,6 +185,10 @@ def sidebar(store: Store) -> Selection:
         write_url("tahap", stage)
         unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
         seed_from_url("unit", unit_ids, notices)
+        if st.session_state.get("unit") not in units:
+            # First visit: open on a unit evaluated in this round rather than one never evaluated.
+            evaluated = set(store.evaluations(year=year, stage=stage)["unit_id"])
+            st.session_state["unit"] = next((u for u in unit_ids if u in evaluated), unit_ids[0])
         unit = st.selectbox(tr("sidebar.unit"), unit_ids, key="unit",
                             format_func=lambda u: units[u].short_name or units[u].name)
         write_url("unit", unit)
