@@ -13,6 +13,7 @@ from ui import state
 from ui.display import fmt, predicate_label
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
+from zi_metrics.report import unit_report_pdf
 from zi_metrics.rules import GateResult
 from zi_metrics.store import Unit
 
@@ -101,6 +102,12 @@ if current is None:
 
 fw, card, ev = current.framework, current.scorecard, current.evaluation
 st.caption(tr("unit.framework", name=fw.name))
+# The A4 report is drawn by kaleido only when asked for (about a second with a warm Chromium).
+st.download_button(
+    tr("unit.report_pdf"), icon="📄", key="unit_report",
+    data=lambda: unit_report_pdf(current, rounds, unit.name, awards=store.awards(unit.id), lang=lang,
+                                 synthetic=store.dataset_kind() == "demo"),
+    file_name=f"laporan-zi-{unit.id}-{year}-{stage}.pdf", mime="application/pdf")
 
 # --------------------------------------------------------------------------- headline
 cols = st.columns(2)

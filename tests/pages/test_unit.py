@@ -222,3 +222,11 @@ def test_english_from_the_url(app, language_between_runs):
     assert "Menuju WBK and Menuju WBBM rules" in [s.value for s in at.subheader]
     table = _rule_table(at)
     assert set(table["status"]) <= {"✓ meets", "✗ does not meet yet"}
+
+
+def test_the_unit_report_is_offered_as_a_pdf_download(app):
+    at = app.run()
+    at.switch_page("views/profil.py").run()
+    assert not at.exception, at.exception
+    buttons = [b for b in at.get("download_button") if "PDF" in b.proto.label]
+    assert buttons, "the profile offers the A4 unit report"
