@@ -19,6 +19,13 @@ Opening a connection costs about 20 ms, which is why the app keys its caches on
 :meth:`Store.data_version` (a ``stat`` of the file and its WAL) instead of reopening the file
 on every rerun.
 
+Between processes DuckDB lets a writer in only when no process has the file open, and the
+dashboard's sessions open read connections so often that they overlap: a writer in another process
+(the CLI ``import``) could wait out its whole busy timeout. So a writer first takes a side file,
+``<database>.lock``, exclusively (``flock``), and every reader passes through it (a shared lock
+taken and dropped) before opening the database: readers queue behind a waiting writer, which gets
+the file as soon as the reads already running end (writer priority across processes).
+
 Inside one process DuckDB refuses read-only and read-write connections to one file at the same
 time, so a per-file readers-writer lock (many readers or one writer) serialises them across
 threads. A ``reading()`` nested inside a ``writing()`` of the same thread reuses the write
@@ -61,6 +68,11 @@ import pandas as pd
 
 from zi_metrics.framework import Framework, FrameworkError, load_framework
 from zi_metrics.scoring import ScoringInputError, normalize_answer, normalize_hasil_value, normalize_scale
+
+try:
+    import fcntl
+except ImportError:  # Windows: no writer priority between processes, the busy retry still applies
+    fcntl = None  # type: ignore[assignment]
 
 # ---------------------------------------------------------------------------------------------
 # Constants
@@ -1169,6 +1181,11 @@ class Store:
     def wal_path(self) -> Path:
         return self.path.with_name(self.path.name + ".wal")
 
+    @property
+    def lock_path(self) -> Path:
+        """The side file that gives a waiting writer priority over new readers of other processes."""
+        return self.path.with_name(self.path.name + ".lock")
+
     def exists(self) -> bool:
         return self.path.is_file()
 
@@ -1247,6 +1264,36 @@ class Store:
             yield con
 
     @contextmanager
+    def _turnstile(self, exclusive: bool, deadline: float) -> Iterator[None]:
+        """Writer priority between processes (see the module docstring): a writer holds the side
+        file exclusively for its whole write; a reader only passes through it (shared, at once)."""
+        if fcntl is None:
+            yield
+            return
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:  # a read-only folder: no priority, the busy retry still applies
+            yield
+            return
+        try:
+            delay = 0.002
+            while True:
+                try:
+                    fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise self._busy("another process is writing to it") from None
+                    time.sleep(min(delay, remaining))
+                    delay = min(delay * 2, 0.05)
+            if not exclusive:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            yield
+        finally:
+            os.close(fd)  # drops the lock
+
+    @contextmanager
     def _read_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         state = _file_state(self.path)
         deadline = time.monotonic() + self.busy_timeout
@@ -1255,6 +1302,9 @@ class Store:
             raise self._busy("another thread of this process is writing to it")
         state.local.read_depth = depth + 1
         try:
+            if depth == 0:  # a nested read is inside a pass already (waiting here could deadlock)
+                with self._turnstile(False, deadline):
+                    pass
             con = self._connect(True, deadline)
             try:
                 yield con
@@ -1276,11 +1326,12 @@ class Store:
         if not state.lock.acquire_write(deadline):
             raise self._busy("another thread of this process is using it")
         try:
-            con = self._connect(False, deadline)
-            try:
-                yield con
-            finally:
-                con.close()
+            with self._turnstile(True, deadline):
+                con = self._connect(False, deadline)
+                try:
+                    yield con
+                finally:
+                    con.close()
         finally:
             state.lock.release_write()
 
