@@ -4,6 +4,9 @@ Run as ``python tests/reliability/rel_worker.py COMMAND ...`` with the repositor
 
 * ``read-loop DB UNIT YEAR OUT STOP``: read the store in a loop until the file STOP exists; every
   observation is one JSON line in OUT (what :func:`observe` returns, or the error);
+* ``hammer DB STOP THREADS HOLD``: THREADS threads keep the file open for reading, each holding a
+  read connection HOLD seconds at a time (their reads overlap: the file is never free), until STOP
+  exists; touches STOP.ready once reading;
 * ``import-loop DB OUT FILE...``: import the files in turn through the CLI's ``main`` (the real
   ``import`` command, in this process), one JSON line per import in OUT;
 * ``crash-import DB READY MODE -- IMPORT-ARGS...``: run the CLI ``import`` with a hook on the
@@ -74,6 +77,35 @@ def read_loop(db: str, unit_id: str, year: int, out: str, stop: str) -> int:
             fh.write(json.dumps(record) + "\n")
             fh.flush()
     return 0
+
+
+def hammer(db: str, stop: str, threads: int, hold: float) -> int:
+    from zi_metrics.store import Store
+
+    store = Store(db, busy_timeout=60)
+    errors: list[str] = []
+
+    def read() -> None:
+        while not os.path.exists(stop):
+            try:
+                with store.reading() as con:
+                    con.execute("SELECT count(*) FROM answers").fetchone()
+                    time.sleep(hold)
+            except Exception as exc:  # reported through the exit code
+                errors.append(f"{type(exc).__name__}: {exc}")
+                return
+
+    workers = [threading.Thread(target=read) for _ in range(threads)]
+    for n, w in enumerate(workers):
+        w.start()
+        time.sleep(hold / threads)  # staggered: some reader always holds the file
+        if n == len(workers) - 1:
+            Path(stop + ".ready").write_text("ready", encoding="utf-8")
+    for w in workers:
+        w.join()
+    if errors:
+        sys.stderr.write("\n".join(errors) + "\n")
+    return 1 if errors else 0
 
 
 def cli_main(*args: str) -> tuple[int, str, str]:
@@ -164,6 +196,9 @@ def main(argv: list[str]) -> int:
     if command == "read-loop":
         db, unit_id, year, out, stop = rest
         return read_loop(db, unit_id, int(year), out, stop)
+    if command == "hammer":
+        db, stop, threads, hold = rest
+        return hammer(db, stop, int(threads), float(hold))
     if command == "import-loop":
         db, out, *files = rest
         return import_loop(db, out, files)

@@ -408,6 +408,36 @@ def test_reader_process_never_sees_a_partial_round(rel, demo_db, tmp_path):
     assert _stored_answers(rel, demo_db) == version_b.answers  # the last import, whole
 
 
+def test_a_writer_gets_in_while_another_process_reads_all_the_time(rel, demo_db, tmp_path):
+    """Another process keeps the file open for reading without a gap (4 threads, overlapping 50 ms
+    reads, as a busy dashboard does): a write from this process still gets in, well within its busy
+    timeout, and the reads go on afterwards (writer priority between processes)."""
+    from zi_metrics.store import Store, Unit
+
+    stop = tmp_path / "stop"
+    cmd = [sys.executable, str(rel.HERE / "rel_worker.py"), "hammer", str(demo_db), str(stop), "4", "0.05"]
+    reader = subprocess.Popen(cmd, env=rel.cli_env(), cwd=rel.REPO, stdin=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not Path(f"{stop}.ready").exists():
+            assert reader.poll() is None and time.monotonic() < deadline, "the reader process did not start"
+            time.sleep(0.02)
+        store = Store(demo_db, busy_timeout=5)
+        took = []
+        for n in range(3):
+            started = time.monotonic()
+            store.upsert_unit(Unit(f"unit-baru-{n}", f"Unit baru {n}", "eselon1", parent_id="kemendesa"),
+                              actor="test")
+            took.append(time.monotonic() - started)
+    finally:
+        stop.write_text("stop")
+        _, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err.decode()
+    assert max(took) < 5, took
+    assert {f"unit-baru-{n}" for n in range(3)} <= {u.id for u in Store(demo_db).list_units()}
+
+
 # ---------------------------------------------------------------------------------------------
 # Threads of one process
 
