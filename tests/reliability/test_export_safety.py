@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +38,33 @@ MARKERS = ("HYPERLINK", "evil.example", "cmd|", "SUM(A1", "Biro", "Satker", "Bal
 CLEAN = {"\x1b", "\x07", "\x00"}  # a workbook cannot hold them: dropped, never an error
 
 
-@pytest.fixture
-def export_db(rel: Any, demo_db: Path) -> Path:
+@pytest.fixture(scope="module")
+def export_seed(rel: Any, demo_seed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo database with units named like formulas, evaluated in 2026 (mandiri and tpi) with
-    formula-like notes and evidence."""
+    formula-like notes and evidence (built once; each test gets a copy)."""
     from zi_metrics.store import Store, Unit
 
-    store = Store(demo_db)
+    path = tmp_path_factory.mktemp("export-seed") / "export.duckdb"
+    shutil.copyfile(demo_seed, path)
+    store = Store(path)
     store.upsert_units([Unit(uid, name, "eselon1", parent_id="kemendesa", short_name=name[:100])
                         for uid, name in NAMES.items()], actor="test")
     for stage in ("mandiri", "tpi"):
         base = store.answer_values(store.evaluation_id(rel.UNIT, rel.YEAR, stage))
+        rounds = []
         for n, uid in enumerate(NAMES):
             answers = {q: {"answer": v, "note": NOTES[(q + n) % len(NOTES)],
                            "evidence_ref": NOTES[(q + n + 1) % len(NOTES)]}
                        for q, v in rel.variant_answers(base, n % 3).items()}
-            store.save_evaluation(uid, rel.YEAR, stage, rel.F90, answers=answers, actor="test")
+            rounds.append({"unit_id": uid, "year": rel.YEAR, "stage": stage, "framework_id": rel.F90,
+                           "answers": answers})
+        store.save_evaluations(rounds, actor="test")
+    return path
+
+
+@pytest.fixture
+def export_db(export_seed: Path, demo_db: Path) -> Path:
+    shutil.copyfile(export_seed, demo_db)
     return demo_db
 
 
