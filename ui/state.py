@@ -12,7 +12,7 @@ import streamlit as st
 
 from zi_metrics import analytics
 from zi_metrics.i18n import t
-from zi_metrics.store import Store, StoreError, default_db_path, ensure_database
+from zi_metrics.store import Store, StoreError, Unit, default_db_path, ensure_database
 
 LANGS = ("id", "en")
 LANG_NAMES = {"id": "Indonesia", "en": "English"}
@@ -76,6 +76,47 @@ def round_overview(store: Store, year: int, stage: str) -> pd.DataFrame:
 
 def unit_rounds(store: Store, unit_id: str) -> list[analytics.ScoredRound]:
     return _unit_rounds(str(store.path), data_version(store), unit_id)
+
+
+# What every rerun reads (the sidebar, the demo banner, unit names), cached until the database
+# changes: each Store call opens a connection (20 ms idle, over 100 ms on a loaded machine) and
+# 10,000 units cost about as much again to build. Shared objects: never mutate them.
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalog(path: str, version: tuple[Any, ...]) -> dict[str, Any]:
+    return {}  # filled lazily by _cached (a lost race only loads a value twice)
+
+
+def _cached(store: Store, key: str, load: Any) -> Any:
+    catalog = _catalog(str(store.path), data_version(store))
+    if key not in catalog:
+        catalog[key] = load()
+    return catalog[key]
+
+
+def years_of(store: Store) -> list[int]:
+    """store.years()"""
+    return _cached(store, "years", store.years)
+
+
+def stages_of(store: Store, year: int) -> list[str]:
+    """store.stages_for(year)"""
+    return _cached(store, f"stages:{int(year)}", lambda: store.stages_for(year))
+
+
+def units_of(store: Store) -> dict[str, Unit]:
+    """unit id -> Unit, in id order (store.list_units())."""
+    return _cached(store, "units", lambda: {u.id: u for u in store.list_units()})
+
+
+def unit_fields(store: Store) -> dict[str, dict[str, Any]]:
+    """analytics.units_by_id(store): unit id -> the unit's fields as a dict."""
+    return _cached(store, "unit_fields", lambda: analytics.units_by_id(store))
+
+
+def dataset_kind(store: Store) -> str:
+    return _cached(store, "dataset_kind", store.dataset_kind)
 
 
 @dataclass(frozen=True)
@@ -163,8 +204,8 @@ def sidebar(store: Store) -> Selection:
         st.segmented_control("Bahasa / Language", list(LANGS), key="lang",
                              format_func=lambda code: LANG_NAMES[code], required=True)
         write_url("lang", lang())
-        years = store.years()
-        units = {u.id: u for u in store.list_units()}
+        years = years_of(store)
+        units = units_of(store)
         if not years:
             st.info(tr("empty.no_data"))
             return Selection(None, None, None, tuple(notices))
@@ -175,7 +216,7 @@ def sidebar(store: Store) -> Selection:
             st.session_state["tahun"] = int(st.session_state.pop("_tahun_url"))
         year = st.selectbox(tr("sidebar.year"), list(reversed(years)), key="tahun")
         write_url("tahun", str(year))
-        stages = store.stages_for(year) or ["mandiri"]
+        stages = stages_of(store, year) or ["mandiri"]
         seed_from_url("tahap", stages, notices)
         if st.session_state.get("tahap") not in stages:
             st.session_state["tahap"] = stages[-1]  # the most advanced stage of the year
@@ -200,7 +241,7 @@ def sidebar(store: Store) -> Selection:
 
 def demo_banner(store: Store) -> None:
     """Every screen that shows demo data says the scores are synthetic."""
-    if store.dataset_kind() == "demo":
+    if dataset_kind(store) == "demo":
         st.caption(tr("app.demo_banner"))
 
 
