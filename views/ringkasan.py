@@ -38,7 +38,7 @@ if full.empty:
     st.info(tr("empty.no_round", year=selection.year, stage=tr(f"stage.{selection.stage}")))
     st.stop()
 
-units = analytics.units_by_id(store)
+units = state.unit_fields(store)
 unit_label = {uid: u.get("short_name") or u.get("name", uid) for uid, u in units.items()}
 filters = st.columns(2)
 parents = filters[0].multiselect(tr("overview.filter_parent"), analytics.parent_options(units, full["unit_id"]),
@@ -102,8 +102,13 @@ st.dataframe(
 )
 
 # Units x areas, coloured by % of each area's max, with the WBK / WBBM per-area minimums as bands.
+# At most HEATMAP_UNITS rows (the first of the table's order, after the filters): 10,000 rows took
+# seconds to build and minutes for the browser to draw, and could not be read anyway.
+HEATMAP_UNITS = 50
 fw = load_framework(frame["framework_id"].iloc[0])
-heat = analytics.heatmap_data(frame, fw)
+heat = analytics.heatmap_data(frame.head(HEATMAP_UNITS), fw)
+if len(frame) > HEATMAP_UNITS:
+    st.caption(tr("overview.heatmap_capped", shown=HEATMAP_UNITS, total=len(frame)))
 fig = charts.heatmap_figure(heat.units, heat.area_order, heat.percents,
                             {c: tr(f"area.{c}") for c in heat.area_order}, thresholds=heat.thresholds,
                             lang=state.lang())
