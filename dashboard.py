@@ -7,12 +7,17 @@ run it is created with synthetic demo data.
 import streamlit as st
 
 from ui import state
+from zi_metrics.store import StoreError
 
 st.set_page_config(page_title="Zona Integritas", page_icon="🛡️", layout="wide")
 
-store = state.get_store()
-st.session_state["selection"] = state.sidebar(store)
 tr = state.tr
+store = state.get_store()
+try:
+    st.session_state["selection"] = state.sidebar(store)
+except StoreError as exc:  # e.g. a long import holds the file beyond the busy timeout
+    st.error(tr("error.database", path=str(store.path), message=str(exc)))
+    st.stop()
 
 # The pages live in views/, not pages/: Streamlit 1.67 treats a pages/ folder beside the entry
 # script as an old-style multipage app until st.navigation has run once in the process, so on a
@@ -30,4 +35,7 @@ PAGES = [
 navigation = st.navigation([
     st.Page(path, title=tr(title), url_path=url, default=(url == "ringkasan")) for path, title, url in PAGES
 ])
-navigation.run()
+try:
+    navigation.run()
+except StoreError as exc:
+    st.error(tr("error.database", path=str(store.path), message=str(exc)))

@@ -27,3 +27,13 @@ def rules_text(framework_id: str, rules: Any) -> str:
     fw = load_framework(framework_id)
     # area rules by their code: the column would otherwise repeat "(% dari maksimum)" six times
     return ", ".join(r.split(":", 1)[1] if r.startswith("area:") else rule_label(fw, r, lang()) for r in rules)
+
+
+_MD_SPECIAL = "\\`*_{}[]()<>#+-.!|~"
+
+
+def md_escape(value: Any) -> str:
+    """Stored text (a unit's name) as literal Markdown: headings and captions render Markdown, so
+    a name such as ``[klik](https://...)`` must not become a link or an image."""
+    text = str(value)
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)

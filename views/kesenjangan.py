@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import fmt, md_escape, predicate_label
 from zi_metrics import analytics, charts, gaps
 from zi_metrics.formatting import format_percent
 
@@ -45,7 +45,8 @@ if selection.unit_id is None:
     st.info(tr("empty.no_selection"))
     rnd = None
 else:
-    st.header(tr("gaps.unit_heading", unit=unit_name(selection.unit_id), year=selection.year, stage=stage_text))
+    st.header(tr("gaps.unit_heading", unit=md_escape(unit_name(selection.unit_id)), year=selection.year,
+                 stage=stage_text))
     rnd = analytics.round_for(state.unit_rounds(store, selection.unit_id), selection.year, selection.stage)
     if rnd is None:
         st.info(tr("gaps.no_round", unit=unit_name(selection.unit_id), year=selection.year, stage=stage_text))

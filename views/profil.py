@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import fmt, md_escape, predicate_label
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
 from zi_metrics.report import unit_report_pdf
@@ -80,7 +80,7 @@ def show_history(unit_id: str) -> None:
     })
 
 
-st.subheader(unit.name)
+st.subheader(md_escape(unit.name))
 rounds = state.unit_rounds(store, unit.id)
 current = analytics.round_for(rounds, year, stage)
 

@@ -111,3 +111,20 @@ def test_filter_helpers(app_db):
     both = analytics.filter_overview(full, units, ["kemendesa"], ["eselon2"])
     assert set(both["level"]) == {"eselon2"}
     assert list(both["rank"]) == sorted(both["rank"])  # ranks of the whole round are kept
+
+
+def test_a_busy_database_is_a_message_on_every_page_not_a_traceback(app, monkeypatch):
+    from zi_metrics import store as store_module
+
+    app.run()
+
+    def busy(self, *args, **kwargs):
+        raise store_module.StoreBusyError("database file zi.duckdb is busy: another process (pid 4242) holds it")
+
+    from ui import state
+
+    # The page's first read of the round finds the file held beyond the busy timeout.
+    monkeypatch.setattr(state, "round_overview", busy)
+    at = app.run()
+    assert not at.exception, at.exception
+    assert any("pid 4242" in e.value for e in at.error)
