@@ -4,6 +4,7 @@ the language, and the sidebar selection (year, stage, unit) bound to the URL."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +120,40 @@ def dataset_kind(store: Store) -> str:
     return _cached(store, "dataset_kind", store.dataset_kind)
 
 
+def unit_order(store: Store) -> list[str]:
+    """Unit ids as the sidebar lists them: instansi first, then by name."""
+    units = units_of(store)
+    return _cached(store, "unit_order", lambda: sorted(units, key=lambda u: (units[u].level != "instansi",
+                                                                              units[u].name)))
+
+
+def evaluated_units(store: Store, year: int, stage: str) -> set[str]:
+    """Ids of the units with an evaluation in ``year`` at ``stage``."""
+    return _cached(store, f"evaluated:{int(year)}:{stage}",
+                   lambda: set(store.evaluations(year=year, stage=stage)["unit_id"]))
+
+
+_MEMO_SIZE = 32
+_MEMO_LOCK = threading.Lock()
+
+
+def memo(store: Store, key: tuple[Any, ...], build: Any) -> Any:
+    """``build()`` kept until the database changes, under ``key`` (the latest 32 keys): what a page
+    derives from cached data on every rerun (a figure, a list of options). Never mutate the result."""
+    catalog = _catalog(str(store.path), data_version(store))
+    with _MEMO_LOCK:
+        recent = catalog.setdefault("memo", {})
+        if key in recent:
+            recent[key] = recent.pop(key)  # most recently used last
+            return recent[key]
+    value = build()  # outside the lock: another session may build the same value meanwhile
+    with _MEMO_LOCK:
+        recent[key] = value
+        while len(recent) > _MEMO_SIZE:
+            recent.pop(next(iter(recent)))
+    return value
+
+
 @dataclass(frozen=True)
 class Selection:
     year: int | None
@@ -224,11 +259,11 @@ def sidebar(store: Store) -> Selection:
         code = lang()
         stage = st.selectbox(tr("sidebar.stage"), stages, key="tahap", format_func=lambda s: t(f"stage.{s}", code))
         write_url("tahap", stage)
-        unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
+        unit_ids = unit_order(store)
         seed_from_url("unit", unit_ids, notices)
         if st.session_state.get("unit") not in units:
             # First visit: open on a unit evaluated in this round rather than one never evaluated.
-            evaluated = set(store.evaluations(year=year, stage=stage)["unit_id"])
+            evaluated = evaluated_units(store, year, stage)
             st.session_state["unit"] = next((u for u in unit_ids if u in evaluated), unit_ids[0])
         unit = st.selectbox(tr("sidebar.unit"), unit_ids, key="unit",
                             format_func=lambda u: units[u].short_name or units[u].name)
