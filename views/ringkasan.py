@@ -4,6 +4,7 @@ a row opens that unit's profile."""
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from ui import state
@@ -41,7 +42,9 @@ if full.empty:
 units = state.unit_fields(store)
 unit_label = {uid: u.get("short_name") or u.get("name", uid) for uid, u in units.items()}
 filters = st.columns(2)
-parents = filters[0].multiselect(tr("overview.filter_parent"), analytics.parent_options(units, full["unit_id"]),
+parent_choices = state.memo(store, ("ov_parents", selection.year, selection.stage),
+                            lambda: analytics.parent_options(units, full["unit_id"]))
+parents = filters[0].multiselect(tr("overview.filter_parent"), parent_choices,
                                  key="ov_parent", format_func=lambda u: unit_label.get(u, u),
                                  placeholder=tr("overview.filter_all"))
 levels = filters[1].multiselect(tr("overview.filter_level"), sorted(full["level"].dropna().unique()),
@@ -62,11 +65,24 @@ cols[2].metric(tr("overview.meet_wbbm"), head["wbbm"])
 cols[3].metric(tr("overview.average_total"), fmt(head["average_total"]))
 cols[4].metric(tr("overview.incomplete"), head["incomplete"])
 
-table = frame.assign(
-    predicate=frame["predicate"].map(predicate_label),
-    completeness=frame["completeness"] * 100,
-    failing=[rules_text(fid, rules) for fid, rules in zip(frame["framework_id"], frame["failing_next"], strict=True)],
-)[["rank", "unit", "total", "pengungkit", "hasil", "predicate", "failing", "completeness", "change"]]
+
+def display_table() -> pd.DataFrame:
+    # Labels are worked out once per distinct value (a round of 10,000 units has a few hundred
+    # distinct lists of failing rules): per row, the label lookups took most of a second.
+    predicate_text = {p: predicate_label(p) for p in frame["predicate"].drop_duplicates().tolist()}
+    failing_keys = [(fid, tuple(rules)) for fid, rules in zip(frame["framework_id"], frame["failing_next"],
+                                                               strict=True)]
+    failing_text = {key: rules_text(key[0], list(key[1])) for key in set(failing_keys)}
+    return frame.assign(
+        predicate=[predicate_text[p] for p in frame["predicate"].tolist()],
+        completeness=frame["completeness"] * 100,
+        failing=[failing_text[key] for key in failing_keys],
+    )[["rank", "unit", "total", "pengungkit", "hasil", "predicate", "failing", "completeness", "change"]]
+
+
+# Built once per round, filter and language (state.memo), like the heatmap below.
+view_key = (selection.year, selection.stage, tuple(parents), tuple(levels), state.lang())
+table = state.memo(store, ("ov_table", *view_key), display_table)
 
 
 def open_profile() -> None:
@@ -109,9 +125,12 @@ fw = load_framework(frame["framework_id"].iloc[0])
 heat = analytics.heatmap_data(frame.head(HEATMAP_UNITS), fw)
 if len(frame) > HEATMAP_UNITS:
     st.caption(tr("overview.heatmap_capped", shown=HEATMAP_UNITS, total=len(frame)))
-fig = charts.heatmap_figure(heat.units, heat.area_order, heat.percents,
-                            {c: tr(f"area.{c}") for c in heat.area_order}, thresholds=heat.thresholds,
-                            lang=state.lang())
+# The figure (about 0.1 s of plotly objects) is built once per round, filter and language.
+fig = state.memo(
+    store, ("ov_heatmap", *view_key),
+    lambda: charts.heatmap_figure(heat.units, heat.area_order, heat.percents,
+                                  {c: tr(f"area.{c}") for c in heat.area_order}, thresholds=heat.thresholds,
+                                  lang=state.lang()))
 st.plotly_chart(fig, width="stretch", theme=None, key="ov_heatmap")
 if not heat.framework_has_minimum:
     st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
