@@ -412,27 +412,31 @@ def _score_answers_matrix(lay: RoundLayout, matrix: np.ndarray) -> tuple[np.ndar
     leaf_sum = np.zeros((n_leaves, n))
     answered_q = np.zeros(n, dtype=np.int64)
     option_n: np.ndarray | None = None  # answered answer items per leaf; None: all of them
-    if len(lay.option_questions):
-        values = np.take(lay.decode, matrix[lay.option_questions].astype(np.intp), mode="clip")
-        if bool(np.isfinite(values).all()):  # every option question answered (the usual case)
-            answered_q += len(lay.option_questions)
-        else:
-            bad = np.isinf(values)
-            if bad.any():
-                row, col = (int(x[0]) for x in np.nonzero(bad))
-                raise ScoringInputError(f"answers.{int(lay.option_questions[row])}",
-                                        f"the stored answer (evaluation #{col} of the round) is not an option")
-            answered = ~np.isnan(values)
-            values = np.where(answered, values, 0.0)
-            answered_q += answered.sum(axis=0)
-            option_n = np.zeros((n_leaves, n))
-            for leaf, first, end in lay.option_segments:
-                for r in range(first, end):
-                    option_n[leaf] += answered[r]
+    # Decode and add row by row (no 3-million-cell intermediate). A blank decodes to NaN and a text
+    # that is no option to inf; both carry into the leaf's sum, so checking the sums is enough.
+    decode, width = lay.decode, len(lay.option_questions)
+    for leaf, first, end in lay.option_segments:
+        acc = leaf_sum[leaf]
+        for q in lay.option_questions[first:end].tolist():
+            acc += decode.take(matrix[q].astype(np.intp), mode="clip")
+    if width and not bool(np.isfinite(leaf_sum).all()):
+        leaf_sum[:] = 0.0
+        option_n = np.zeros((n_leaves, n))
+        answered_opt = np.zeros(n, dtype=np.int64)
         for leaf, first, end in lay.option_segments:
-            acc = leaf_sum[leaf]
-            for r in range(first, end):
-                acc += values[r]
+            for q in lay.option_questions[first:end].tolist():
+                value = decode.take(matrix[q].astype(np.intp), mode="clip")
+                if np.isinf(value).any():
+                    col = int(np.flatnonzero(np.isinf(value))[0])
+                    raise ScoringInputError(f"answers.{q}", f"the stored answer (evaluation #{col} of the round) "
+                                                            "is not an option")
+                answered = ~np.isnan(value)
+                leaf_sum[leaf] += np.where(answered, value, 0.0)
+                option_n[leaf] += answered
+                answered_opt += answered
+        answered_q += answered_opt
+    else:
+        answered_q += width  # every option question answered (the usual case)
     for q in lay.numeric_questions:
         answered_q += matrix[q] >= 0
     count_got: list[tuple[int, np.ndarray]] = []  # count items not answered everywhere
