@@ -2543,3 +2543,10 @@ def unit_columns(store: Store) -> dict[str, np.ndarray]:
     ordered by id: what national-scale tables need, without one Unit object per unit."""
     with store.reading() as con:
         return _arrow_columns(con, _UNIT_COLUMNS_SQL, {})
+
+
+def answer_rows(store: Store) -> list[tuple[int, int, str | None, float | None]]:
+    """Every answer row (evaluation_id, question_id, answer_text, answer_number) as Python tuples: what
+    a notebook user fetches before looping over it (the benchmarks' row-by-row baseline)."""
+    with store.reading() as con:
+        return con.execute("SELECT evaluation_id, question_id, answer_text, answer_number FROM answers").fetchall()
