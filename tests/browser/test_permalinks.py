@@ -98,9 +98,12 @@ def test_the_address_bar_after_using_the_controls_reproduces_the_view(browser: B
     # pick another unit and year in the sidebar, then nudge a slider with the keyboard
     page.get_by_role("combobox", name="Unit kerja", exact=True).click()
     page.get_by_role("option", name=OTHER_SHORT, exact=True).click()
+    # the run that draws the new unit writes it into the URL; wait for that run, then for it to end
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('unit') === '{OTHER}'")
     _settled(page)
     page.get_by_role("combobox", name="Tahun", exact=True).click()
     page.get_by_role("option", name="2023", exact=True).click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('tahun') === '2023'")
     _settled(page)
     slider = page.get_by_role("slider", name="MP · Manajemen Perubahan (maks. 8,00)")
     before = _slider(page, "MP · Manajemen Perubahan (maks. 8,00)")

@@ -42,6 +42,8 @@ def _deck(page: Page, base_url: str, **params: str) -> None:
     query = "&".join(f"{k}={v}" for k, v in {"tahun": "2024", "tahap": "tpi", **params}.items())
     page.goto(f"{base_url}/presentasi?{query}")
     _settled(page)
+    # the arrow-key handler is installed by a script in the page: a key pressed before it is lost
+    page.wait_for_function("() => window.__ziDeckKeys === true", timeout=15_000)
 
 
 def _settled(page: Page) -> None:
