@@ -3,9 +3,9 @@ the predicate timeline and the TPN − TPI drift, checked against zi_metrics."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from page_helpers import chart_spec as _chart
+from page_helpers import open_page
 
 from zi_metrics import analytics
 from zi_metrics.demo import KKP_PEER, PILOTS
@@ -17,20 +17,7 @@ BBPLM = "kemendesa-balilatfo-bbplm-jakarta"  # WBK 2022, revoked March 2024
 SETJEN = "kemendesa-setjen"  # never reaches the TPN
 
 
-def _open(app, **params: str):
-    for key, value in params.items():
-        app.query_params[key] = value
-    at = app.run()
-    assert not at.exception, at.exception
-    at.switch_page("views/progres.py").run()
-    assert not at.exception, at.exception
-    return at
 
-
-def _chart(at, key: str) -> dict:
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    assert found, f"no chart {key!r}"
-    return json.loads(found[0].proto.spec)
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +146,7 @@ def test_english_from_the_url(app, language_between_runs):
     assert at.title[0].value == "Progress"
     assert at.multiselect(key="progres_units").label == "Work units compared"
     assert "Positive: the TPN scored higher than the TPI; negative: lower." in [c.value for c in at.caption]
+
+
+def _open(app, **params: str):
+    return open_page(app, "views/progres.py", **params)

@@ -3,10 +3,10 @@ percentages, the rule table against evaluate(), hasil, readiness, history, empty
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
+from page_helpers import chart_spec as _chart
+from page_helpers import open_page
 
 from zi_metrics import analytics
 from zi_metrics.formatting import format_number
@@ -21,21 +21,7 @@ BBPLM = "kemendesa-balilatfo-bbplm-jakarta"  # WBK 2022, revoked March 2024
 PEER = "kkp-djpb-bbpbap-jepara"
 
 
-def _open(app, **params: str):
-    """Open the dashboard with ``params`` in the URL, then switch to the profile page."""
-    for key, value in params.items():
-        app.query_params[key] = value
-    at = app.run()
-    assert not at.exception, at.exception
-    at.switch_page("views/profil.py").run()
-    assert not at.exception, at.exception
-    return at
 
-
-def _chart(at, key: str) -> dict:
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    assert found, f"no chart {key!r}"
-    return json.loads(found[0].proto.spec)
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +216,7 @@ def test_the_unit_report_is_offered_as_a_pdf_download(app):
     assert not at.exception, at.exception
     buttons = [b for b in at.get("download_button") if "PDF" in b.proto.label]
     assert buttons, "the profile offers the A4 unit report"
+
+
+def _open(app, **params: str):
+    return open_page(app, "views/profil.py", **params)
