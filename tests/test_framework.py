@@ -363,6 +363,27 @@ def test_unknown_answer_kind(tmp_path):
         load_framework_file(_broken(tmp_path, F90, mutate))
 
 
+@pytest.mark.parametrize(("texts", "pattern"), [
+    ({"E": "tidak ada"}, r"question 12.*option_texts names 'E', not an option of ABCD"),
+    ({"A": "  "}, r"question 12.*option_texts\['A'\] must be a non-empty text"),
+    (["A"], r"question 12.*option_texts needs an option question and a mapping"),
+])
+def test_bad_option_texts(tmp_path, texts, pattern):
+    def mutate(raw):
+        _question(raw, 12)["option_texts"] = texts
+
+    with pytest.raises(FrameworkError, match=pattern):
+        load_framework_file(_broken(tmp_path, F90, mutate))
+
+
+def test_option_texts_of_a_count_question_are_refused(tmp_path):
+    def mutate(raw):
+        _question(raw, 88)["option_texts"] = {"A": "x"}
+
+    with pytest.raises(FrameworkError, match=r"question 88.*option_texts needs an option question"):
+        load_framework_file(_broken(tmp_path, F90, mutate))
+
+
 def test_multiplier_outside_unit_interval(tmp_path):
     def mutate(raw):
         raw["answer_types"]["ABCD"]["options"]["B"] = 1.5

@@ -197,3 +197,21 @@ def test_hasil(master, fw):
         for item in comp.items:
             assert fw.questions[item.question].hasil_item == item.code
             assert fw.questions[item.question].area is None
+
+
+def test_option_texts(fw, master_questions):
+    """Every option of every 90/2021 option question has the master's wording (criteria), except
+    "Tidak", which the master states only as the word itself; "Ya" carries the criterion."""
+    for qid, s in master_questions.items():
+        q = fw.questions[qid]
+        if q.kind != "option":
+            assert q.option_texts is None, qid
+            continue
+        if q.type == "YA_TIDAK":
+            criterion = _norm(s["kriteria_nilai"])
+            assert criterion.casefold().startswith("ya"), qid
+            assert _norm(q.option_text("Ya")).casefold() in criterion.casefold(), qid
+            assert q.option_text("Tidak") is None, qid
+            continue
+        labels = {o["key"]: _norm(o["label"]).rstrip(";").strip() for o in s["skema_penilaian"]}
+        assert {k: q.option_text(k) for k in q.options} == labels, qid

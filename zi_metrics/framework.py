@@ -47,12 +47,19 @@ class Question:
     sub_area: str | None  # code of the scored sub-area (a part code for composite sub-areas)
     jawaban_row: int | None
     hasil_item: str | None = None  # hasil item code when this question feeds a hasil item
+    # The official wording of each option (LKE criteria), where the framework file states it;
+    # an option without text (e.g. "Tidak") is its own word.
+    option_texts: dict[str, str] | None = None
 
     @property
     def best_answer(self) -> str | None:
         if not self.options:
             return None
         return max(self.options, key=lambda k: self.options[k])
+
+    def option_text(self, option: str) -> str | None:
+        """The official wording of ``option`` (e.g. the criterion of answer "B"), or None."""
+        return (self.option_texts or {}).get(option)
 
 
 @dataclass(frozen=True)
@@ -337,8 +344,18 @@ def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
         if qtype not in answer_types:
             raise ctx.fail(f"{where} (question {qid})", f"unknown answer type {qtype!r}")
         at = answer_types[qtype]
+        texts = qraw.get("option_texts")
+        if texts is not None:
+            if at.kind != "option" or not isinstance(texts, dict):
+                raise ctx.fail(f"{where} (question {qid})", "option_texts needs an option question and a mapping")
+            for key, text in texts.items():
+                if key not in (at.options or {}):
+                    raise ctx.fail(f"{where} (question {qid})",
+                                   f"option_texts names {key!r}, not an option of {qtype}")
+                if not isinstance(text, str) or not text.strip():
+                    raise ctx.fail(f"{where} (question {qid})", f"option_texts[{key!r}] must be a non-empty text")
         questions[qid] = Question(qid, str(qraw.get("text", "")), qtype, at.kind, at.options, area, half, sub,
-                                  qraw.get("jawaban_row"), hasil_item)
+                                  qraw.get("jawaban_row"), hasil_item, dict(texts) if texts else None)
         return qid
 
     def parse_items(sraw: dict, where: str, qids: tuple[int, ...]) -> tuple[Item, ...]:
