@@ -329,7 +329,7 @@ def downloads_section(units: dict[str, Any]) -> None:
     with cols[0]:
         if has_round:
             st.download_button(tr("data.download.recap", year=year, stage=tr(f"stage.{stage}")),
-                               data=lambda: export_recap(store, year, stage),
+                               data=lambda: export_recap(store, year, stage, state.lang()),
                                file_name=f"rekap-zi-{year}-{stage}.xlsx", mime=XLSX, key="dl_recap",
                                on_click="ignore", icon=":material/download:")
         else:

@@ -128,6 +128,7 @@ class HasilItem:
     answer_type: str | None = None
     options: dict[str, float] | None = None
     question: int | None = None
+    name_en: str = ""  # English name (the Indonesian ``name`` when the file gives none)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class HasilComponent:
     name: str
     max: float
     items: tuple[HasilItem, ...]
+    name_en: str = ""  # English name (the Indonesian ``name`` when the file gives none)
 
 
 @dataclass(frozen=True)
@@ -482,12 +484,14 @@ def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
             qid = None
             if "question" in iraw:
                 qid = add_question(iraw["question"], f"{iw}.question", None, None, None, icode)
-            items.append(HasilItem(icode, iraw.get("rule", icode), _req(ctx, iraw, "name", iw, str), kind,
+            iname = _req(ctx, iraw, "name", iw, str)
+            items.append(HasilItem(icode, iraw.get("rule", icode), iname, kind,
                                    _num(ctx, iraw, "points", iw), ccode, scale_max, iraw.get("answer_type"),
-                                   options, qid))
+                                   options, qid, str(iraw.get("name_en") or iname)))
         cmax = _num(ctx, craw, "max", cw)
         _check_sum(ctx, cw, [i.points for i in items], cmax, "item points")
-        components.append(HasilComponent(ccode, _req(ctx, craw, "name", cw, str), cmax, tuple(items)))
+        cname = _req(ctx, craw, "name", cw, str)
+        components.append(HasilComponent(ccode, cname, cmax, tuple(items), str(craw.get("name_en") or cname)))
     _check_sum(ctx, "hasil", [c.max for c in components], hasil_max, "component maxima")
 
     measures = {"total", "pengungkit", "area"} | {c.code for c in components} | {

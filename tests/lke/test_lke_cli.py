@@ -106,8 +106,8 @@ def test_import_and_exports_through_the_cli(tmp_path, db):
     rc, out, err = results[4]
     assert rc == 2 and err == f"export-lke: no evaluation stored for {UNIT} 2025 tpn\n"
     assert not (tmp_path / "none.xlsx").exists()
-    ws = load_workbook(paths["recap.xlsx"])["Rekap"]
-    assert any(row[0].value == UNIT for row in ws.iter_rows())
+    ws = load_workbook(paths["recap.xlsx"])["Rincian poin"]  # the detail sheet names each unit's code
+    assert any(cell.value == UNIT for row in ws.iter_rows() for cell in row)
     back = read_file(paths["lke-out.xlsx"])
     assert back.answers == canonical(full_answers()) and back.notes == {1: "SK tim"}
     payload = read_file(paths["payload.json"])

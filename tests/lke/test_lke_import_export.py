@@ -27,7 +27,9 @@ from zi_metrics.lke import (
 from zi_metrics.lke.common import sha256_hex
 from zi_metrics.lke.payload import parse_payload
 from zi_metrics.lke.recap import RECAP_COLUMNS
+from zi_metrics.names import rule_short_name
 from zi_metrics.store import StoreValidationError
+from zi_metrics.xlsx_report import header_row_of
 
 pytestmark = needs_master
 
@@ -200,37 +202,41 @@ def test_recap_export_has_thresholds_highlights_and_no_formula_text(tmp_path, db
         assert cell.data_type != "f", cell.coordinate
         if isinstance(cell.value, str):
             assert cell.value[:1] not in ("=", "+", "-", "@"), (cell.coordinate, cell.value)
-    ws = load_workbook(io.BytesIO(data))["Rekap"]
+    ws = load_workbook(io.BytesIO(data))["Rincian poin"]  # the detail sheet: every figure of the round
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    header_row = next(i for i, r in enumerate(rows) if r[0] == "unit_id")
+    header_row = header_row_of(ws) - 1
     header = rows[header_row]
     col = {h: i for i, h in enumerate(header)}
     wbk = next(r for r in rows if r[0] == "Batas Menuju WBK")
     wbbm = next(r for r in rows if r[0] == "Batas Menuju WBBM")
-    assert (wbk[col["Total"]], wbbm[col["Total"]]) == (75, 85)
+    assert (wbk[col["Nilai total"]], wbbm[col["Nilai total"]]) == (75, 85)
     assert (wbk[col["Pengungkit"]], wbbm[col["Pengungkit"]]) == (40, 48)
-    assert (wbk[col["PW %"]], wbbm[col["PW %"]]) == (pytest.approx(0.6), pytest.approx(0.75))
-    assert wbk[col["PW (poin)"]] == approx(9.0)
-    data_rows = {r[0]: (i, r) for i, r in enumerate(rows) if r[0] in (UNIT, "kemendesa-ditjen-pkt")}
+    assert (wbk[col["PW (% dari maks.)"]], wbbm[col["PW (% dari maks.)"]]) == (pytest.approx(0.6),
+                                                                                pytest.approx(0.75))
+    assert wbk[col["PW · Penguatan Pengawasan (poin)"]] == approx(9.0)
+    data_rows = {r[col["Kode unit"]]: (i, r) for i, r in enumerate(rows)
+                 if i > header_row and r[col["Kode unit"]] in (UNIT, "kemendesa-ditjen-pkt")}
     _, pkt = data_rows["kemendesa-ditjen-pkt"]
     assert pkt[col["Unit kerja"]] == "'=Ditjen PKT"  # neutralised, not a formula
     scored = {s.unit_id: s for s in score_round(db, 2026, "tpi")}
     for unit, (i, row) in data_rows.items():
         s = scored[unit]
-        assert row[col["Total"]] == approx(s.scorecard.total)
-        assert row[col["MP (poin)"]] == approx(s.scorecard.areas["MP"].score)
+        assert row[col["Nilai total"]] == approx(s.scorecard.total)
+        assert row[col["MP · Manajemen Perubahan (poin)"]] == approx(s.scorecard.areas["MP"].score)
         assert row[col["Pemenuhan"]] == approx(s.scorecard.halves["pemenuhan"])
-        assert row[col["Predikat"]] == (s.evaluation.predicate or "tidak ada")
-        assert row[col["Aturan gagal WBK"]] == ", ".join(r.rule for r in s.evaluation.failing("WBK"))
+        assert row[col["Predikat"]] == {"WBK": "Menuju WBK", "WBBM": "Menuju WBBM"}.get(
+            s.evaluation.predicate, "Belum ada predikat")
+        assert row[col["Aturan Menuju WBK yang belum terpenuhi"]] == ", ".join(
+            rule_short_name(s.framework, r.rule) for r in s.evaluation.failing("WBK")) or None
         failing_wbk = {r.rule for r in s.evaluation.failing("WBK")}
         failing_wbbm = {r.rule for r in s.evaluation.failing("WBBM")}
         for code in ("MP", "TT", "SDM", "AK", "PW", "PP"):
-            fill = ws.cell(row=i + 1, column=col[f"{code} %"] + 1).fill.fgColor.rgb
+            fill = ws.cell(row=i + 1, column=col[f"{code} (% dari maks.)"] + 1).fill.fgColor.rgb
             rule = f"area:{code}"
             expected = ("00F8CBAD" if rule in failing_wbk else "00FFE699" if rule in failing_wbbm
                         else "00000000")
             assert fill == expected, (unit, code, fill)
-        total_fill = ws.cell(row=i + 1, column=col["Total"] + 1).fill.fgColor.rgb
+        total_fill = ws.cell(row=i + 1, column=col["Nilai total"] + 1).fill.fgColor.rgb
         assert total_fill == ("00F8CBAD" if "total" in failing_wbk else
                               "00FFE699" if "total" in failing_wbbm else "00000000")
     assert "total" in {r.rule for r in scored["kemendesa-ditjen-pkt"].evaluation.failing("WBK")}

@@ -92,7 +92,7 @@ def _export(command: str, args: argparse.Namespace, make: Any) -> int:
 def cmd_export_recap(args: argparse.Namespace) -> int:
     from zi_metrics.lke.export import export_recap
 
-    return _export("export-recap", args, lambda store: export_recap(store, args.year, args.stage))
+    return _export("export-recap", args, lambda store: export_recap(store, args.year, args.stage, args.lang))
 
 
 def cmd_export_lke(args: argparse.Namespace) -> int:
@@ -156,6 +156,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("export-recap", help="write the recap workbook of a round")
     p.add_argument("--year", type=_year, required=True)
     p.add_argument("--stage", choices=STAGES, required=True)
+    p.add_argument("--lang", choices=("id", "en"), default="id", help="language of headers and rule names")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_export_recap)

@@ -9,19 +9,19 @@ can become a formula in the recipient's spreadsheet.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zi_metrics.framework import Framework, load_framework
-from zi_metrics.lke.common import safe_text
+from zi_metrics.i18n import t
 from zi_metrics.lke.lampiran3 import write_lampiran3
 from zi_metrics.lke.payload import build_payload
-from zi_metrics.rules import RuleResult
+from zi_metrics.names import measure_name, predicate_name, rules_list, stage_name
 from zi_metrics.store import Store
+from zi_metrics.xlsx_report import FAIL_WBBM, FAIL_WBK, Column, ReportSheet, ThresholdRow, report_workbook
 
-RED = "F8CBAD"  # fails Menuju WBK
-AMBER = "FFE699"  # meets WBK, fails Menuju WBBM
+RED = FAIL_WBK  # fails Menuju WBK
+AMBER = FAIL_WBBM  # meets WBK, fails Menuju WBBM
 
 
 class ExportError(ValueError):
@@ -29,25 +29,40 @@ class ExportError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Recap workbook
+# Recap workbook: a report (zi_metrics.xlsx_report), in the reader's language, ranked by total.
 
 
-def _pct(value: float) -> float:
-    return value / 100.0
-
-
-def _columns(frameworks: Sequence[Framework]) -> list[tuple[str, str, str]]:
-    """(key, header, number format) of every column of the recap."""
-    cols = [("unit_id", "unit_id", "@"), ("unit", "Unit kerja", "@"), ("framework", "Kerangka", "@"),
-            ("year", "Tahun", "0"), ("stage", "Penilaian", "@")]
+def _columns(frameworks: Sequence[Framework], lang: str, detail: bool) -> list[Column]:
+    """The recap's columns. The summary (``detail`` False) fits one landscape page wide: rank,
+    unit, predicate, total, pengungkit, hasil, each area's % of its maximum, the hasil components
+    and inputs, completeness and the failing rules. The detail sheet adds the unit code, each
+    area's points, the Pemenuhan/Reform halves and each hasil item's points."""
+    fw0 = frameworks[0]
+    cols = [Column("rank", t("xlsx.col.rank", lang), "int", width=10),
+            Column("unit", t("col.unit", lang), width=30 if not detail else 34, wrap=True)]
+    if detail:
+        cols.append(Column("unit_id", t("xlsx.col.unit_id", lang), width=16))
+    if len(frameworks) > 1:
+        cols.append(Column("framework", t("xlsx.col.framework", lang), width=14, wrap=True))
+    cols += [Column("predicate", t("col.predicate", lang), width=13, wrap=True),
+             Column("total", measure_name(fw0, "total", lang), "number", width=9),
+             Column("pengungkit", measure_name(fw0, "pengungkit", lang), "number", width=11),
+             Column("hasil", measure_name(fw0, "hasil", lang), "number", width=9)]
     area_codes: list[str] = []
     for fw in frameworks:
         area_codes += [a for a in fw.area_codes if a not in area_codes]
     for code in area_codes:
-        cols += [(f"area:{code}", f"{code} (poin)", "0.00"), (f"pct:{code}", f"{code} %", "0.00%")]
-    if any(fw.has_halves for fw in frameworks):
-        cols += [("half:pemenuhan", "Pemenuhan", "0.00"), ("half:reform", "Reform", "0.00")]
-    cols.append(("pengungkit", "Pengungkit", "0.00"))
+        name = measure_name(next(f for f in frameworks if code in f.area_codes), code, lang)
+        if detail:
+            cols.append(Column(f"area:{code}", t("xlsx.col.area_points", lang, code=code, area=name), "number",
+                               width=13, wrap=True))
+        cols.append(Column(f"pct:{code}", t("xlsx.col.area_percent", lang, code=code, area=name), "fraction",
+                           width=9, wrap=True))
+    if detail:
+        for fw in frameworks:
+            if fw.has_halves:
+                cols += [Column(f"half:{h}", measure_name(fw, h, lang), "number", width=11) for h in fw.half_names]
+                break
     seen: set[str] = set()
     for fw in frameworks:
         for comp in fw.hasil_components:
@@ -55,15 +70,27 @@ def _columns(frameworks: Sequence[Framework]) -> list[tuple[str, str, str]]:
                 if item.code in seen:
                     continue
                 seen.add(item.code)
-                fmt = "@" if item.kind == "option" else "0.00"
-                cols += [(f"input:{item.code}", f"{item.code} (nilai)", fmt),
-                         (f"item:{item.code}", f"{item.code} (poin)", "0.00")]
+                name = measure_name(fw, item.code, lang)
+                kind = "text" if item.kind == "option" else "number"
+                what = {"survey": "xlsx.col.survey_value", "option": "xlsx.col.answer",
+                        "percent": "xlsx.col.percent_value"}[item.kind]
+                cols.append(Column(f"input:{item.code}", t(what, lang, item=name), kind, width=13, wrap=True))
+                if detail:
+                    cols.append(Column(f"item:{item.code}", t("xlsx.col.item_points", lang, item=name), "number",
+                                       width=13, wrap=True))
             if f"comp:{comp.code}" not in seen:
                 seen.add(f"comp:{comp.code}")
-                cols.append((f"comp:{comp.code}", comp.code, "0.00"))
-    cols += [("hasil", "Hasil", "0.00"), ("total", "Total", "0.00"), ("predicate", "Predikat", "@"),
-             ("completeness", "Kelengkapan", "0%"), ("provisional", "Sementara", "@"),
-             ("failing_wbk", "Aturan gagal WBK", "@"), ("failing_wbbm", "Aturan gagal WBBM", "@")]
+                cols.append(Column(f"comp:{comp.code}", t("xlsx.col.component_points", lang,
+                                                          component=measure_name(fw, comp.code, lang)),
+                                   "number", width=13, wrap=True))
+    cols += [Column("completeness", t("col.completeness", lang), "fraction", width=13, decimals=0),
+             Column("provisional", t("xlsx.col.provisional", lang), width=10)]
+    if not detail:
+        cols = [c for c in cols if c.key != "provisional"]
+    cols += [Column("failing_wbk", t("xlsx.col.failing", lang, predicate=t("predicate.wbk", lang)), width=26,
+                    wrap=True),
+             Column("failing_wbbm", t("xlsx.col.failing", lang, predicate=t("predicate.wbbm", lang)), width=26,
+                    wrap=True)]
     return cols
 
 
@@ -78,47 +105,53 @@ def _rule_columns(fw: Framework, rule: str) -> list[str]:
         return [f"comp:{rule}"]
     for item in fw.hasil_items.values():
         if item.rule == rule:
-            return [f"item:{item.code}"]
+            return [f"input:{item.code}", f"item:{item.code}"]
     return []
 
 
-def _thresholds(fw: Framework, predicate: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    items = {i.rule: i.code for i in fw.hasil_items.values()}
+def _thresholds(fw: Framework, predicate: str) -> dict[str, Any]:
+    """Column key -> the bar of ``predicate`` in that column's unit (areas: points and fraction)."""
+    out: dict[str, Any] = {}
+    items = {i.rule: i for i in fw.hasil_items.values()}
     for rd in fw.predicate(predicate).rules:
         if rd.rule == "area" and rd.min_percent is not None:
             for code in fw.area_codes:
-                out[f"pct:{code}"] = _pct(rd.min_percent)
+                out[f"pct:{code}"] = rd.min_percent / 100.0
                 out[f"area:{code}"] = rd.min_percent / 100.0 * fw.area(code).max
         elif rd.rule in ("total", "pengungkit") and rd.min is not None:
             out[rd.rule] = rd.min
         elif rd.rule in {c.code for c in fw.hasil_components} and rd.min is not None:
             out[f"comp:{rd.rule}"] = rd.min
         elif rd.rule in items and rd.min is not None:
-            out[f"item:{items[rd.rule]}"] = rd.min
+            item = items[rd.rule]
+            out[f"item:{item.code}"] = rd.min
+            if item.kind == "survey" and item.scale_max:
+                # the survey value that earns those points (15.75 of 17.5 points -> 3.60)
+                out[f"input:{item.code}"] = round(rd.min / item.points * item.scale_max, 4)
     return out
 
 
-def _failing_text(rules: Sequence[RuleResult]) -> str:
-    return ", ".join(r.rule for r in rules)
-
-
-def recap_rows(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One dict per scored round (``analytics.ScoredRound``), keyed like the recap's columns."""
+def recap_rows(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]], lang: str = "id"
+               ) -> list[dict[str, Any]]:
+    """One dict per scored round (``analytics.ScoredRound``), keyed like the recap's columns, in rank
+    order (total, highest first; then unit name). ``_fails`` maps a column to its colour."""
+    ordered = sorted(scored, key=lambda s: (-s.scorecard.total,
+                                            str(units.get(s.unit_id, {}).get("name", s.unit_id)), s.unit_id))
     rows = []
-    for s in scored:
+    for rank, s in enumerate(ordered, start=1):
         card, ev, fw = s.scorecard, s.evaluation, s.framework
         unit = units.get(s.unit_id, {})
-        row: dict[str, Any] = {"unit_id": s.unit_id, "unit": unit.get("name", s.unit_id), "framework": fw.id,
-                               "year": s.year, "stage": s.stage, "pengungkit": card.pengungkit,
-                               "hasil": card.hasil, "total": card.total, "predicate": ev.predicate or "tidak ada",
-                               "completeness": card.completeness.ratio,
-                               "provisional": "ya" if card.provisional else "tidak",
-                               "failing_wbk": _failing_text(ev.failing("WBK")),
-                               "failing_wbbm": _failing_text(ev.failing("WBBM"))}
+        row: dict[str, Any] = {
+            "rank": rank, "unit_id": s.unit_id, "unit": unit.get("name", s.unit_id), "framework": fw.name,
+            "year": s.year, "stage": s.stage, "pengungkit": card.pengungkit, "hasil": card.hasil,
+            "total": card.total, "predicate": predicate_name(ev.predicate, lang),
+            "completeness": card.completeness.ratio,
+            "provisional": t("value.yes" if card.provisional else "value.no", lang),
+            "failing_wbk": rules_list(fw, [r.rule for r in ev.failing("WBK")], lang),
+            "failing_wbbm": rules_list(fw, [r.rule for r in ev.failing("WBBM")], lang)}
         for code, a in card.areas.items():
             row[f"area:{code}"] = a.score
-            row[f"pct:{code}"] = _pct(a.percent)
+            row[f"pct:{code}"] = a.percent / 100.0
         for half, value in card.halves.items():
             row[f"half:{half}"] = value
         for code, item in card.hasil_items.items():
@@ -127,7 +160,7 @@ def recap_rows(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]]) ->
         for comp, value in card.hasil_components.items():
             row[f"comp:{comp}"] = value
         fails: dict[str, str] = {}
-        for pred, colour in (("WBBM", AMBER), ("WBK", RED)):  # WBK last: red wins
+        for pred, colour in (("WBBM", FAIL_WBBM), ("WBK", FAIL_WBK)):  # WBK last: red wins
             for r in ev.failing(pred):
                 for col in _rule_columns(fw, r.rule):
                     fails[col] = colour
@@ -136,87 +169,53 @@ def recap_rows(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]]) ->
     return rows
 
 
-def build_recap_workbook(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]], *, title: str = ""
-                         ) -> bytes:
-    """The recap workbook: one row per unit with area points and %, Pemenuhan/Reform subtotals,
-    pengungkit, hasil items, total, predicate and failing rules; the WBK and WBBM thresholds as
-    header rows; cells failing WBK in red, failing only WBBM in amber."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
+def build_recap_workbook(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]], *, title: str = "",
+                         lang: str = "id", context: Sequence[str] = (), warning: str | None = None) -> bytes:
+    """The recap workbook, a report in ``lang``: one row per unit ranked by total, with predicate,
+    total, pengungkit, hasil, each area's points and % of its maximum, the Pemenuhan/Reform
+    halves, the hasil inputs and points, completeness and the failing rules by name; the WBK and
+    WBBM bars as rows above the header; cells failing WBK in red, failing only WBBM in amber;
+    printed A4 landscape, one page wide, the header on every page (zi_metrics.xlsx_report)."""
     frameworks: list[Framework] = []
     for s in scored:
         if s.framework.id not in [f.id for f in frameworks]:
             frameworks.append(s.framework)
     if not frameworks:
         raise ExportError("nothing to export: no evaluation in this round")
-    cols = _columns(frameworks)
-    index = {key: i for i, (key, _, _) in enumerate(cols, start=1)}
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Rekap"
-    bold = Font(bold=True)
-
-    def text(r: int, c: int, value: str, **style: Any) -> None:
-        cell = ws.cell(row=r, column=c, value=safe_text(value))
-        cell.data_type = "s"
-        for k, v in style.items():
-            setattr(cell, k, v)
-
-    text(1, 1, title or "Rekap nilai Zona Integritas", font=Font(bold=True, size=13))
-    r = 2
+    title = title or t("xlsx.recap.title_plain", lang)
+    rows = recap_rows(scored, units, lang)
+    bands = []
     for fw in frameworks:
         for pred in fw.predicates:
-            suffix = f" ({fw.id})" if len(frameworks) > 1 else ""
-            text(r, 1, f"Batas {pred.name}{suffix}", font=bold)
-            for key, value in _thresholds(fw, pred.code).items():
-                if key in index:
-                    cell = ws.cell(row=r, column=index[key], value=value)
-                    cell.number_format = cols[index[key] - 1][2]
-                    cell.font = Font(italic=True)
-            r += 1
-    header_row = r
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for c, (_, header, _) in enumerate(cols, start=1):
-        text(header_row, c, header, font=bold, fill=fill, alignment=Alignment(wrap_text=True, vertical="top"))
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    fills = {RED: PatternFill("solid", fgColor=RED), AMBER: PatternFill("solid", fgColor=AMBER)}
-    for n, row in enumerate(recap_rows(scored, units)):
-        rr = header_row + 1 + n
-        for key, value in row.items():
-            if key not in index or value is None:
-                continue
-            c = index[key]
-            if isinstance(value, str):
-                text(rr, c, value)
-            else:
-                cell = ws.cell(row=rr, column=c, value=value)
-                cell.number_format = cols[c - 1][2]
-        for key, colour in row["_fails"].items():
-            if key in index:
-                ws.cell(row=rr, column=index[key]).fill = fills[colour]
-    last = header_row + len(scored) + 2
-    text(last, 1, "Merah: tidak memenuhi batas Menuju WBK; kuning: memenuhi WBK tetapi tidak memenuhi "
-                  "batas Menuju WBBM. Nilai dihitung ulang dari jawaban/rekap yang tersimpan.")
-    for c, (key, header, _) in enumerate(cols, start=1):
-        width = 32 if key in ("unit", "failing_wbk", "failing_wbbm") else max(9, min(22, len(header) + 2))
-        ws.column_dimensions[get_column_letter(c)].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            label = t("xlsx.threshold_row", lang, predicate=predicate_name(pred.code, lang))
+            if len(frameworks) > 1:
+                label += f" ({fw.name})"
+            bands.append(ThresholdRow(label, _thresholds(fw, pred.code)))
+    common = {"rows": rows, "thresholds": bands, "fills": [r["_fails"] for r in rows], "warning": warning,
+              "freeze_columns": 2, "notes": [t("xlsx.recap.note", lang)],
+              "legend": [(FAIL_WBK, t("xlsx.legend.fail_wbk", lang)),
+                         (FAIL_WBBM, t("xlsx.legend.fail_wbbm", lang))],
+              "context": [*context, *(t("xlsx.recap.framework", lang, framework=fw.name) for fw in frameworks),
+                          t("xlsx.recap.areas", lang, areas=" · ".join(
+                              f"{a.code} = {measure_name(frameworks[0], a.code, lang)}"
+                              for a in frameworks[0].areas))]}
+    sheets = [ReportSheet(name=t("xlsx.recap.sheet", lang), title=title, columns=_columns(frameworks, lang, False),
+                          **common),
+              ReportSheet(name=t("xlsx.recap.detail_sheet", lang), title=f"{title} · {t('xlsx.recap.detail', lang)}",
+                          columns=_columns(frameworks, lang, True), **common)]
+    return report_workbook(sheets, title=title, lang=lang, subject=t("xlsx.recap.subject", lang))
 
 
-def export_recap(store: Store, year: int, stage: str) -> bytes:
-    """The recap workbook of every unit evaluated in ``year`` at ``stage``."""
+def export_recap(store: Store, year: int, stage: str, lang: str = "id") -> bytes:
+    """The recap workbook of every unit evaluated in ``year`` at ``stage``, in ``lang``."""
     from zi_metrics.analytics import score_round, units_by_id
 
     scored = score_round(store, year, stage)
     if not scored:
         raise ExportError(f"no evaluation stored for {year} {stage}")
-    scored = sorted(scored, key=lambda s: s.unit_id)
-    title = f"Rekap nilai Zona Integritas {year} - penilaian {stage}{_synthetic(store)}"
-    return build_recap_workbook(scored, units_by_id(store), title=title)
+    title = t("xlsx.recap.title", lang, year=year, stage=stage_name(stage, lang))
+    warning = t("app.demo_banner", lang) if store.dataset_kind() == "demo" else None
+    return build_recap_workbook(scored, units_by_id(store), title=title, lang=lang, warning=warning)
 
 
 def _synthetic(store: Store) -> str:

@@ -761,6 +761,8 @@ class _Writer:
     def build(self, title_lines: list[str]) -> Any:
         from openpyxl.styles import Alignment, Font, PatternFill
 
+        from zi_metrics.xlsx_report import print_setup, row_height
+
         ws, fw = self.ws, self.fw
         for line in title_lines:
             self.r += 1
@@ -774,6 +776,7 @@ class _Writer:
                          alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
         ws.merge_cells(start_row=self.r, start_column=2, end_row=self.r, end_column=7)
         ws.freeze_panes = ws.cell(row=self.r + 1, column=8)
+        header_row = self.r
 
         comp_rows = []
         peng = self.new_row(2, "A.", "PENGUNGKIT", fw.pengungkit_max, bold=True)
@@ -831,10 +834,18 @@ class _Writer:
                   "L": 9, "M": 9, "N": 40, "O": 40}
         for col, width in widths.items():
             ws.column_dimensions[col].width = width
-        for row in ws.iter_rows(min_row=1, max_row=self.r):
+        wrapped = {7: widths["G"], 9: widths["I"], 14: widths["N"], 15: widths["O"]}
+        for row in ws.iter_rows(min_row=header_row + 1, max_row=self.r):
+            texts = []
             for cell in row:
-                if cell.column in (7, 9, 14, 15) and cell.value is not None:
+                if cell.column in wrapped and cell.value is not None:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    texts.append((str(cell.value), wrapped[cell.column]))
+            if texts:  # spreadsheet programs do not grow a row for wrapped text a library wrote
+                ws.row_dimensions[row[0].row].height = row_height([x for x, _ in texts], [w for _, w in texts])
+        # A form, not a report: its layout stays the official one; only the print set-up is added
+        # (A4 landscape, one page wide, the column header on every page, page numbers).
+        print_setup(ws, header_rows=(header_row, header_row), title=" ".join(title_lines[1:3]))
         return self.wb
 
 
