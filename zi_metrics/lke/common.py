@@ -73,6 +73,9 @@ class ParsedLke:
     sheet: str | None = None
     cells: dict[int, str] = field(default_factory=dict)
     questions_found: int = 0  # question rows / records recognised, answered or not
+    # Exports with several assessors (jawaban): one lke.assessors.AssessorSet per answer column,
+    # in stage order, with its notes, evidence and follow-up facts; empty for the other layouts.
+    assessors: list[Any] = field(default_factory=list)
 
     @property
     def fatal(self) -> bool:
