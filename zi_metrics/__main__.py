@@ -84,6 +84,9 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from zi_metrics.cli_report import register as register_report
 
     out.append(register_report)
+    from zi_metrics.cli_units import register as register_units
+
+    out.append(register_units)
     try:
         from zi_metrics.cli_accounts import register as register_accounts  # noqa: PLC0415
 
