@@ -314,21 +314,10 @@ def area_minimum_percents(fw: Framework) -> dict[str, float]:
 
 
 def rule_label(fw: Framework, rule: str, lang: str = "id") -> str:
-    """Display name of a rule: area and hasil names stay the regulation's Indonesian terms."""
-    from zi_metrics.i18n import t
+    """Display name of a rule, from the framework's one name per measure (zi_metrics.names)."""
+    from zi_metrics.names import rule_name
 
-    if rule.startswith("area:"):
-        code = rule.split(":", 1)[1]
-        return t("rule.area", lang, area=t(f"area.{code}", lang), code=code)
-    if rule in ("total", "pengungkit") or rule.startswith("holds_"):
-        return t(f"rule.{rule}", lang)
-    for comp in fw.hasil_components:
-        if comp.code == rule:
-            return comp.name
-    for item in fw.hasil_items.values():
-        if item.rule == rule:
-            return item.name
-    return rule
+    return rule_name(fw, rule, lang)
 
 
 def rule_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str = "id") -> list[dict[str, Any]]:
