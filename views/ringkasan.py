@@ -12,6 +12,7 @@ from ui.display import fmt, predicate_label, rules_text
 from zi_metrics import analytics, charts
 from zi_metrics.analytics import headline
 from zi_metrics.framework import load_framework
+from zi_metrics.report import leadership_report_pdf, round_reports
 
 tr = state.tr
 store = state.get_store()
@@ -64,6 +65,16 @@ cols[1].metric(tr("overview.meet_wbk"), head["wbk"])
 cols[2].metric(tr("overview.meet_wbbm"), head["wbbm"])
 cols[3].metric(tr("overview.average_total"), fmt(head["average_total"]))
 cols[4].metric(tr("overview.incomplete"), head["incomplete"])
+
+# The leadership's PDF (summary, ranking, one section per unit) of the units shown, drawn on demand.
+st.download_button(
+    tr("overview.leadership_pdf", count=len(frame)), key="ov_leadership_pdf", on_click="ignore",
+    icon=":material/picture_as_pdf:", mime="application/pdf",
+    file_name=f"laporan-pimpinan-zi-{selection.year}-{selection.stage}.pdf",
+    data=lambda: leadership_report_pdf(
+        round_reports(store, selection.year, selection.stage, list(frame["unit_id"]),
+                      rounds_of=lambda u: state.unit_rounds(store, u)),
+        year=selection.year, stage=selection.stage, lang=state.lang(), synthetic=store.dataset_kind() == "demo"))
 
 
 def display_table() -> pd.DataFrame:

@@ -19,7 +19,7 @@ drawings), :mod:`zi_metrics.report.sections` (the unit section and the leadershi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from reportlab.platypus import PageBreak
@@ -68,11 +68,15 @@ def leadership_report_pdf(reports: Sequence[UnitReport], *, year: int, stage: st
 
 
 def round_reports(store: Any, year: int, stage: str, unit_ids: Sequence[str] | None = None, *,
-                  with_history: int = MAX_SECTIONS) -> list[UnitReport]:
+                  with_history: int = MAX_SECTIONS,
+                  rounds_of: Callable[[str], Sequence[ScoredRound]] | None = None) -> list[UnitReport]:
     """The :class:`UnitReport` of every unit evaluated in ``year`` at ``stage`` (or of ``unit_ids``),
     ranked by total; the first ``with_history`` carry their other rounds and awards (the sections
-    a leadership report prints), the rest only the round itself (its summary row)."""
+    a leadership report prints), the rest only the round itself (its summary row). ``rounds_of``
+    gives a unit's scored rounds (default ``analytics.unit_rounds``; the app passes its cache)."""
     from zi_metrics import analytics
+
+    rounds_of = rounds_of or (lambda unit_id: analytics.unit_rounds(store, unit_id))
 
     units = analytics.units_by_id(store)
     wanted = None if unit_ids is None else set(unit_ids)
@@ -85,7 +89,7 @@ def round_reports(store: Any, year: int, stage: str, unit_ids: Sequence[str] | N
     out = []
     for k, s in enumerate(scored):
         if k < with_history:
-            history = analytics.unit_rounds(store, s.unit_id)
+            history = list(rounds_of(s.unit_id))
             current = analytics.round_for(history, year, stage) or s
             out.append(UnitReport(name(s), current, tuple(history), tuple(store.awards(s.unit_id))))
         else:
