@@ -34,8 +34,8 @@ OPTION_TYPES = {
     "ABCD": {"A": 1, "B": 0.67, "C": 0.33, "D": 0},
     "ABCDE": {"A": 1, "B": 0.75, "C": 0.5, "D": 0.25, "E": 0},
 }
-CASES = 240
-MAX_COMBINATIONS = 700
+CASES = 220
+MAX_COMBINATIONS = 500
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,10 +246,12 @@ def brute_force(fw: Framework, answers: dict[int, Any], hasil: dict[str, Any], h
         for code, value in surveys.items():
             if value > card.hasil_items[code].points / fw.hasil_items[code].points * 4 + 1e-12:
                 trial_hasil[code] = min(4.0, value + 1e-12)
-        ev = evaluate(fw, score_answers(fw, trial_answers, trial_hasil), holds)
+        # The rules read only area points and hasil inputs: re-score the answers' area points
+        # with the survey values (the same figures as re-scoring the answers, without the items).
+        ev = evaluate(fw, score_areas(fw, card.area_points(), trial_hasil), holds)
         if RANK[ev.predicate] < RANK[target]:
             continue
-        cost = (ev.scorecard.hasil - base.hasil, steps, ev.scorecard.pengungkit)
+        cost = (ev.scorecard.hasil - base.hasil, steps, card.pengungkit)
         if best is None or _better(cost, best):
             best = cost
     return best
