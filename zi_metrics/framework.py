@@ -50,6 +50,9 @@ class Question:
     # The official wording of each option (LKE criteria), where the framework file states it;
     # an option without text (e.g. "Tidak") is its own word.
     option_texts: dict[str, str] | None = None
+    # Other wordings of the question in official forms (the Lampiran III form words the LHKPN
+    # counts "- Kepala satuan kerja" where PortalRB says "Jumlah Kepala satuan kerja ...").
+    form_texts: tuple[str, ...] = ()
 
     @property
     def best_answer(self) -> str | None:
@@ -90,6 +93,7 @@ class SubArea:
     questions: tuple[int, ...]
     items: tuple[Item, ...]
     parts: tuple[SubArea, ...] = ()  # composite sub-area: score is the sum of its parts
+    form_texts: tuple[str, ...] = ()  # other names of the sub-area in official forms
 
     @property
     def is_composite(self) -> bool:
@@ -298,6 +302,13 @@ def _check_sum(ctx: _Ctx, where: str, parts: list[float], expected: float, what:
         raise ctx.fail(where, f"{what} sum to {total:g}, expected {expected:g}")
 
 
+def _texts(ctx: _Ctx, raw: Any, where: str) -> tuple[str, ...]:
+    texts = raw.get("form_texts", []) if isinstance(raw, dict) else []
+    if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
+        raise ctx.fail(where, "form_texts must be a list of non-empty texts")
+    return tuple(texts)
+
+
 def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
     """Build a validated Framework from the decoded JSON of a framework file."""
     ctx = _Ctx(source)
@@ -357,7 +368,8 @@ def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
                 if not isinstance(text, str) or not text.strip():
                     raise ctx.fail(f"{where} (question {qid})", f"option_texts[{key!r}] must be a non-empty text")
         questions[qid] = Question(qid, str(qraw.get("text", "")), qtype, at.kind, at.options, area, half, sub,
-                                  qraw.get("jawaban_row"), hasil_item, dict(texts) if texts else None)
+                                  qraw.get("jawaban_row"), hasil_item, dict(texts) if texts else None,
+                                  _texts(ctx, qraw, where))
         return qid
 
     def parse_items(sraw: dict, where: str, qids: tuple[int, ...]) -> tuple[Item, ...]:
@@ -411,10 +423,12 @@ def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
             parts = tuple(parse_sub_area(p, f"{where}.parts[{i}]", area, half)
                           for i, p in enumerate(_req(ctx, sraw, "parts", where, list)))
             _check_sum(ctx, where, [p.weight for p in parts], weight, "part weights")
-            return SubArea(code, name, area, half, weight, tuple(q for p in parts for q in p.questions), (), parts)
+            return SubArea(code, name, area, half, weight, tuple(q for p in parts for q in p.questions), (), parts,
+                           _texts(ctx, sraw, where))
         qids = tuple(add_question(q, f"{where}.questions[{i}]", area, half, code)
                      for i, q in enumerate(_req(ctx, sraw, "questions", where, list)))
-        return SubArea(code, name, area, half, weight, qids, parse_items(sraw, where, qids))
+        return SubArea(code, name, area, half, weight, qids, parse_items(sraw, where, qids),
+                       form_texts=_texts(ctx, sraw, where))
 
     areas: list[Area] = []
     for ai, araw in enumerate(_req(ctx, raw, "areas", "top level", list)):

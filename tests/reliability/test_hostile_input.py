@@ -82,8 +82,9 @@ def test_every_malformed_file_is_refused_by_the_import_path_and_the_cli(rel, dem
                                                str(target["year"]), "--stage", target["stage"], "--db",
                                                str(demo_db))
         assert code == 2 and out == "", (entry["file"], code, out, err)
-        lines = err.splitlines()
-        assert len(lines) == 1 and "Traceback" not in err, (entry["file"], err)
+        lines = err.splitlines()  # one line per blocking problem (issue #10: every one is printed)
+        assert len(lines) == sum(p.fatal for p in preview.problems) and "Traceback" not in err, (entry["file"], err)
+        assert all(line.startswith("import: ") for line in lines), (entry["file"], err)
         assert lines[0].startswith("import: " + _expected_where(entry)), (entry["file"], lines[0])
         assert entry["expect"] in lines[0], (entry["file"], lines[0])
         assert rel.file_digest(demo_db) == before, f"{entry['file']} changed the database"

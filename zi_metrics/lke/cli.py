@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zi_metrics.lke.common import STAGES, mapping_summary
+from zi_metrics.lke.common import STAGES
 
 # Every character str.splitlines() breaks on (a file name or a cell echoed in a message may hold one).
 _LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
@@ -25,6 +25,13 @@ _LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029
 
 def _fail(command: str, message: str) -> int:
     print(f"{command}: {message}".translate(_LINE_BREAKS), file=sys.stderr)
+    return 2
+
+
+def _fail_all(command: str, problems: list[Any]) -> int:
+    """Every blocking problem, one line each (a file with three wrong cells shows all three)."""
+    for p in [p for p in problems if p.fatal] or problems[:1]:
+        print(f"{command}: {p}".translate(_LINE_BREAKS), file=sys.stderr)
     return 2
 
 
@@ -46,7 +53,7 @@ def cmd_score_lke(args: argparse.Namespace) -> int:
 
     parsed = read_file(args.file, framework_id=args.framework)
     if parsed.fatal:
-        return _fail("score-lke", mapping_summary(parsed.problems))
+        return _fail_all("score-lke", parsed.problems)
     sys.stdout.write(dumps(score_document(parsed, holds_wbk=args.holds_wbk)))
     return 0
 
@@ -64,7 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except StoreError as exc:
         return _fail("import", str(exc))
     if result.fatal:
-        return _fail("import", mapping_summary(result.problems))
+        return _fail_all("import", result.problems)
     for p in result.problems:
         print(f"warning: {p}", file=sys.stderr)
     print(result.summary())

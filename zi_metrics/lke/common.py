@@ -36,19 +36,75 @@ Source = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file. ``cell`` is an Excel reference (``K12``), a JSON path
-    (``[3].jawaban_unit``) or a CSV line (``line 4``); empty when the whole file is concerned."""
+    (``[3].jawaban_unit``) or a CSV line (``line 4``); empty when the whole file is concerned.
+
+    ``code`` names the kind of problem and ``params`` its details: :meth:`text` words it in the
+    interface's language through the i18n catalogue (key ``problem.<code>``); ``message`` is the
+    English wording (CLI, logs, JSON). A problem without a code has only its English message."""
 
     sheet: str
     cell: str
     message: str
     fatal: bool = True
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, str]:
-        return {"sheet": self.sheet, "cell": self.cell, "message": self.message}
+        out = {"sheet": self.sheet, "cell": self.cell, "message": self.message}
+        if self.code:
+            out["code"] = self.code
+        return out
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``id`` or ``en``); the English one when the code has no entry."""
+        if not self.code:
+            return self.message
+        try:
+            return render_problem(self.code, lang, self.params)
+        except (KeyError, ValueError, IndexError):
+            return self.message
+
+    def where(self) -> str:
+        return "!".join(p for p in (self.sheet, self.cell) if p)
 
     def __str__(self) -> str:
-        where = "!".join(p for p in (self.sheet, self.cell) if p)
+        where = self.where()
         return f"{where}: {self.message}" if where else self.message
+
+
+def render_problem(code: str, lang: str, params: dict[str, Any]) -> str:
+    """The catalogue text of a problem code; numbers in the language's format."""
+    from zi_metrics.formatting import format_number
+    from zi_metrics.i18n import t
+
+    shown = {}
+    for key, value in params.items():
+        if isinstance(value, float) and not isinstance(value, bool):
+            shown[key] = format_number(value, lang, 0 if value.is_integer() else 2)
+        else:
+            shown[key] = value
+    return t(f"problem.{code}", lang, **shown)
+
+
+def problem(code: str, sheet: str = "", cell: str = "", *, fatal: bool = True, **params: Any) -> Problem:
+    """A :class:`Problem` worded by the catalogue entry ``problem.<code>`` (English message kept)."""
+    return Problem(sheet, cell, render_problem(code, "en", params), fatal, code, params)
+
+
+def warning(code: str, sheet: str = "", cell: str = "", **params: Any) -> Problem:
+    return problem(code, sheet, cell, fatal=False, **params)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A value from the file as a message may quote it: at most ``limit`` characters, control
+    characters escaped (a 50 MB cell or a NUL byte never reaches a message whole)."""
+    text = value if isinstance(value, str) else clean_text(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass
@@ -76,6 +132,11 @@ class ParsedLke:
     # Exports with several assessors (jawaban): one lke.assessors.AssessorSet per answer column,
     # in stage order, with its notes, evidence and follow-up facts; empty for the other layouts.
     assessors: list[Any] = field(default_factory=list)
+    # Lampiran III only: what each row of the sheet is (("question", 12), ("sub", "MP.P1"),
+    # ("total", None), ...) and the columns, for the cross-check against the workbook's own result.
+    row_roles: dict[int, tuple[str, Any]] = field(default_factory=dict)
+    columns: Any = None
+    workbook: Any = None  # zi_metrics.lke.crosscheck.WorkbookCheck when the file has cached values
 
     @property
     def fatal(self) -> bool:
@@ -86,10 +147,11 @@ class ParsedLke:
         return [p for p in self.problems if not p.fatal]
 
     @classmethod
-    def failure(cls, layout: str, framework_id: str | None, message: str, sheet: str = "",
+    def failure(cls, layout: str, framework_id: str | None, message: str | Problem, sheet: str = "",
                 cell: str = "") -> ParsedLke:
         """A result holding only one fatal problem."""
-        return cls(layout, framework_id, problems=[Problem(sheet, cell, message)])
+        p = message if isinstance(message, Problem) else Problem(sheet, cell, message)
+        return cls(layout, framework_id, problems=[p])
 
     def answer_sets(self) -> dict[str, dict[int, Any]]:
         """Answer sets by source column: ``unit`` always, ``tpi`` when the layout has TPI answers."""
@@ -221,7 +283,7 @@ def text_key(value: Any) -> str:
     text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"^[-\u2022*]+", "", text)
     text = re.sub(r"[\s.:;,]+$", "", text)
-    return re.sub(r"\s+", "", text)
+    return re.sub(r"[\s-]+", "", text)  # "Whistle-Blowing" and "Whistle Blowing" are one text
 
 
 FUZZY_MIN = 0.93
@@ -308,28 +370,43 @@ def coerce_number(value: Any) -> Any:
 def check_answer(fw: Framework, question: Question, value: Any, *, sheet: str, cell: str,
                  data_type: str | None = None, who: str = "") -> tuple[Any, Problem | None]:
     """Validate one raw answer. Returns (normalised value or None when blank, problem or None)."""
-    label = f"question {question.id}{f' ({who})' if who else ''}"
+    qid = question.id
+    who = f" ({who})" if who else ""
     if is_formula(value, data_type):
-        shown = value if isinstance(value, str) else "a formula"
-        return None, Problem(sheet, cell, f"{label}: a formula ({shown}) where an answer belongs; "
-                                          "type the answer itself")
+        formula = shown(value) if isinstance(value, str) else "="
+        return None, problem("answer.formula", sheet, cell, qid=qid, who=who, formula=formula)
     if is_error_value(value, data_type):
-        return None, Problem(sheet, cell, f"{label}: the error value {str(value).strip()} where an answer "
-                                          "belongs")
+        return None, problem("answer.error_value", sheet, cell, qid=qid, who=who, value=str(value).strip())
     if is_blank(value):
         return None, None
     if isinstance(value, bool):
-        return None, Problem(sheet, cell, f"{label}: TRUE/FALSE is not an answer")
+        return None, problem("answer.boolean", sheet, cell, qid=qid, who=who)
     if isinstance(value, str):
         value = unsafe_text(value)
     if question.kind in ("count", "survey"):
         value = coerce_number(value)
         if isinstance(value, float) and not math.isfinite(value):
-            return None, Problem(sheet, cell, f"{label}: {value!r} is not a number")
+            return None, problem("answer.not_number", sheet, cell, qid=qid, who=who, value=shown(value))
     try:
         return normalize_answer(fw, question, value, field=cell), None
-    except ScoringInputError as exc:
-        return None, Problem(sheet, cell, f"{label}: {exc.message}")
+    except ScoringInputError:
+        return None, _answer_problem(fw, question, value, sheet, cell, who)
+
+
+def _answer_problem(fw: Framework, question: Question, value: Any, sheet: str, cell: str, who: str) -> Problem:
+    params: dict[str, Any] = {"qid": question.id, "who": who, "value": shown(value)}
+    if question.kind == "option":
+        return problem("answer.not_option", sheet, cell, options="/".join(question.options or {}), **params)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if question.kind == "count":
+        if not number or not math.isfinite(value):
+            return problem("answer.not_count", sheet, cell, **params)
+        code = "answer.negative_count" if value < 0 else "answer.fractional_count"
+        return problem(code, sheet, cell, **params)
+    at = fw.answer_types[question.type]
+    low, high = float(at.min or 0.0), float(at.max or 4.0)
+    code = "answer.survey_range" if number else "answer.not_survey"
+    return problem(code, sheet, cell, low=low, high=high, **params)
 
 
 def check_note(value: Any) -> str:
@@ -345,9 +422,7 @@ def join_notes(parts: Iterable[str]) -> str:
 
 
 def mapping_summary(problems: Iterable[Problem]) -> str:
-    """The first fatal problem as one line (for a CLI's stderr)."""
+    """Every fatal problem (or the first warning when none is fatal), one per line, for a CLI."""
     problems = list(problems)
-    fatal = [p for p in problems if p.fatal]
-    first = fatal[0] if fatal else problems[0]
-    more = len(fatal) - 1
-    return str(first) + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else "")
+    fatal = [p for p in problems if p.fatal] or problems[:1]
+    return "\n".join(str(p) for p in fatal)

@@ -25,23 +25,18 @@ texts taken in order). Only column K is read as the answer: the cached values of
 subtotal) is ignored with a warning; an answer in a row that matches no question is fatal (it is
 usually an LKE of another version).
 
-The writer produces the same layout (with live formulas in L and M) from stored answers, so that
-reading the export back yields the same answers and scores.
+The writer (:mod:`zi_metrics.lke.lampiran3_writer`) produces the same layout from stored answers.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from zi_metrics.framework import (
     Area,
     Framework,
-    FrameworkError,
     HasilComponent,
-    Item,
     SubArea,
     list_frameworks,
     load_framework,
@@ -49,222 +44,49 @@ from zi_metrics.framework import (
 from zi_metrics.lke.common import (
     LkeFileError,
     ParsedLke,
-    Problem,
     Source,
     best_match,
     check_answer,
     check_note,
     clean_text,
-    describe_unreadable,
+    coerce_number,
     file_name_of,
     is_blank,
     is_error_value,
     is_formula,
     join_notes,
-    open_workbook,
+    problem,
     read_source,
-    safe_text,
-    sniff,
+    shown,
     text_key,
-    unsafe_text,
+    warning,
+)
+from zi_metrics.lke.lampiran3_layout import (
+    COMPONENT_RE,
+    HALF_RE,
+    NAME_MIN,
+    Row,
+    SheetColumns,
+    answer_type_keys,
+    cell_at,
+    find_lke_sheets,
+    is_numbering_row,
+    split_label,
+    type_key,
 )
 
 LAYOUT = "lampiran3"
 DEFAULT_SHEET_NAME = "LKE ZI"
-MAX_HEADER_SCAN = 40
 MAX_ROWS = 2000  # rows read below the header; the official sheet has about 250
 
-# ---------------------------------------------------------------------------------------------
-# Finding the sheet and its columns
+_BLANK_FORMULA_TEXTS = {"blmdiisi", "belumdiisi"}  # what the form's formulas show before the counts
+_TOTAL_RE = re.compile(r"^(nilaievaluasi|nilaiakhir|totalnilai|nilaitotal|jumlahnilai)")
+_SUBTOTAL_RE = re.compile(r"^total(pengungkit|hasil)")
 
 
-@dataclass(frozen=True)
-class SheetColumns:
-    """1-based column numbers of one Lampiran III sheet, read from its header row."""
-
-    header_row: int
-    label_first: int
-    label_last: int
-    weight: int
-    criteria: int | None
-    answer_type: int | None
-    answer: int
-    score: int | None
-    percent: int | None
-    notes: tuple[int, ...]
-    evidence: tuple[int, ...]
-
-
-def _hkey(value: Any) -> str:
-    return re.sub(r"[^0-9a-z%]", "", clean_text(value).casefold())
-
-
-def find_header(ws: Any, max_rows: int = MAX_HEADER_SCAN) -> SheetColumns | None:
-    """Locate the header row ("Penilaian ... Bobot ... Jawaban ... Nilai") and the columns."""
-    last = min(ws.max_row or 0, max_rows)
-    for row in ws.iter_rows(min_row=1, max_row=last):
-        keys = [(c.column, _hkey(c.value)) for c in row if isinstance(c.value, str) and c.value.strip()]
-        if len(keys) < 4:
-            continue
-        pen = next((col for col, k in keys if k.startswith(("penilaian", "komponen"))), None)
-        if pen is None:
-            continue
-        bobot = next((col for col, k in keys if col > pen and k.startswith("bobot")), None)
-        if bobot is None:
-            continue
-        after = [(col, k) for col, k in keys if col > bobot]
-        jawaban = next((col for col, k in after if k == "jawaban"), None)
-        if jawaban is None:
-            jawaban = next((col for col, k in after if k.startswith("jawaban")), None)
-        if jawaban is None:
-            continue
-        nilai = next((col for col, k in after if col > jawaban and k.startswith(("nilai", "skor"))), None)
-        if nilai is None:
-            continue
-        between = [(col, k) for col, k in after if col < jawaban]
-        criteria = next((col for col, k in between if "kriteria" in k or "penjelasan" in k), None)
-        answer_type = next((col for col, k in between if "pilihan" in k or "jenis" in k), None)
-        tail = [(col, k) for col, k in after if col > nilai]
-        percent = next((col for col, k in tail if k in ("%", "persen", "persentase")), None)
-        notes = tuple(col for col, k in tail if "catatan" in k or "keterangan" in k)
-        evidence = tuple(col for col, k in tail if "bukti" in k or "link" in k or "eviden" in k)
-        base = percent or nilai
-        if not notes and not evidence:
-            notes, evidence = (base + 1,), (base + 2,)
-        row_no = row[0].row
-        return SheetColumns(row_no, pen, bobot - 1, bobot, criteria, answer_type, jawaban, nilai, percent,
-                            notes, evidence)
-    return None
-
-
-def _sheet_name_key(name: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", name.casefold())
-
-
-def find_lke_sheets(wb: Any) -> list[tuple[Any, SheetColumns]]:
-    """Every sheet with a Lampiran III header, sheets named like "LKE ZI" first."""
-    named, others = [], []
-    for ws in wb.worksheets:
-        cols = find_header(ws)
-        if cols is None:
-            continue
-        key = _sheet_name_key(ws.title)
-        (named if key.startswith("lke") or key == "lembarkerjaevaluasi" else others).append((ws, cols))
-    return named + others
-
-
-# ---------------------------------------------------------------------------------------------
-# Row parsing
-
-_LABEL_RE = re.compile(r"^(?:([A-Za-z]{1,4}|\d{1,2})\s*[.)]|[-\u2013\u2022*])$")
-_LABEL_PREFIX_RE = re.compile(
-    r"^(?:([A-Z]|[IVX]{1,4}|[ivx]{1,4}|[a-z]|\d{1,2})\s*[.)]|[-\u2013\u2022*])\s+(\S.*)$")
-_ROMAN_UPPER = re.compile(r"^[IVX]{1,4}$")
-_ROMAN_LOWER = re.compile(r"^[ivx]{1,4}$")
-_COMPONENT_RE = re.compile(r"^(?:komponen)?(pengungkit|hasil)(?![a-z])")
-_HALF_RE = re.compile(r"^(pemenuhan|reform)(?![a-z])")
-_NAME_MIN = 0.9
-
-
-@dataclass
-class _Row:
-    number: int
-    label: str | None
-    level: str | None  # component | half | area | subarea | item | bullet | None
-    text: str
-    key: str
-    answer: Any
-    answer_type: str | None  # the cell's data type
-    type_text: str
-    weight: Any
-    notes: str
-    evidence: str
-
-
-def _label_level(label: str, offset: int) -> str | None:
-    core = label.strip().rstrip(".)").strip()
-    if core in ("", "-", "\u2013", "\u2022", "*"):
-        return "bullet"
-    if core.isdigit():
-        return "area"
-    if core in ("A", "B") and offset <= 1:
-        return "component"
-    if _ROMAN_UPPER.match(core):
-        return "half"
-    if _ROMAN_LOWER.match(core) and offset <= 3:
-        return "subarea"
-    if len(core) == 1 and core.islower():
-        return "item"
-    if len(core) == 1 and core.isupper():
-        return "component"
-    return None
-
-
-def _split_label(ws: Any, row: tuple[Any, ...], cols: SheetColumns) -> tuple[str | None, str | None, str]:
-    """(label, level, text) from the hierarchy columns of one row."""
-    tokens: list[tuple[int, str]] = []
-    for c in row[cols.label_first - 1:cols.label_last]:
-        text = clean_text(unsafe_text(c.value) if isinstance(c.value, str) else c.value)
-        if text:
-            tokens.append((c.column - cols.label_first, text))
-    if not tokens:
-        return None, None, ""
-    offset, first = tokens[0]
-    if _LABEL_RE.match(first):
-        return first, _label_level(first, offset), " ".join(t for _, t in tokens[1:])
-    m = _LABEL_PREFIX_RE.match(first)
-    if m:
-        label = first[: m.start(2)].strip()
-        rest = [m.group(2)] + [t for _, t in tokens[1:]]
-        return label, _label_level(label, offset), " ".join(rest)
-    return None, None, " ".join(t for _, t in tokens)
-
-
-_NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
-
-
-def _is_numbering_row(row: tuple[Any, ...]) -> bool:
-    """The row of column numbers "(1) (2) ..." that many LKE sheets have under the header."""
-    texts = [clean_text(c.value) for c in row if not is_blank(c.value)]
-    return len(texts) >= 5 and all(_NUMBERING.match(t) for t in texts)
-
-
-def _cell(row: tuple[Any, ...], col: int | None) -> Any:
-    if col is None or col - 1 >= len(row):
-        return None
-    return row[col - 1]
-
-
-def _note_text(row: tuple[Any, ...], columns: tuple[int, ...]) -> str:
-    parts = []
-    for col in columns:
-        c = _cell(row, col)
-        if c is None:
-            continue
-        text = check_note(c.value) if not is_formula(c.value, getattr(c, "data_type", None)) else ""
-        link = getattr(getattr(c, "hyperlink", None), "target", None)
-        if link and link != text:
-            text = f"{text} ({link})" if text else link
-        parts.append(text)
-    return join_notes(parts)
-
-
-def _type_key(text: str) -> str:
-    return re.sub(r"[^0-9a-z%]", "", text.casefold())
-
-
-def _answer_type_keys(fw: Framework, type_code: str) -> set[str]:
-    at = fw.answer_types[type_code]
-    keys = {_type_key(at.label), _type_key(at.code)}
-    if at.kind == "option" and at.options:
-        keys.add(_type_key("".join(at.options)))
-        if set(at.options) == {"Ya", "Tidak"}:
-            keys.add("yt")
-    if at.kind == "survey":
-        keys.update({"nilai", "04", "nilai04", "survei", "survey"})
-    if at.kind == "count":
-        keys.update({"jumlah", "angka", "bilangan"})
-    return keys
+def _is_placeholder(value: Any) -> bool:
+    """'Blm Diisi' ("not filled yet"): the text the form's formulas show; a blank, not a value."""
+    return isinstance(value, str) and type_key(value) in _BLANK_FORMULA_TEXTS
 
 
 class _Parser:
@@ -274,6 +96,7 @@ class _Parser:
         self.cols = cols
         self.sheet = ws.title
         self.out = ParsedLke(LAYOUT, fw.id, sheet=ws.title)
+        self.out.columns = cols
         self.component: str | None = None
         self.half: str | None = None
         self.area: Area | None = None
@@ -282,53 +105,64 @@ class _Parser:
         self.hasil_comp: HasilComponent | None = None
         self.matched: dict[int, int] = {}  # question -> row
         self.answered_at: dict[int, str] = {}
-        self.unique_texts: dict[str, int] = {}
+        self.computed_seen: dict[str, int] = {}  # sub-area code -> computed rows seen in it
+        self.typed_computed: list[tuple[str, str, Any, str, SubArea, int]] = []
+        self.done = False
         seen: dict[str, list[int]] = {}
+        self.keys: dict[int, set[str]] = {}
         for q in fw.questions.values():
-            seen.setdefault(text_key(q.text), []).append(q.id)
+            self.keys[q.id] = {text_key(q.text), *(text_key(t) for t in q.form_texts)}
+            for k in self.keys[q.id]:
+                seen.setdefault(k, []).append(q.id)
         self.unique_texts = {k: v[0] for k, v in seen.items() if len(v) == 1}
         self.all_keys = frozenset(seen)
 
     # -- problems
-    def warn(self, cell: str, message: str) -> None:
-        self.out.problems.append(Problem(self.sheet, cell, message, fatal=False))
+    def warn(self, cell: str, code: str, **params: Any) -> None:
+        self.out.problems.append(warning(code, self.sheet, cell, **params))
 
-    def fail(self, cell: str, message: str) -> None:
-        self.out.problems.append(Problem(self.sheet, cell, message, fatal=True))
+    def fail(self, cell: str, code: str, **params: Any) -> None:
+        self.out.problems.append(problem(code, self.sheet, cell, **params))
 
     def ref(self, col: int | None, row: int) -> str:
         from openpyxl.utils import get_column_letter
 
         return f"{get_column_letter(col)}{row}" if col else str(row)
 
+    def role(self, row: int, kind: str, what: Any = None) -> None:
+        self.out.row_roles[row] = (kind, what)
+
     # -- headings
-    def try_component(self, r: _Row) -> bool:
-        m = _COMPONENT_RE.match(r.key)
+    def try_component(self, r: Row) -> bool:
+        m = COMPONENT_RE.match(r.key)
         if not m:
             return False
         self.component = m.group(1)
         self.half = self.area = self.sub = self.part = self.hasil_comp = None
+        self.role(r.number, "component", self.component)
         return True
 
-    def try_half(self, r: _Row) -> bool:
-        m = _HALF_RE.match(r.key)
+    def try_half(self, r: Row) -> bool:
+        m = HALF_RE.match(r.key)
         if m and self.component != "hasil":
             self.component = "pengungkit"
             self.half = m.group(1)
             self.area = self.sub = self.part = None
+            self.role(r.number, "half", self.half)
             return True
-        found = best_match(r.key, ((c, text_key(c.name)) for c in self.fw.hasil_components), _NAME_MIN)
+        found = best_match(r.key, ((c, text_key(c.name)) for c in self.fw.hasil_components), NAME_MIN)
         if found:
             self.component = "hasil"
             self.hasil_comp = found[0]
             self.half = self.area = self.sub = self.part = None
+            self.role(r.number, "hasil_component", found[0].code)
             return True
         return False
 
-    def try_area(self, r: _Row) -> bool:
+    def try_area(self, r: Row) -> bool:
         if self.component == "hasil":
             return False
-        found = best_match(r.key, ((a, text_key(a.name)) for a in self.fw.areas), _NAME_MIN)
+        found = best_match(r.key, ((a, text_key(a.name)) for a in self.fw.areas), NAME_MIN)
         if not found:
             found = next(((a, 1.0) for a in self.fw.areas if r.key.startswith(text_key(a.name))), None)
         if not found:
@@ -336,6 +170,7 @@ class _Parser:
         self.component = "pengungkit"
         self.area = found[0]
         self.sub = self.part = None
+        self.role(r.number, "area", (self.area.code, self.half))
         return True
 
     def _sub_candidates(self) -> list[SubArea]:
@@ -346,10 +181,14 @@ class _Parser:
             return subs
         return [s for a in self.fw.areas for s in a.sub_areas]
 
-    def try_sub(self, r: _Row, weight_cell: str) -> bool:
+    @staticmethod
+    def _named(subs: list[SubArea] | tuple[SubArea, ...]) -> list[tuple[SubArea, str]]:
+        return [(s, text_key(n)) for s in subs for n in (s.name, *s.form_texts)]
+
+    def try_sub(self, r: Row, weight_cell: str) -> bool:
         if self.component == "hasil":
             return False
-        found = best_match(r.key, ((s, text_key(s.name)) for s in self._sub_candidates()), _NAME_MIN)
+        found = best_match(r.key, self._named(self._sub_candidates()), NAME_MIN)
         if not found:
             return False
         sub = found[0]
@@ -359,23 +198,25 @@ class _Parser:
         if self.area is None or self.area.code != sub.area:
             self.area = self.fw.area(sub.area)
         self.check_weight(r, sub.weight, weight_cell, sub.name)
+        self.role(r.number, "sub", sub.code)
         return True
 
-    def try_part(self, r: _Row, weight_cell: str) -> bool:
+    def try_part(self, r: Row, weight_cell: str) -> bool:
         if self.sub is None or not self.sub.parts:
             return False
-        found = best_match(r.key, ((p, text_key(p.name)) for p in self.sub.parts), _NAME_MIN)
+        found = best_match(r.key, self._named(self.sub.parts), NAME_MIN)
         if not found:
             return False
         self.part = found[0]
         self.check_weight(r, self.part.weight, weight_cell, self.part.name)
+        self.role(r.number, "part", self.part.code)
         return True
 
-    def check_weight(self, r: _Row, expected: float, cell: str, name: str) -> None:
+    def check_weight(self, r: Row, expected: float, cell: str, name: str) -> None:
         w = r.weight
         if isinstance(w, (int, float)) and not isinstance(w, bool) and abs(float(w) - expected) > 1e-6:
-            self.warn(cell, f"weight {w:g} of '{name}' differs from {expected:g} in {self.fw.id}; "
-                            f"the regulation's weight is used")
+            self.warn(cell, "lampiran3.weight_differs", weight=float(w), name=name, expected=float(expected),
+                      framework=self.fw.id)
 
     # -- questions
     def scope(self) -> list[int]:
@@ -388,18 +229,17 @@ class _Parser:
             return list(self.sub.questions)
         return []
 
-    def try_question(self, r: _Row) -> tuple[int, str] | None:
+    def try_question(self, r: Row) -> tuple[int, str] | None:
         """(question id, how) when the row is a question: how is exact|fuzzy|duplicate|global.
 
-        Exact texts win over near ones, so a row holding another question's exact text is never
-        taken for a near match of this one."""
+        Exact texts (the question's or one of its official-form wordings) win over near ones, so a
+        row holding another question's exact text is never taken for a near match of this one."""
         scope = self.scope()
-        keys = {q: text_key(self.fw.questions[q].text) for q in scope}
         for q in scope:
-            if q not in self.matched and keys[q] == r.key:
+            if q not in self.matched and r.key in self.keys[q]:
                 return q, "exact"
         for q in scope:
-            if q in self.matched and keys[q] == r.key:
+            if q in self.matched and r.key in self.keys[q]:
                 return q, "duplicate"
         qid = self.unique_texts.get(r.key)
         answered = not is_blank(r.answer) and not is_formula(r.answer, r.answer_type)
@@ -407,7 +247,7 @@ class _Parser:
             # Another part of the sheet: trusted only for an answered row (an unanswered heading
             # may repeat a question's words, e.g. AK's "Capaian kinerja lebih baik ...").
             return qid, "duplicate" if qid in self.matched else "global"
-        found = best_match(r.key, ((q, keys[q]) for q in scope if q not in self.matched))
+        found = best_match(r.key, ((q, k) for q in scope if q not in self.matched for k in self.keys[q]))
         if found and r.key not in self.all_keys:
             return found[0], "fuzzy"
         return None
@@ -417,30 +257,60 @@ class _Parser:
         cols = self.cols
         last = min(self.ws.max_row or 0, cols.header_row + MAX_ROWS)
         for row in self.ws.iter_rows(min_row=cols.header_row + 1, max_row=last):
-            if not row or _is_numbering_row(row):
+            if not row or is_numbering_row(row):
                 continue
             number = row[0].row
-            label, level, text = _split_label(self.ws, row, cols)
-            answer_cell = _cell(row, cols.answer)
-            type_cell = _cell(row, cols.answer_type)
-            weight_cell = _cell(row, cols.weight)
-            r = _Row(number, label, level, text, text_key(text),
+            label, level, text = split_label(self.ws, row, cols)
+            answer_cell = cell_at(row, cols.answer)
+            type_cell = cell_at(row, cols.answer_type)
+            weight_cell = cell_at(row, cols.weight)
+            r = Row(number, label, level, text, text_key(text),
                      answer_cell.value if answer_cell is not None else None,
                      getattr(answer_cell, "data_type", None),
                      clean_text(type_cell.value) if type_cell is not None else "",
                      weight_cell.value if weight_cell is not None else None,
-                     _note_text(row, cols.notes), _note_text(row, cols.evidence))
+                     self.note_text(row, cols.notes), self.note_text(row, cols.evidence))
             self.row(r)
+            if self.done:
+                break  # below the final total: the signature block and anything else are not data
         self.finish()
         return self.out
 
-    def row(self, r: _Row) -> None:
+    def note_text(self, row: tuple[Any, ...], columns: tuple[int, ...]) -> str:
+        parts = []
+        for col in columns:
+            c = cell_at(row, col)
+            if c is None:
+                continue
+            value = c.value
+            if is_formula(value, getattr(c, "data_type", None)):
+                # A note typed starting with "=" or "+" is stored as a formula by Excel: keep its
+                # text (neutralised again on export) and say so, never drop it.
+                value = value if isinstance(value, str) else ""
+                if value:
+                    self.warn(self.ref(col, c.row), "note.formula_kept", text=shown(value))
+            text = check_note(value) if not is_error_value(value) else ""
+            link = getattr(getattr(c, "hyperlink", None), "target", None)
+            if link and link != text:
+                text = f"{text} ({link})" if text else link
+            parts.append(text)
+        return join_notes(parts)
+
+    def row(self, r: Row) -> None:
         wref = self.ref(self.cols.weight, r.number)
         if not r.key:
             if not is_blank(r.answer) and not is_formula(r.answer, r.answer_type) \
-                    and not is_error_value(r.answer, r.answer_type):
-                self.fail(self.ref(self.cols.answer, r.number),
-                          f"answer {r.answer!r} in a row without a question text")
+                    and not is_error_value(r.answer, r.answer_type) and not _is_placeholder(r.answer):
+                self.warn(self.ref(self.cols.answer, r.number), "lampiran3.no_question_text",
+                          value=shown(r.answer))
+            return
+        if self.matched and _TOTAL_RE.match(r.key):
+            self.role(r.number, "total")
+            self.done = True
+            return
+        m = _SUBTOTAL_RE.match(r.key)
+        if m:
+            self.role(r.number, f"total_{m.group(1)}")
             return
         heading_first = {
             "component": ("component", "half", "area", "sub", "part", "question"),
@@ -472,58 +342,77 @@ class _Parser:
                 return
         self.unmatched_row(r)
 
-    def unmatched_row(self, r: _Row) -> None:
-        shown = r.text if len(r.text) <= 70 else r.text[:67] + "..."
+    def computed_row(self, r: Row) -> bool:
+        """A % row or a subtotal of the current sub-area (or part): the role is recorded and a value
+        typed over its formula is kept for :meth:`finish` to compare with the counts."""
+        sub = self.part or self.sub
+        if sub is None or self.component == "hasil" or all(i.kind == "answer" for i in sub.items):
+            return False
+        tkey = type_key(r.type_text)
+        percent = tkey in ("%", "persen", "persentase") or r.key.startswith(("persentase", "%"))
+        subtotal = not percent and (tkey.startswith("jumlah") or r.key.startswith("jumlah"))
+        if not (percent or subtotal):
+            return False
+        computed = [i for i in sub.items if i.kind != "answer"]
+        if percent:
+            index = self.computed_seen.get(sub.code, 0)
+            self.computed_seen[sub.code] = index + 1
+            self.role(r.number, "computed", (sub.code, min(index, len(computed) - 1)))
+        else:
+            index = next((n for n, i in enumerate(computed) if len(i.denominator) > 1), -1)
+            if index < 0:
+                return False
+            self.role(r.number, "subtotal", (sub.code, index))
+        if not (is_blank(r.answer) or is_formula(r.answer, r.answer_type)
+                or is_error_value(r.answer, r.answer_type) or _is_placeholder(r.answer)):
+            kind = "percent" if percent else "subtotal"
+            self.typed_computed.append((self.ref(self.cols.answer, r.number), kind, r.answer, r.text, sub,
+                                        min(index, len(computed) - 1)))
+        return True
+
+    def unmatched_row(self, r: Row) -> None:
+        text = shown(r.text, 70)
         if r.level in ("area", "subarea") and self.component != "hasil":
-            what = "area" if r.level == "area" else "sub-area"
-            self.warn(self.ref(self.cols.label_first, r.number),
-                      f"unknown {what} '{shown}': not in {self.fw.id}; its rows are not read")
+            code = "lampiran3.unknown_area" if r.level == "area" else "lampiran3.unknown_sub_area"
+            self.warn(self.ref(self.cols.label_first, r.number), code, text=text, framework=self.fw.id)
             if r.level == "area":
                 self.area = None
             self.sub = self.part = None
+        if self.computed_row(r):
+            return
         if is_blank(r.answer) or is_formula(r.answer, r.answer_type) \
-                or is_error_value(r.answer, r.answer_type):
+                or is_error_value(r.answer, r.answer_type) or _is_placeholder(r.answer):
             return
         aref = self.ref(self.cols.answer, r.number)
-        tkey = _type_key(r.type_text)
-        computed_sub = self.sub is not None and (
-            bool(self.sub.parts) or any(i.kind != "answer" for i in self.sub.items))
-        if tkey in ("%", "persen", "persentase") or r.key.startswith(("persentase", "%")) or (
-                computed_sub and tkey.startswith("jumlah")):
-            self.warn(aref, f"the value {r.answer!r} typed into the computed row '{shown}' is ignored; "
-                            "it is recomputed from the counts")
+        tkey = type_key(r.type_text)
+        if tkey in ("%", "persen", "persentase") or r.key.startswith(("persentase", "%")):
+            self.warn(aref, "lampiran3.computed_typed", value=shown(r.answer), text=text)
             return
-        self.fail(aref, f"answer {r.answer!r} in a row that matches no question of {self.fw.id} "
-                        f"('{shown}'): a file of another LKE version?")
+        self.fail(aref, "lampiran3.unknown_item", value=shown(r.answer), framework=self.fw.id, text=text)
 
-    def question_row(self, r: _Row, qid: int, how: str) -> None:
+    def question_row(self, r: Row, qid: int, how: str) -> None:
         fw = self.fw
         q = fw.questions[qid]
         aref = self.ref(self.cols.answer, r.number)
-        value, problem = check_answer(fw, q, r.answer, sheet=self.sheet, cell=aref, data_type=r.answer_type)
+        value, trouble = check_answer(fw, q, r.answer, sheet=self.sheet, cell=aref, data_type=r.answer_type)
         if how == "duplicate":
             first = self.answered_at.get(qid)
-            if problem is None and value is None:
-                self.warn(aref, f"question {qid} appears again (first at row {self.matched[qid]}); "
-                                "this blank copy is ignored")
+            if trouble is None and value is None:
+                self.warn(aref, "lampiran3.blank_duplicate", qid=qid, row=self.matched[qid])
                 return
             if first is not None:
-                self.fail(aref, f"question {qid} answered twice: {first} and {aref}")
+                self.fail(aref, "lampiran3.answered_twice", qid=qid, first=first, second=aref)
                 return
-        if problem is not None:
-            self.out.problems.append(problem)
+        if trouble is not None:
+            self.out.problems.append(trouble)
         if how == "fuzzy":
-            self.warn(self.ref(self.cols.label_first, r.number),
-                      f"text differs slightly from question {qid} ('{q.text}'); read as that question")
+            self.warn(self.ref(self.cols.label_first, r.number), "lampiran3.fuzzy_text", qid=qid, text=q.text)
         elif how == "global":
-            self.warn(self.ref(self.cols.label_first, r.number),
-                      f"question {qid} found outside its sub-area heading; matched by its text")
+            self.warn(self.ref(self.cols.label_first, r.number), "lampiran3.outside_heading", qid=qid)
         self.matched.setdefault(qid, r.number)
+        self.role(r.number, "question", qid)
         if r.type_text and self.cols.answer_type:
-            if _type_key(r.type_text) not in _answer_type_keys(fw, q.type):
-                self.warn(self.ref(self.cols.answer_type, r.number),
-                          f"answer type '{r.type_text}' differs from question {qid}'s "
-                          f"{fw.answer_types[q.type].label}; the regulation's type is used")
+            self.check_type_cell(r, q, value, aref)
         if value is not None:
             self.out.answers[qid] = value
             self.out.cells[qid] = aref
@@ -533,15 +422,73 @@ class _Parser:
         if r.evidence:
             self.out.evidence[qid] = r.evidence
 
+    def check_type_cell(self, r: Row, q: Any, value: Any, aref: str) -> None:
+        at = self.fw.answer_types[q.type]
+        if type_key(r.type_text) in answer_type_keys(self.fw, q.type):
+            return
+        tref = self.ref(self.cols.answer_type, r.number)
+        typed_answer = at.kind == "option" and any(
+            o.casefold() == r.type_text.strip().casefold() for o in (at.options or {}))
+        if typed_answer and value is None:
+            self.warn(tref, "lampiran3.answer_in_type_cell", given=shown(r.type_text), qid=q.id, answer_cell=aref)
+        elif typed_answer:
+            self.warn(tref, "lampiran3.type_cell_holds_answer", given=shown(r.type_text), expected=at.label,
+                      answer_cell=aref)
+        else:
+            self.warn(tref, "lampiran3.type_differs", given=shown(r.type_text), qid=q.id, expected=at.label)
+
     def finish(self) -> None:
         self.out.questions_found = len(self.matched)
         if not self.matched:
-            self.fail("", f"no question of {self.fw.id} was recognised in sheet '{self.sheet}'")
+            self.fail("", "lampiran3.no_question", framework=self.fw.id, sheet=self.sheet)
             return
         missing = [q for q in self.fw.questions if q not in self.matched]
         if missing:
-            shown = ", ".join(str(q) for q in missing[:10]) + (" ..." if len(missing) > 10 else "")
-            self.warn("", f"{len(missing)} question(s) of {self.fw.id} were not found in the sheet: {shown}")
+            ids = ", ".join(str(q) for q in missing[:10]) + (" ..." if len(missing) > 10 else "")
+            self.warn("", "lampiran3.missing_questions", count=len(missing), framework=self.fw.id, ids=ids)
+        self.check_typed_computed()
+
+    def check_typed_computed(self) -> None:
+        """A value typed over a % or subtotal formula is not trusted (the counts are the answers);
+        say so when it differs from what the counts give (a cached value that agrees is silent)."""
+        if not self.typed_computed:
+            return
+        from zi_metrics.scoring import score_answers
+
+        card = score_answers(self.fw, self.out.answers)
+        for cell, kind, raw, text, sub, index in self.typed_computed:
+            item = [i for i in sub.items if i.kind != "answer"][index]
+            value = coerce_number(raw)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if kind == "subtotal":
+                counts = [self.out.answers.get(q) for q in item.denominator]
+                computed = None if any(c is None for c in counts) else float(sum(counts))
+                same = isinstance(value, float) and computed is not None and abs(value - computed) < 1e-9
+                if not same:
+                    self.warn(cell, "lampiran3.subtotal_typed", value=shown(raw), text=shown(text, 70),
+                              computed="–" if computed is None else computed)
+                continue
+            scored = _sub_score(card, sub.code)
+            computed = next((i.value for i in scored.items if i.code == item.code), None) if scored else None
+            if isinstance(value, float) and computed is not None and (
+                    abs(value - computed) < 1e-6 or abs(value - computed * 100) < 1e-6):
+                continue
+            if computed is None:
+                self.warn(cell, "lampiran3.computed_typed", value=shown(raw), text=shown(text, 70))
+            else:
+                self.warn(cell, "lampiran3.computed_typed_differs", value=shown(raw), text=shown(text, 70),
+                          computed=float(computed))
+
+
+def _sub_score(card: Any, code: str) -> Any:
+    for sub in card.sub_areas.values():
+        if sub.code == code:
+            return sub
+        for part in sub.parts:
+            if part.code == code:
+                return part
+    return None
 
 
 def parse_sheet(ws: Any, cols: SheetColumns, fw: Framework) -> ParsedLke:
@@ -560,10 +507,8 @@ def read_lampiran3_workbook(wb: Any, framework_id: str | None = None) -> ParsedL
     """Read an open workbook as Lampiran III; the framework is the one whose questions match best."""
     sheets = find_lke_sheets(wb)
     if not sheets:
-        names = ", ".join(f"'{ws.title}'" for ws in wb.worksheets)
-        return ParsedLke(LAYOUT, framework_id, problems=[Problem(
-            "", "", f"no recognisable LKE sheet: no sheet has the header row 'Penilaian ... Bobot ... "
-                    f"Jawaban ... Nilai' (sheets: {names})")])
+        names = ", ".join(f"'{shown(ws.title, 40)}'" for ws in wb.worksheets)
+        return ParsedLke(LAYOUT, framework_id, problems=[problem("lampiran3.no_sheet", sheets=names)])
     ws, cols = sheets[0]
     best: ParsedLke | None = None
     best_found = -1
@@ -576,294 +521,26 @@ def read_lampiran3_workbook(wb: Any, framework_id: str | None = None) -> ParsedL
             break  # most of this version's questions are there: no need to try older ones
     assert best is not None
     for other, _ in sheets[1:]:
-        best.problems.append(Problem(other.title, "", f"another LKE sheet; only '{ws.title}' was read",
-                                     fatal=False))
+        best.problems.append(warning("lampiran3.other_sheet", other.title, sheet=ws.title))
     return best
 
 
 def read_lampiran3(source: Source, *, name: str | None = None, framework_id: str | None = None) -> ParsedLke:
     """Read a Lampiran III workbook (path, bytes or file object); problems instead of exceptions."""
+    from zi_metrics.lke.reader import read_bytes
+
     label = file_name_of(source, name)
     try:
         data = read_source(source, name)
-        kind = sniff(data, label)
-        if kind != "xlsx":
-            return ParsedLke.failure(LAYOUT, framework_id, describe_unreadable(kind, label))
-        wb = open_workbook(data, label)
     except LkeFileError as exc:
         return ParsedLke(LAYOUT, framework_id, problems=[exc.problem])
-    try:
-        return read_lampiran3_workbook(wb, framework_id)
-    except FrameworkError as exc:
-        return ParsedLke(LAYOUT, framework_id, problems=[Problem("", "", str(exc))])
+    parsed = read_bytes(data, label, framework_id)
+    if isinstance(parsed, ParsedLke) and (parsed.layout == LAYOUT or parsed.fatal):
+        return parsed
+    return ParsedLke.failure(LAYOUT, framework_id, f"{label} is not a Lampiran III workbook")
 
 
-# ---------------------------------------------------------------------------------------------
-# Writer
+# The writer lives in its own module; these names are part of this module's interface.
+from zi_metrics.lke.lampiran3_writer import build_lampiran3, write_lampiran3  # noqa: E402
 
-_HEADERS = ("NO", "PENILAIAN", "", "", "", "", "", "BOBOT", "KRITERIA", "PILIHAN JAWABAN", "JAWABAN", "NILAI",
-            "%", "CATATAN", "BUKTI DUKUNG")
-BULLET = "-"
-_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
-_UPPER_ROMAN = ("I", "II", "III", "IV", "V")
-
-
-def _letter(n: int) -> str:
-    return "abcdefghijklmnopqrstuvwxyz"[n] if n < 26 else f"a{n - 25}"
-
-
-def _option_formula(options: dict[str, float], cell: str) -> str:
-    expr = '""'
-    for key, mult in reversed(list(options.items())):
-        expr = f'IF({cell}="{key}",{mult:g},{expr})'
-    return expr
-
-
-class _Writer:
-    def __init__(self, fw: Framework, answers: dict[int, Any], notes: dict[int, str],
-                 evidence: dict[int, str]):
-        from openpyxl import Workbook
-
-        self.fw = fw
-        self.answers = answers
-        self.notes = notes
-        self.evidence = evidence
-        self.wb = Workbook()
-        self.ws = self.wb.active
-        self.ws.title = DEFAULT_SHEET_NAME
-        self.r = 0
-        self.no = 0
-        self.validations: dict[str, Any] = {}
-
-    def put(self, col: int, value: Any, **style: Any) -> Any:
-        cell = self.ws.cell(row=self.r, column=col)
-        if isinstance(value, str):
-            cell.value = value if value == BULLET else safe_text(value)  # a lone "-" is no formula
-            cell.data_type = "s"  # never a formula, whatever the text
-        else:
-            cell.value = value
-        for key, val in style.items():
-            setattr(cell, key, val)
-        return cell
-
-    def formula(self, col: int, expr: str, number_format: str = "0.00", row: int | None = None) -> None:
-        cell = self.ws.cell(row=row or self.r, column=col)
-        cell.value = "=" + expr
-        cell.number_format = number_format
-
-    def new_row(self, label_col: int, label: str, text: str, weight: float | None = None,
-                bold: bool = False) -> int:
-        from openpyxl.styles import Font
-
-        self.r += 1
-        self.no += 1
-        self.put(1, self.no)
-        font = Font(bold=bold)
-        self.put(label_col, label, font=font)
-        self.put(label_col + 1, text, font=font)
-        if weight is not None:
-            self.put(8, weight)
-        return self.r
-
-    def heading_score(self, row: int, parts: list[int], how: str = "sum") -> None:
-        if how == "sum":
-            expr = "+".join(f"L{p}" for p in parts) if parts else "0"
-        else:
-            refs = ",".join(f"L{p}" for p in parts)
-            expr = f"IFERROR(AVERAGE({refs})*H{row},0)"
-        self.formula(12, expr, row=row)
-        self.formula(13, f"IFERROR(L{row}/H{row},0)", "0.00%", row=row)
-
-    def answer_cells(self, qid: int) -> None:
-        q = self.fw.questions[qid]
-        at = self.fw.answer_types[q.type]
-        self.put(10, at.label)
-        value = self.answers.get(qid)
-        if isinstance(value, float) and value.is_integer() and q.kind == "count":
-            value = int(value)
-        self.put(11, value)
-        if at.kind == "option" and at.options:
-            self.put(9, "; ".join(f"{k} = {v:g}".replace(".", ",") for k, v in at.options.items()))
-            key = ",".join(at.options)
-            if key not in self.validations:
-                from openpyxl.worksheet.datavalidation import DataValidation
-
-                dv = DataValidation(type="list", formula1=f'"{key}"', allow_blank=True)
-                self.ws.add_data_validation(dv)
-                self.validations[key] = dv
-            self.validations[key].add(f"K{self.r}")
-        elif at.kind == "survey":
-            self.put(9, f"Nilai {at.min or 0:g} sampai {at.max or 4:g}")
-        if self.notes.get(qid):
-            self.put(14, self.notes[qid])
-        if self.evidence.get(qid):
-            cell = self.put(15, self.evidence[qid])
-            link = self.evidence[qid].strip()
-            if re.match(r"^https?://\S+$", link):
-                cell.hyperlink = link
-
-    def option_item(self, qid: int, label: str, multiplier_weight: str | None = None) -> int:
-        row = self.new_row(6, label, self.fw.questions[qid].text)
-        self.answer_cells(qid)
-        q = self.fw.questions[qid]
-        if q.kind == "option":
-            expr = _option_formula(q.options or {}, f"K{row}")
-            self.formula(12, f'IF(K{row}="","",{expr})' if multiplier_weight is None
-                         else f'IF(K{row}="","",{multiplier_weight}*{expr})')
-        return row
-
-    def count_row(self, qid: int) -> int:
-        row = self.new_row(6, "-", self.fw.questions[qid].text)
-        self.answer_cells(qid)
-        return row
-
-    def computed_item(self, item: Item, rows: dict[int, int]) -> int:
-        row = self.new_row(6, "-", item.name or item.code)
-        self.put(10, "%")
-        refs = [f"K{rows[q]}" for q in item.questions]
-        ready = f"COUNTA({','.join(refs)})<{len(refs)}"
-        if item.kind == "ratio":
-            num = "+".join(f"K{rows[q]}" for q in item.numerator)
-            den = "+".join(f"K{rows[q]}" for q in item.denominator)
-            expr = f'IF({ready},"",IF(({den})=0,{item.zero_denominator:g},MIN(1,MAX(0,({num})/({den})))))'
-        else:
-            b, a = f"K{rows[item.before]}", f"K{rows[item.after]}"
-            expr = (f'IF({ready},"",IF(AND({b}=0,{a}=0),{item.both_zero:g},IF({b}=0,{item.before_zero:g},'
-                    f'MIN(1,MAX(0,({b}-{a})/{b})))))')
-        self.formula(12, expr, "0.00%")
-        return row
-
-    def sub_area(self, sub: SubArea, label: str, label_col: int = 5) -> int:
-        row = self.new_row(label_col, label, sub.name, sub.weight, bold=True)
-        if sub.parts:
-            part_rows = [self.sub_area(p, f"{_letter(i)}.", 6) for i, p in enumerate(sub.parts)]
-            self.heading_score(row, part_rows)
-            return row
-        value_rows: list[int] = []
-        if all(i.kind == "answer" for i in sub.items):
-            for n, qid in enumerate(sub.questions):
-                value_rows.append(self.option_item(qid, f"{_letter(n)}."))
-        else:
-            rows: dict[int, int] = {}
-            n = 0
-            for qid in sub.questions:
-                if self.fw.questions[qid].kind == "option":
-                    value_rows.append(self.option_item(qid, f"{_letter(n)}."))
-                    n += 1
-                else:
-                    rows[qid] = self.count_row(qid)
-            for item in sub.items:
-                if item.kind != "answer":
-                    value_rows.append(self.computed_item(item, rows))
-        self.heading_score(row, value_rows, "average")
-        return row
-
-    def build(self, title_lines: list[str]) -> Any:
-        from openpyxl.styles import Alignment, Font, PatternFill
-
-        from zi_metrics.xlsx_report import print_setup, row_height
-
-        ws, fw = self.ws, self.fw
-        for line in title_lines:
-            self.r += 1
-            self.put(2, line, font=Font(bold=self.r == 1))
-        self.r += 1
-        self.r += 1
-        header_fill = PatternFill("solid", fgColor="DDEBF7")
-        for col, text in enumerate(_HEADERS, start=1):
-            if text:
-                self.put(col, text, font=Font(bold=True), fill=header_fill,
-                         alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
-        ws.merge_cells(start_row=self.r, start_column=2, end_row=self.r, end_column=7)
-        ws.freeze_panes = ws.cell(row=self.r + 1, column=8)
-        header_row = self.r
-
-        comp_rows = []
-        peng = self.new_row(2, "A.", "PENGUNGKIT", fw.pengungkit_max, bold=True)
-        comp_rows.append(peng)
-        halves = list(fw.half_names.items()) or [("", "")]
-        half_rows: list[int] = []
-        for hi, (hcode, hname) in enumerate(halves):
-            hrow = 0
-            if hcode:
-                hmax = sum(h.max for a in fw.areas for h in a.halves if h.code == hcode)
-                hrow = self.new_row(3, f"{_UPPER_ROMAN[hi]}.", hname.upper(), hmax, bold=True)
-                half_rows.append(hrow)
-            area_rows = []
-            for ai, area in enumerate(fw.areas):
-                half = next(h for h in area.halves if h.code == hcode)
-                arow = self.new_row(4, f"{ai + 1}.", area.name.upper(), half.max, bold=True)
-                area_rows.append(arow)
-                sub_rows = [self.sub_area(s, f"{_ROMAN[si]}.") for si, s in enumerate(half.sub_areas)]
-                self.heading_score(arow, sub_rows)
-            if hcode:
-                self.heading_score(hrow, area_rows)
-            else:
-                half_rows.extend(area_rows)
-        self.heading_score(peng, half_rows)
-
-        hasil = self.new_row(2, "B.", "HASIL", fw.hasil_max, bold=True)
-        comp_rows.append(hasil)
-        hc_rows = []
-        for ci, comp in enumerate(fw.hasil_components):
-            crow = self.new_row(3, f"{_UPPER_ROMAN[ci]}.", comp.name.upper(), comp.max, bold=True)
-            hc_rows.append(crow)
-            item_rows = []
-            for ii, item in enumerate(comp.items):
-                if item.question is None:
-                    continue
-                q = fw.questions[item.question]
-                row = self.new_row(4, f"{ii + 1}.", q.text, item.points)
-                self.answer_cells(q.id)
-                if q.kind == "option":
-                    self.formula(12, f'IF(K{row}="","",H{row}*{_option_formula(q.options or {}, f"K{row}")})')
-                else:
-                    self.formula(12, f'IF(K{row}="","",K{row}/{item.scale_max or 4:g}*H{row})')
-                self.formula(13, f'IFERROR(L{row}/H{row},"")', "0.00%")
-                item_rows.append(row)
-            self.heading_score(crow, item_rows)
-        self.heading_score(hasil, hc_rows)
-
-        self.r += 2
-        self.put(2, "NILAI AKHIR (PENGUNGKIT + HASIL)", font=Font(bold=True))
-        self.put(8, fw.total_max)
-        self.formula(12, "+".join(f"L{r}" for r in comp_rows))
-        self.formula(13, f"IFERROR(L{self.r}/H{self.r},0)", "0.00%")
-
-        widths = {"A": 5, "B": 4, "C": 4, "D": 4, "E": 5, "F": 5, "G": 60, "H": 8, "I": 28, "J": 12, "K": 11,
-                  "L": 9, "M": 9, "N": 40, "O": 40}
-        for col, width in widths.items():
-            ws.column_dimensions[col].width = width
-        wrapped = {7: widths["G"], 9: widths["I"], 14: widths["N"], 15: widths["O"]}
-        for row in ws.iter_rows(min_row=header_row + 1, max_row=self.r):
-            texts = []
-            for cell in row:
-                if cell.column in wrapped and cell.value is not None:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-                    texts.append((str(cell.value), wrapped[cell.column]))
-            if texts:  # spreadsheet programs do not grow a row for wrapped text a library wrote
-                ws.row_dimensions[row[0].row].height = row_height([x for x, _ in texts], [w for _, w in texts])
-        # A form, not a report: its layout stays the official one; only the print set-up is added
-        # (A4 landscape, one page wide, the column header on every page, page numbers).
-        print_setup(ws, header_rows=(header_row, header_row), title=" ".join(title_lines[1:3]))
-        return self.wb
-
-
-def build_lampiran3(fw: Framework, answers: dict[int, Any], notes: dict[int, str] | None = None,
-                    evidence: dict[int, str] | None = None, *, unit_name: str = "", year: int | None = None,
-                    stage: str | None = None) -> Any:
-    """An openpyxl Workbook in the Lampiran III layout holding these answers, notes and evidence."""
-    titles = ["LEMBAR KERJA EVALUASI ZONA INTEGRITAS MENUJU WBK/WBBM",
-              f"Unit kerja: {unit_name}" if unit_name else "Unit kerja:",
-              f"Tahun: {year or ''}    Penilaian: {stage or ''}",
-              f"Kerangka: {fw.name}"]
-    return _Writer(fw, {int(k): v for k, v in answers.items()}, {int(k): v for k, v in (notes or {}).items()},
-                   {int(k): v for k, v in (evidence or {}).items()}).build(titles)
-
-
-def write_lampiran3(fw: Framework, answers: dict[int, Any], notes: dict[int, str] | None = None,
-                    evidence: dict[int, str] | None = None, **kwargs: Any) -> bytes:
-    """The Lampiran III workbook as .xlsx bytes (see :func:`build_lampiran3`)."""
-    buf = io.BytesIO()
-    build_lampiran3(fw, answers, notes, evidence, **kwargs).save(buf)
-    return buf.getvalue()
+__all__ = ["build_lampiran3", "find_lke_sheets", "read_lampiran3", "read_lampiran3_workbook", "write_lampiran3"]
