@@ -202,10 +202,18 @@ def md_text(value: str) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
-def seed_from_url(key: str, valid: Any, notices: list[str], *, state_key: str | None = None) -> None:
+def seed_from_url(key: str, valid: Any, notices: list[str], *, state_key: str | None = None,
+                  widget_key: str | None = None) -> None:
     """Copy a new URL value of ``key`` into ``st.session_state[state_key or key]`` when it is in
-    ``valid``; otherwise ignore it and add a notice. Call before the widget is drawn."""
+    ``valid``; otherwise ignore it and add a notice. Call before the widget is drawn.
+
+    The URL also wins when the widget (``widget_key``, by default ``state_key or key``) has no
+    value in this session: ``st.switch_page`` from a script run clears every widget's state, so a
+    drill-down link carries its context (unit, year, stage, ...) in its query parameters only."""
     raw = url_param_if_new(key)
+    if raw is None and (widget_key or state_key or key) not in st.session_state:
+        values = st.query_params.get_all(key)
+        raw = ",".join(values) if values else None
     if raw is None:
         return
     if raw in valid:
@@ -246,7 +254,7 @@ def sidebar(store: Store) -> Selection:
             return Selection(None, None, None, tuple(notices))
         # The year is kept like the others (not bound): a bound widget drops its default from the
         # URL, and a bookmarked deck of "the latest year" would change when a new year is loaded.
-        seed_from_url("tahun", [str(y) for y in years], notices, state_key="_tahun_url")
+        seed_from_url("tahun", [str(y) for y in years], notices, state_key="_tahun_url", widget_key="tahun")
         if "_tahun_url" in st.session_state:
             st.session_state["tahun"] = int(st.session_state.pop("_tahun_url"))
         year = st.selectbox(tr("sidebar.year"), list(reversed(years)), key="tahun")
@@ -272,6 +280,46 @@ def sidebar(store: Store) -> Selection:
             st.warning(notice)
         copy_link_button()
     return Selection(int(year), stage, unit, tuple(notices))
+
+
+# ---------------------------------------------------------------------------------------------
+# Context that travels: drill-down links and page headings
+
+
+def link_params(selection: Selection, **overrides: str | int | None) -> dict[str, str]:
+    """The query parameters a drill-down carries: the language, year, stage and unit of the view it
+    comes from; ``overrides`` replace some (``unit=`` the row's unit) or add others. None drops a
+    parameter. The target page's sidebar reads them (seed_from_url), so the new page shows the
+    same round whatever the widgets' state was."""
+    params: dict[str, str | int | None] = {"lang": lang(), "tahun": selection.year, "tahap": selection.stage,
+                                           "unit": selection.unit_id}
+    params.update(overrides)
+    return {k: str(v) for k, v in params.items() if v is not None}
+
+
+def open_page(page: str, selection: Selection, **overrides: str | int | None) -> None:
+    """Switch to ``page`` (a views/ path) on the same year, stage and unit (see link_params)."""
+    st.switch_page(page, query_params=link_params(selection, **overrides))
+
+
+def _escaped(text: str) -> str:
+    from ui.display import md_escape  # ui.display imports this module
+
+    return md_escape(text)
+
+
+def page_heading(title: str, *, unit_name: str | None = None, year: int | None = None,
+                 stage: str | None = None) -> None:
+    """The page's title and, under it, what the page shows: the unit (when the page is about one
+    unit), the year and the assessor stage ("**BBPLM Jakarta** · Tahun 2025 · Tahap TPI")."""
+    st.title(title, anchor=False)
+    parts = [f"**{_escaped(unit_name)}**"] if unit_name else []
+    if year is not None:
+        parts.append(tr("heading.year", year=year))
+    if stage:
+        parts.append(tr("heading.stage", stage=tr(f"stage.{stage}")))
+    if parts:
+        st.markdown(f"### {' · '.join(parts)}")
 
 
 def demo_banner(store: Store) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, md_escape, predicate_label
+from ui.display import fmt, predicate_label
 from zi_metrics import analytics, charts, gaps
 from zi_metrics.formatting import format_percent
 
@@ -18,14 +18,14 @@ lang = state.lang()
 store = state.get_store()
 selection = st.session_state["selection"]
 
-st.title(tr("page.gaps"))
+units = state.units_of(store)  # cached per data version: never mutate it
+state.page_heading(tr("page.gaps"), unit_name=units[selection.unit_id].name if selection.unit_id in units else None,
+                   year=selection.year, stage=selection.stage)
 state.demo_banner(store)
 
 if selection.year is None:
     st.info(tr("empty.no_data"))
     st.stop()
-
-units = {u.id: u for u in store.list_units()}
 
 
 def unit_name(unit_id: str) -> str:
@@ -45,8 +45,6 @@ if selection.unit_id is None:
     st.info(tr("empty.no_selection"))
     rnd = None
 else:
-    st.header(tr("gaps.unit_heading", unit=md_escape(unit_name(selection.unit_id)), year=selection.year,
-                 stage=stage_text))
     rnd = analytics.round_for(state.unit_rounds(store, selection.unit_id), selection.year, selection.stage)
     if rnd is None:
         st.info(tr("gaps.no_round", unit=unit_name(selection.unit_id), year=selection.year, stage=stage_text))

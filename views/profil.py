@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, md_escape, predicate_label
+from ui.display import fmt, predicate_label
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
 from zi_metrics.report import unit_report_pdf
@@ -22,7 +22,9 @@ lang = state.lang()
 store = state.get_store()
 selection = st.session_state["selection"]
 
-st.title(tr("page.unit"))
+_shown = state.units_of(store).get(selection.unit_id) if selection.unit_id else None
+state.page_heading(tr("page.unit"), unit_name=_shown.name if _shown else None, year=selection.year,
+                   stage=selection.stage)
 state.demo_banner(store)
 
 if selection.year is None:
@@ -32,7 +34,7 @@ if selection.unit_id is None:
     st.info(tr("empty.no_selection"))
     st.stop()
 
-units: dict[str, Unit] = {u.id: u for u in store.list_units()}
+units: dict[str, Unit] = state.units_of(store)  # cached per data version: never mutate it
 unit = units[selection.unit_id]
 year, stage = selection.year, selection.stage
 
@@ -80,7 +82,6 @@ def show_history(unit_id: str) -> None:
     })
 
 
-st.subheader(md_escape(unit.name))
 rounds = state.unit_rounds(store, unit.id)
 current = analytics.round_for(rounds, year, stage)
 

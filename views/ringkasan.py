@@ -25,10 +25,9 @@ PROFILE_PAGE = next((p for p in ("views/profil.py", "views/kesenjangan.py")
                      if (Path(__file__).resolve().parents[1] / p).exists()), None)
 opening = st.session_state.pop("_ov_open", None)
 if opening and PROFILE_PAGE and selection.year is not None:
-    st.switch_page(PROFILE_PAGE, query_params={"unit": opening, "tahun": str(selection.year),
-                                               "tahap": selection.stage})
+    state.open_page(PROFILE_PAGE, selection, unit=opening)
 
-st.title(tr("page.overview"))
+state.page_heading(tr("page.overview"), year=selection.year, stage=selection.stage)
 state.demo_banner(store)
 
 if selection.year is None:

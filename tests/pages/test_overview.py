@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from zi_metrics import analytics
 from zi_metrics.store import Store
 
@@ -128,3 +130,68 @@ def test_a_busy_database_is_a_message_on_every_page_not_a_traceback(app, monkeyp
     at = app.run()
     assert not at.exception, at.exception
     assert any("pid 4242" in e.value for e in at.error)
+
+
+# --------------------------------------------------------------------------- context travels with the link
+
+
+def _open_row(at, unit_id: str):
+    """What selecting a row does: its callback hands the unit to the next run, which opens the
+    profile (the grid's own click is driven in tests/browser/test_pages.py)."""
+    at.session_state["_ov_open"] = unit_id
+    return at.run()
+
+
+def test_a_row_opens_the_profile_on_the_same_year_and_stage(app):
+    # The reported case: BBPLM Jakarta in Ringkasan 2025 TPI opened its 2026 TPI profile (84,45,
+    # Menuju WBK) because switching pages cleared the sidebar's year; 2025 TPI is 80,40, no predicate.
+    app.query_params["tahun"] = "2025"
+    app.query_params["tahap"] = "tpi"
+    at = app.run()
+    at = _open_row(at, "kemendesa-balilatfo-bbplm-jakarta")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Profil unit"
+    assert at.markdown[0].value == "### **Balai Besar Pelatihan Masyarakat Jakarta** · Tahun 2025 · Tahap TPI"
+    assert at.metric[0].value == "80,40"
+    assert "Belum ada predikat" in next(m.value for m in at.markdown if "Predikat tahap ini" in m.value)
+    assert (at.session_state["tahun"], at.session_state["tahap"]) == (2025, "tpi")
+    assert (at.query_params["tahun"], at.query_params["unit"]) == ("2025", "kemendesa-balilatfo-bbplm-jakarta")
+
+
+def test_the_link_keeps_the_language_and_a_stage_that_is_not_the_latest(app):
+    app.query_params["tahun"] = "2024"
+    app.query_params["tahap"] = "mandiri"
+    app.query_params["lang"] = "en"
+    at = _open_row(app.run(), "kemendesa-itjen")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Unit profile"
+    assert at.markdown[0].value.endswith("· Year 2024 · Stage: Penilaian mandiri (self-assessment)")
+    assert (at.session_state["tahun"], at.session_state["tahap"], at.session_state["lang"]) == (2024, "mandiri", "en")
+
+
+def test_the_overview_heading_names_year_and_stage(app):
+    app.query_params["tahun"] = "2025"
+    app.query_params["tahap"] = "tpn"
+    at = app.run()
+    assert at.title[0].value == "Ringkasan"
+    assert at.markdown[0].value == "### Tahun 2025 · Tahap TPN"
+
+
+@pytest.mark.parametrize(("page", "title"), [("views/profil.py", "Profil unit"),
+                                             ("views/kesenjangan.py", "Analisis kesenjangan"),
+                                             ("views/simulasi.py", "Simulasi")])
+def test_every_unit_page_heading_names_unit_year_and_stage(app, page, title):
+    from tests.pages.page_helpers import open_page
+
+    at = open_page(app, page, unit="kemendesa-itjen", tahun="2024", tahap="mandiri")
+    assert at.title[0].value == title
+    assert at.markdown[0].value == "### **Inspektorat Jenderal** · Tahun 2024 · Tahap Penilaian mandiri"
+
+
+def test_the_simulation_heading_names_the_round_it_starts_from(app):
+    # Setjen's Biro Humas has no 2018 round: the simulation starts from its latest round, and says so.
+    from tests.pages.page_helpers import open_page
+
+    at = open_page(app, "views/simulasi.py", unit="kemendesa-setjen-biro-humas", tahun="2018", tahap="tpn")
+    assert not at.exception, at.exception
+    assert at.markdown[0].value == "### **Biro Hubungan Masyarakat dan Kerja Sama** · Tahun 2026 · Tahap TPI"

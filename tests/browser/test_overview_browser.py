@@ -1,0 +1,61 @@
+"""Ringkasan in Chromium: a row opens the profile of the same year and stage (issue #10.9: the
+profile of another year used to open), screenshots of the page at a projector's 1280x720 and at
+1440x900."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+JAKARTA = "kemendesa-balilatfo-bbplm-jakarta"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_server(browser: Browser, streamlit_server: str) -> None:
+    """A fresh server's first deep link gets Streamlit's "Page not found": load / once first."""
+    page = browser.new_page()
+    try:
+        page.goto(streamlit_server)
+        expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    finally:
+        page.close()
+
+
+def _settled(page: Page) -> None:
+    expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stMainBlockContainer")).not_to_be_empty()
+    exceptions = page.get_by_test_id("stException")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def _params(page: Page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_a_row_of_ringkasan_2025_tpi_opens_the_2025_tpi_profile(page: Page, streamlit_server: str,
+                                                                artifacts_dir: Path) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi")
+    _settled(page)
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible(timeout=20_000)
+    box = table.bounding_box()
+    assert box is not None
+    # The grid is a canvas: click the row-marker cell of BBPLM Jakarta, 6th of the ranked round.
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 5 * 35 + 17)
+    page.wait_for_url(re.compile(r"/profil\?"), timeout=20_000)
+    _settled(page)
+    assert {k: _params(page)[k] for k in ("unit", "tahun", "tahap")} == {"unit": JAKARTA, "tahun": "2025",
+                                                                          "tahap": "tpi"}
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Balai Besar Pelatihan Masyarakat Jakarta · Tahun 2025 · Tahap TPI"))\
+        .to_be_visible()
+    total = page.get_by_test_id("stMetric").filter(has_text="Nilai total (resmi)").get_by_test_id("stMetricValue")
+    expect(total).to_have_text("80,40")  # 2025 TPI; its 2026 TPI round is 84,45
+    expect(main.get_by_text("Predikat tahap ini: Belum ada predikat")).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "overview-row-opened-profile.png"))
