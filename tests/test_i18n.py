@@ -108,16 +108,26 @@ def test_placeholders_are_filled():
 
 
 def test_domain_terms_keep_the_regulation_names_in_both_languages():
+    # Areas and hasil measures are named by the framework (zi_metrics.names), not the catalogue:
+    # the regulation's names in Indonesian, the framework's English names in English (issue #12.5).
+    from zi_metrics.framework import load_framework
+    from zi_metrics.names import measure_name
+
+    fw = load_framework("permenpanrb-90-2021")
+    assert not [k for k in catalogue("id") if k.startswith("area.")]
     for code, name in AREA_NAMES.items():
-        assert t(f"area.{code}", "id") == name
-        assert t(f"area.{code}", "en") == name
+        assert measure_name(fw, code, "id") == name.replace("Akuntabilitas Kinerja", "Akuntabilitas")
+        assert measure_name(fw, code, "en") == fw.area(code).name_en != name
+    assert measure_name(fw, "survey_anti_korupsi", "en") == "Anti-corruption perception survey (IPAK/SPAK)"
+    # English leads with English and keeps the regulation's term in brackets
+    assert t("stage.mandiri", "en") == "Self-assessment (penilaian mandiri)"
+    assert t("stage.mandiri", "id") == "Penilaian mandiri"
     for lang in ("id", "en"):
         assert t("predicate.wbk", lang) == "Menuju WBK"
         assert t("predicate.wbbm", lang) == "Menuju WBBM"
         assert t("term.lke", lang) == "LKE"
         assert t("stage.tpi", lang).startswith("TPI")
         assert t("stage.tpn", lang).startswith("TPN")
-        assert t("stage.mandiri", lang).lower().startswith("penilaian mandiri")
         assert t("component.pengungkit", lang).startswith("Pengungkit")
         assert t("component.hasil", lang).startswith("Hasil")
     english = " ".join(catalogue("en").values()).lower()

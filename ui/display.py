@@ -5,11 +5,51 @@ from __future__ import annotations
 from typing import Any
 
 from ui.state import lang, tr
-from zi_metrics.formatting import format_number
+from zi_metrics import names
+from zi_metrics.formatting import MISSING, format_number
 
 
 def fmt(value: Any, decimals: int = 2) -> str:
     return format_number(value, lang(), decimals)
+
+
+def area_names(fw: Any) -> dict[str, str]:
+    """Area code -> the framework's name of the area in the UI language (for charts and tables)."""
+    return names.area_names(fw, lang())
+
+
+def measure(fw: Any, code: str) -> str:
+    """The framework's one name of a measure (area, hasil component or item, total...) in the UI
+    language: every label of a measure comes from here (zi_metrics.names)."""
+    return names.measure_name(fw, code, lang())
+
+
+def number_formats(frame: Any, columns: dict[str, int | str], *, lang_code: str | None = None) -> Any:
+    """``frame`` as a pandas Styler whose number columns show in the UI language's format (1.234,56
+    in Indonesian) while the grid still sorts them as numbers; a missing value in any column shows
+    as "–", never "None". ``columns``: column -> decimals, or "+2" (signed, two decimals), or
+    "%0" / "%2" (a value already in percent, with a % sign). Pair it with NumberColumn(label)
+    without a ``format``: a column format would win over these display values."""
+    code = lang_code or lang()
+
+    def formatter(spec: int | str) -> Any:
+        text = str(spec)
+        signed, percent = text.startswith("+"), text.startswith("%")
+        decimals = int(text.lstrip("+%"))
+
+        def show(value: Any) -> str:
+            shown = format_number(value, code, decimals)
+            if shown == MISSING:
+                return shown
+            if signed and not shown.startswith("-") and shown.strip("0,.") != "":
+                shown = "+" + shown
+            return shown + ("%" if percent else "")
+        return show
+
+    present = {c: formatter(spec) for c, spec in columns.items() if c in frame.columns}
+    styler = frame.style.format(present, na_rep=MISSING)
+    others = [c for c in frame.columns if c not in present]
+    return styler.format(na_rep=MISSING, subset=others) if others else styler
 
 
 def predicate_label(code: Any) -> str:

@@ -23,7 +23,8 @@ import streamlit as st
 from ui import state
 from zi_metrics import palette
 from zi_metrics.formatting import format_number, format_percent
-from zi_metrics.i18n import catalogue, t
+from zi_metrics.i18n import t
+from zi_metrics.names import rule_name
 
 THEMES = ("terang", "gelap")
 UNITS_KEY = "units"  # URL parameter and multiselect key
@@ -277,19 +278,11 @@ def tiles_html(tiles: Sequence[tuple[str, str]]) -> str:
 
 
 def _rule_label(rule: str, fw: Any, lang: str) -> str:
+    """An area rule by its code ("Area MP": the slide's rule table is narrow); every other rule by
+    the framework's one name of its measure (zi_metrics.names)."""
     if rule.startswith("area:"):
         return t("present.rule.area", lang, code=rule.split(":", 1)[1])
-    key = f"present.rule.{rule}"
-    if key in catalogue(lang):
-        return t(key, lang)
-    # a rule of a framework file added later: the regulation's own name
-    for comp in fw.hasil_components:
-        if comp.code == rule:
-            return comp.name
-        for item in comp.items:
-            if item.rule == rule:
-                return item.name
-    return rule
+    return rule_name(fw, rule, lang)
 
 
 def _shown(value: Any, unit: str, lang: str) -> str:

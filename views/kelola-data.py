@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import auth, state
-from ui.display import fmt, predicate_label
+from ui.display import fmt, number_formats, predicate_label
 from zi_metrics import editing
 from zi_metrics.i18n import t
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
@@ -98,13 +98,14 @@ def changes_table(changes: list[editing.RoundChange], units: dict[str, Any]) -> 
         + (f" ({tr('predicate.provisional')})" if c.provisional_after else ""),
         "completeness": c.completeness_after * 100,
     } for c in changes])
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    st.dataframe(number_formats(frame, {"total_before": 2, "total_after": 2}), hide_index=True, width="stretch",
+                 column_config={
         "unit": st.column_config.TextColumn(tr("col.unit")),
         "year": st.column_config.NumberColumn(tr("col.year"), format="%d"),
         "stage": st.column_config.TextColumn(tr("col.stage")),
         "status": st.column_config.TextColumn(tr("data.col.status")),
-        "total_before": st.column_config.NumberColumn(tr("data.col.total_before"), format="%.2f"),
-        "total_after": st.column_config.NumberColumn(tr("data.col.total_after"), format="%.2f"),
+        "total_before": st.column_config.NumberColumn(tr("data.col.total_before")),
+        "total_after": st.column_config.NumberColumn(tr("data.col.total_after")),
         "predicate_before": st.column_config.TextColumn(tr("data.col.predicate_before")),
         "predicate_after": st.column_config.TextColumn(tr("data.col.predicate_after")),
         "completeness": st.column_config.ProgressColumn(tr("col.completeness"), format="%.0f%%",
@@ -370,7 +371,9 @@ def import_log() -> None:
     if log.empty:
         st.caption(tr("data.log.empty"))
         return
-    log = log.assign(file_sha256=log["file_sha256"].map(lambda h: h[:12] if isinstance(h, str) else None))
+    # a change made in the app has no file: "–", never "None"
+    log = log.assign(file_sha256=log["file_sha256"].map(lambda h: h[:12] if isinstance(h, str) else "–"),
+                     file_name=log["file_name"].map(lambda f: f if isinstance(f, str) and f else "–"))
     st.dataframe(log[["at", "actor", "action", "file_name", "detail", "file_sha256"]], hide_index=True,
                  width="stretch", column_config={
                      "at": st.column_config.DatetimeColumn(tr("data.log.at"), format="YYYY-MM-DD HH:mm:ss"),

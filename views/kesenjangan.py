@@ -5,11 +5,13 @@ areas and rules that hold the most units back."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import fmt, measure, predicate_label
 from zi_metrics import analytics, charts, gaps
 from zi_metrics.formatting import format_percent
 
@@ -33,8 +35,8 @@ def unit_name(unit_id: str) -> str:
     return (u.short_name or u.name) if u else unit_id
 
 
-def area_label(code: str) -> str:
-    return tr(f"area.{code}")
+def area_label(code: str, framework: Any) -> str:
+    return measure(framework, code)
 
 
 stage_text = tr(f"stage.{selection.stage}")
@@ -63,7 +65,7 @@ if rnd is not None:
     minimums = analytics.area_minimum_percents(fw)
     if minimums:
         for pred, pct in minimums.items():
-            missing = [(area_label(g.code), g.need[pred]) for g in area_gaps]
+            missing = [(area_label(g.code, fw), g.need[pred]) for g in area_gaps]
             if any(v > 0 for _, v in missing):
                 fig = charts.gap_bar_figure(
                     missing, lang=lang,
@@ -76,7 +78,7 @@ if rnd is not None:
         st.info(tr("gaps.no_area_minimum", framework=fw.name))
     area_table = pd.DataFrame({
         "code": [g.code for g in area_gaps],
-        "area": [area_label(g.code) for g in area_gaps],
+        "area": [area_label(g.code, fw) for g in area_gaps],
         "score": [fmt(g.score) for g in area_gaps],
         "max": [fmt(g.max) for g in area_gaps],
         "percent": [format_percent(g.percent, lang) for g in area_gaps],
@@ -190,7 +192,7 @@ left, right = st.columns(2)
 with left:
     if area_counts:
         fig = charts.areas_holding_back_figure(
-            area_counts, area_labels={c: area_label(c) for c in round_fw.area_codes},
+            area_counts, area_labels={c: area_label(c, round_fw) for c in round_fw.area_codes},
             area_order=list(round_fw.area_codes), total_units=len(scored), lang=lang,
             text={"chart.holding_back.title": tr("gaps.holding_back_title", predicate=predicate_label(target))})
         st.plotly_chart(fig, width="stretch", theme=None, key="gap_holding_back")

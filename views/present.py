@@ -10,7 +10,7 @@ Streamlit's chrome are hidden. The whole deck lives in the URL (see ui/present.p
 import streamlit as st
 
 from ui import present, state
-from ui.display import fmt, predicate_label
+from ui.display import area_names, fmt, predicate_label
 from zi_metrics import analytics, charts, palette
 
 tr = state.tr
@@ -91,7 +91,8 @@ if slide == 1:
     with st.container(key="zi_heatmap"):
         st.html(present.heading_html(tr("chart.heatmap.title")))
         st.plotly_chart(heat, width="stretch", theme=None, config=plot_config, key="zi_heatmap_chart")
-    notes = [tr("present.summary.areas", areas=" · ".join(f"{c} {tr(f'area.{c}')}" for c in data.area_order))]
+    names = area_names(fw)
+    notes = [tr("present.summary.areas", areas=" · ".join(f"{c} {names[c]}" for c in data.area_order))]
     if not data.framework_has_minimum:
         notes.append(tr("present.summary.no_area_minimum", framework=fw.name))
     st.html(present.captions_html(notes))

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import area_names, fmt, measure, predicate_label
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
 from zi_metrics.report import unit_report_pdf
@@ -174,7 +174,7 @@ if peer_id is not None:
         symbols.append(palette.STAGE_SYMBOLS.get(peer_round.stage))
 
 area_order = list(fw.area_codes)
-radar = charts.radar_figure(series, {c: tr(f"area.{c}") for c in area_order}, area_order,
+radar = charts.radar_figure(series, area_names(fw), area_order,
                             series_colors=colors, series_symbols=symbols, lang=lang)
 st.plotly_chart(radar, width="stretch", theme=None, key="unit_radar")
 if not any(r.unit == "percent" for r in ev.rules):
@@ -269,7 +269,7 @@ for col, item in zip(st.columns(len(hasil)), hasil, strict=True):
         text = format_percent(value, lang)
     else:
         text = str(value)
-    col.metric(item["name"], text)
+    col.metric(measure(fw, item["code"]), text)
     col.caption(tr("unit.hasil_points", points=fmt(item["points"]), max=fmt(item["max"])))
 
 # --------------------------------------------------------------------------- readiness

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label, rules_text
+from ui.display import area_names, fmt, number_formats, predicate_label, rules_text
 from zi_metrics import analytics, charts
 from zi_metrics.analytics import headline
 from zi_metrics.framework import load_framework
@@ -107,7 +107,7 @@ def open_profile() -> None:
 if PROFILE_PAGE:
     st.caption(tr("overview.select_hint"))
 st.dataframe(
-    table,
+    number_formats(table, {"total": 2, "pengungkit": 2, "hasil": 2, "change": "+2"}),
     hide_index=True,
     width="stretch",
     key="ov_table",
@@ -116,14 +116,14 @@ st.dataframe(
     column_config={
         "rank": st.column_config.NumberColumn("#", width="small"),
         "unit": st.column_config.TextColumn(tr("col.unit")),
-        "total": st.column_config.NumberColumn(tr("col.total"), format="%.2f"),
-        "pengungkit": st.column_config.NumberColumn(tr("col.pengungkit"), format="%.2f"),
-        "hasil": st.column_config.NumberColumn(tr("col.hasil"), format="%.2f"),
+        "total": st.column_config.NumberColumn(tr("col.total")),
+        "pengungkit": st.column_config.NumberColumn(tr("col.pengungkit")),
+        "hasil": st.column_config.NumberColumn(tr("col.hasil")),
         "predicate": st.column_config.TextColumn(tr("col.predicate")),
         "failing": st.column_config.TextColumn(tr("col.failed_rules")),
         "completeness": st.column_config.ProgressColumn(tr("col.completeness"), format="%.0f%%",
                                                         min_value=0, max_value=100),
-        "change": st.column_config.NumberColumn(tr("col.change"), format="%+.2f"),
+        "change": st.column_config.NumberColumn(tr("col.change")),
     },
 )
 
@@ -139,7 +139,7 @@ if len(frame) > HEATMAP_UNITS:
 fig = state.memo(
     store, ("ov_heatmap", *view_key),
     lambda: charts.heatmap_figure(heat.units, heat.area_order, heat.percents,
-                                  {c: tr(f"area.{c}") for c in heat.area_order}, thresholds=heat.thresholds,
+                                  area_names(fw), thresholds=heat.thresholds,
                                   lang=state.lang()))
 st.plotly_chart(fig, width="stretch", theme=None, key="ov_heatmap")
 if not heat.framework_has_minimum:

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import area_names, fmt, measure, predicate_label
 from zi_metrics import analytics, charts, palette, whatif
 from zi_metrics.formatting import format_percent
 
@@ -113,7 +113,7 @@ def show_plan(target: str) -> None:
 
     st.dataframe(
         pd.DataFrame({
-            "what": [tr(f"area.{c.code}") if c.kind == "area" else fw.hasil_items[c.code].name
+            "what": [measure(fw, c.code)
                      for c in plan.changes],
             "current": [shown(c.current) for c in plan.changes],
             "target": [shown(c.target) for c in plan.changes],
@@ -142,7 +142,7 @@ def simulator() -> None:
         areas = {}
         for area in fw.areas:
             areas[area.code] = st.slider(
-                tr("whatif.area_slider", code=area.code, area=tr(f"area.{area.code}"), max=fmt(area.max)),
+                tr("whatif.area_slider", code=area.code, area=measure(fw, area.code), max=fmt(area.max)),
                 min_value=0.0, max_value=float(area.max), value=base_areas[area.code], step=0.01, format="%.2f",
                 key=key_of(area.code), bind="query-params")
         st.markdown(f"**{tr('component.hasil')}**")
@@ -150,12 +150,12 @@ def simulator() -> None:
         for code, item in fw.hasil_items.items():
             if item.kind == "option":
                 options = sorted(item.options or {}, key=lambda k: item.options[k])
-                hasil[code] = st.select_slider(item.name, options=options, value=base_hasil[code],
+                hasil[code] = st.select_slider(measure(fw, code), options=options, value=base_hasil[code],
                                                key=key_of(code), bind="query-params",
                                                help=tr("whatif.option_help"))
             else:
                 hasil[code] = st.slider(
-                    item.name, min_value=0.0, max_value=float(item.scale_max or 100.0), value=base_hasil[code],
+                    measure(fw, code), min_value=0.0, max_value=float(item.scale_max or 100.0), value=base_hasil[code],
                     step=0.01, format="%.2f", key=key_of(code), bind="query-params",
                     help=tr("whatif.survey_help" if item.kind == "survey" else "whatif.percent_help"))
 
@@ -179,7 +179,7 @@ def simulator() -> None:
         fig = charts.radar_figure(
             [(tr("whatif.series_current"), {c: a.percent for c, a in card.areas.items()}),
              (tr("whatif.series_simulated"), {c: a.percent for c, a in sim.areas.items()})],
-            area_labels={c: tr(f"area.{c}") for c in fw.area_codes}, area_order=list(fw.area_codes),
+            area_labels=area_names(fw), area_order=list(fw.area_codes),
             rings=analytics.area_minimum_percents(fw), series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR],
             lang=lang)
         st.plotly_chart(fig, width="stretch", theme=None, key="wi_radar")

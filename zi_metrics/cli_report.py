@@ -14,13 +14,16 @@ import time
 from pathlib import Path
 
 
-def _write(command: str, out: str, pdf: bytes, started: float, pages_hint: str = "") -> int:
+def _write(command: str, out: str, pdf: bytes, started: float, lang: str, pages_hint: str = "") -> int:
+    from zi_metrics.formatting import format_number
+
     try:
         Path(out).write_bytes(pdf)
     except OSError as exc:
         print(f"{command}: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out} ({len(pdf) // 1024} KiB{pages_hint}, {time.perf_counter() - started:.1f} s)")
+    seconds = format_number(time.perf_counter() - started, lang, 1)  # the report's language, its format
+    print(f"wrote {out} ({format_number(len(pdf) / 1024, lang, 0)} KiB{pages_hint}, {seconds} s)")
     return 0
 
 
@@ -43,7 +46,7 @@ def _cmd_export_report(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"export-report: {exc}", file=sys.stderr)
         return 2
-    return _write("export-report", args.out, pdf, started)
+    return _write("export-report", args.out, pdf, started, args.lang)
 
 
 def _cmd_export_leadership_report(args: argparse.Namespace) -> int:
@@ -67,7 +70,7 @@ def _cmd_export_leadership_report(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"export-leadership-report: {exc}", file=sys.stderr)
         return 2
-    return _write("export-leadership-report", args.out, pdf, started, f", {len(reports)} units")
+    return _write("export-leadership-report", args.out, pdf, started, args.lang, f", {len(reports)} units")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,8 +4,9 @@ Keys are flat, dotted names (``page.overview``, ``col.total``). Values are
 ``str.format`` templates: ``t("gap.points", "id", gap="2,35")`` -> ``"kurang 2,35 poin"``.
 
 Domain terms keep the regulation's Indonesian names in every language (pengungkit,
-hasil, Menuju WBK, Menuju WBBM, LKE, TPI, TPN, penilaian mandiri, the six area names);
-an English string may add a gloss in brackets, never replace the term.
+hasil, Menuju WBK, Menuju WBBM, LKE, TPI, TPN); an English string may add a gloss in
+brackets, never replace the term. Areas and hasil measures are not in the catalogues: their
+one name per language comes from the framework file (:mod:`zi_metrics.names`).
 
 Missing keys: ``t`` raises ``KeyError`` when strict mode is on (environment variable
 ``ZI_I18N_STRICT=1``; the test suite turns it on). Otherwise it falls back to the
