@@ -165,7 +165,7 @@ def test_the_link_keeps_the_language_and_a_stage_that_is_not_the_latest(app):
     at = _open_row(app.run(), "kemendesa-itjen")
     assert not at.exception, at.exception
     assert at.title[0].value == "Unit profile"
-    assert at.markdown[0].value.endswith("· Year 2024 · Stage: Penilaian mandiri (self-assessment)")
+    assert at.markdown[0].value.endswith("· Year 2024 · Stage: Self-assessment (penilaian mandiri)")
     assert (at.session_state["tahun"], at.session_state["tahap"], at.session_state["lang"]) == (2024, "mandiri", "en")
 
 
