@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zi_metrics import analytics, bulk
+from zi_metrics.database import ensure_database
 from zi_metrics.framework import list_frameworks, load_framework
 from zi_metrics.rules import evaluate, held_predicate
 from zi_metrics.scoring import ScoringInputError, score_areas
@@ -18,7 +19,6 @@ from zi_metrics.store import (
     Store,
     StoreValidationError,
     bulk_load,
-    ensure_database,
     overview_data,
     round_data,
     score_rounds_bulk,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from zi_metrics import cli_store
+from zi_metrics.database import ensure_database
 from zi_metrics.demo import (
     DEMO_SEED,
     PARTIAL_MANDIRI,
@@ -22,7 +23,7 @@ from zi_metrics.demo import (
 from zi_metrics.framework import load_framework
 from zi_metrics.rules import check_nomination, check_prerequisites, evaluate, held_predicate
 from zi_metrics.scoring import Scorecard, score_answers, score_areas
-from zi_metrics.store import TABLES, Store, Unit, ensure_database, open_store
+from zi_metrics.store import TABLES, Store, Unit, open_store
 
 PILOT_A = "kemendesa-ditjen-pengembangan-kt"
 PILOT_B = "kemendesa-ditjen-pembangunan-kt"

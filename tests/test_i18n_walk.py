@@ -35,7 +35,7 @@ def router_pages() -> list[str]:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from zi_metrics.store import ensure_database
+    from zi_metrics.database import ensure_database
 
     path = tmp_path_factory.mktemp("i18n-walk") / "demo.duckdb"
     ensure_database(path)

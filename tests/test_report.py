@@ -15,11 +15,12 @@ import pytest
 from pypdf import PdfReader
 
 from zi_metrics import analytics
+from zi_metrics.database import ensure_database
 from zi_metrics.formatting import format_number, format_percent
 from zi_metrics.gaps import item_gaps
 from zi_metrics.names import rule_name
 from zi_metrics.report import UnitReport, leadership_report_pdf, round_reports, unit_report_pdf
-from zi_metrics.store import Store, ensure_database
+from zi_metrics.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 FAILING_UNIT, YEAR, STAGE = "kemendesa-ditjen-pdt", 2025, "tpi"  # the unit of the reported bug

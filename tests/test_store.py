@@ -17,6 +17,7 @@ import pytest
 
 from zi_metrics import cli_store
 from zi_metrics import store as store_mod
+from zi_metrics.database import ensure_database
 from zi_metrics.framework import load_framework
 from zi_metrics.store import (
     MIGRATIONS,
@@ -33,9 +34,10 @@ from zi_metrics.store import (
     UnknownEvaluationError,
     UnknownUnitError,
     default_db_path,
-    ensure_database,
     open_store,
 )
+from zi_metrics.store import rounds as store_rounds
+from zi_metrics.store import schema as store_schema
 
 F90 = "permenpanrb-90-2021"
 F52 = "permenpanrb-52-2014"
@@ -123,7 +125,7 @@ def test_default_db_path_reads_env_at_call_time(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("ZI_DB_PATH", str(tmp_path / "b.duckdb"))
     assert default_db_path() == tmp_path / "b.duckdb"
     monkeypatch.delenv("ZI_DB_PATH")
-    assert default_db_path() == Path(store_mod.__file__).resolve().parent.parent / "data" / "zi.duckdb"
+    assert default_db_path() == Path(store_mod.__file__).resolve().parents[2] / "data" / "zi.duckdb"
     assert Store().path == default_db_path()
 
 
@@ -203,8 +205,8 @@ def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.Mon
         "broken",
         ("CREATE TABLE added_by_v3 (x INTEGER)", "ALTER TABLE no_such_table ADD COLUMN y INTEGER"),
     )
-    monkeypatch.setattr(store_mod, "MIGRATIONS", (*MIGRATIONS, broken))
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_schema, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 3)
     with pytest.raises(StoreError, match="upgrading .* from schema version 2 to 3 failed"):
         open_store(db_path)
     monkeypatch.undo()
@@ -362,7 +364,7 @@ def test_exception_halfway_through_save_leaves_database_unchanged(
         raise RuntimeError("disk full (simulated)")
 
     # The failure comes after the old answers were deleted and the new ones inserted.
-    monkeypatch.setattr(store_mod, "_insert_hasil_rows", explode)
+    monkeypatch.setattr(store_rounds, "_insert_hasil_rows", explode)
     with pytest.raises(RuntimeError, match="simulated"):
         store.save_evaluation(
             "kem-itjen", 2023, "tpi", F90, "2023-06-01", answers=full_answers("worst"), actor="t"

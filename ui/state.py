@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from zi_metrics import analytics
+from zi_metrics.database import ensure_database
 from zi_metrics.i18n import t
-from zi_metrics.store import Store, StoreError, Unit, default_db_path, ensure_database
+from zi_metrics.store import Store, StoreError, Unit, default_db_path
 
 LANGS = ("id", "en")
 LANG_NAMES = {"id": "Indonesia", "en": "English"}

@@ -37,21 +37,7 @@ from typing import Any
 from zi_metrics.framework import load_framework
 from zi_metrics.rules import Evaluation, evaluate, held_predicate
 from zi_metrics.scoring import score_answers, score_areas
-from zi_metrics.store import (
-    Store,
-    StoreError,
-    Unit,
-    _award,
-    _clear_data,
-    _dataset_kind,
-    _prepare_evaluation,
-    _prepare_prerequisites,
-    _revoke,
-    _set_meta,
-    _write_evaluations,
-    _write_prerequisites_many,
-    _write_units,
-)
+from zi_metrics.store import DatasetContent, Store, StoreError, Unit
 
 DEMO_SEED = 20180514  # the first day of the Hotel Harper meeting, 14 May 2018
 F52 = "permenpanrb-52-2014"
@@ -881,41 +867,38 @@ def seed_demo(store: Store, force: bool = False, seed: int = DEMO_SEED) -> DemoS
     started = time.perf_counter()
     data = generate_demo(seed)
     detail = {"seed": seed, "units": len(data.units), "evaluations": len(data.rounds), "force": force}
-    with store.writing(ACTOR, "seed_demo", detail) as con:
-        if _dataset_kind(con) == "real" and not force:
+
+    def refuse_real_data(kind: str) -> None:
+        if kind == "real" and not force:
             raise DemoRefusedError(
-                f"{store.path} holds real data; the demo would replace it. Use another database file, "
+                f"{store.location} holds real data; the demo would replace it. Use another database, "
                 "or force it (seed-demo --force) if the real data may be deleted"
             )
-        _clear_data(con)
-        known = set(_write_units(con, data.units))
-        _write_prerequisites_many(
-            con, [_prepare_prerequisites(con, u, y, facts, known) for u, y, facts in data.prerequisites]
-        )
-        prepared = [
-            _prepare_evaluation(
-                con,
-                r.unit_id,
-                r.year,
-                r.stage,
-                r.framework_id,
-                r.evaluated_on,
-                r.answers,
-                r.area_points,
-                r.hasil,
-                known,
-            )
+
+    content = DatasetContent(
+        units=data.units,
+        prerequisites=data.prerequisites,
+        rounds=[
+            {
+                "unit_id": r.unit_id,
+                "year": r.year,
+                "stage": r.stage,
+                "framework_id": r.framework_id,
+                "evaluated_on": r.evaluated_on,
+                "answers": r.answers,
+                "area_points": r.area_points,
+                "hasil": r.hasil,
+            }
             for r in data.rounds
-        ]
-        n_answers = sum(len(p.answers) for p in prepared)
-        _write_evaluations(con, prepared)
-        for w in data.awards:
-            _award(con, w["unit_id"], w["year"], w["predicate"], w["decree_ref"])
-        for v in data.revocations:
-            _revoke(con, v["unit_id"], v["year"], v["predicate"], v["revoked_on"], v["reason"])
-        _set_meta(con, "dataset", "demo")
-        _set_meta(con, "demo_seed", str(seed))
-        _set_meta(con, "demo_notice", SYNTHETIC_NOTICE)
+        ],
+        awards=data.awards,
+        revocations=data.revocations,
+        kind="demo",
+        meta={"demo_seed": str(seed), "demo_notice": SYNTHETIC_NOTICE},
+    )
+    n_answers = store.replace_dataset(
+        content, actor=ACTOR, action="seed_demo", detail=detail, check=refuse_real_data
+    )
     return DemoSummary(
         len(data.units), len(data.rounds), n_answers, len(data.awards), time.perf_counter() - started
     )

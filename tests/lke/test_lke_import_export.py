@@ -11,7 +11,7 @@ from lke_builders import build_jawaban, build_lampiran3, full_answers, reference
 from lke_testlib import approx, canonical, file_hash, needs_master, tpi_answers
 from openpyxl import load_workbook
 
-import zi_metrics.store as store_module
+import zi_metrics.store.rounds as store_rounds
 from zi_metrics.analytics import score_round, unit_rounds
 from zi_metrics.lke import (
     ExportError,
@@ -138,13 +138,13 @@ def test_a_failure_while_writing_rolls_back_every_round(tmp_path, db, monkeypatc
     path = tmp_path / "jawaban.xlsx"
     path.write_bytes(to_bytes(build_jawaban(full_answers(), tpi_answers())))
     before = file_hash(db.path)
-    real = store_module._write_evaluations
+    real = store_rounds._write_evaluations
 
     def write_then_fail(con, prepared):
         real(con, prepared)  # both rounds are written inside the transaction ...
         raise StoreValidationError("disk full (simulated)")  # ... then it fails
 
-    monkeypatch.setattr(store_module, "_write_evaluations", write_then_fail)
+    monkeypatch.setattr(store_rounds, "_write_evaluations", write_then_fail)
     result = import_file(db, path, actor="t", unit_id=UNIT, year=2026)
     assert result.fatal and "nothing was imported: disk full (simulated)" in str(result.problems[-1])
     assert file_hash(db.path) == before

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from zi_metrics.store import ensure_database
+    from zi_metrics.database import ensure_database
 
     path = tmp_path_factory.mktemp("seed") / "demo.duckdb"
     ensure_database(path)

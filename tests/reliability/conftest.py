@@ -149,7 +149,7 @@ def rel() -> type[Rel]:
 @pytest.fixture(scope="session")
 def demo_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo database, seeded once per session (never written to: tests copy it)."""
-    from zi_metrics.store import ensure_database
+    from zi_metrics.database import ensure_database
 
     path = tmp_path_factory.mktemp("reliability-seed") / "demo.duckdb"
     ensure_database(path)

@@ -150,7 +150,7 @@ class _Proxy:
 def crash_import(db: str, ready: str, mode: str, import_args: list[str]) -> int:
     import duckdb
 
-    import zi_metrics.store as store_module
+    import zi_metrics.store.duckdb_backend as store_module
 
     def touch() -> None:
         Path(ready).write_text(str(os.getpid()), encoding="utf-8")

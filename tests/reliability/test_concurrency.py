@@ -1,6 +1,6 @@
 """Concurrency: readers never see a half-written import, and imports succeed while people browse.
 
-Three set-ups, because the store has two locking layers (see zi_metrics/store.py): an in-process
+Three set-ups, because the store has two locking layers (see zi_metrics/store/duckdb_backend.py): an in-process
 readers-writer lock between threads, and DuckDB's file lock (with busy retries) between processes.
 
 * 20 dashboard sessions against ONE real ``streamlit run`` server, each a real Streamlit client

@@ -1,0 +1,70 @@
+"""The audit log: one row per write, written inside the write's own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from zi_metrics.store.errors import StoreValidationError
+from zi_metrics.store.sql import Connection
+from zi_metrics.store.validation import _check_text
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what (checked before the write starts); ``detail`` is already JSON text."""
+
+    actor: str
+    action: str
+    detail: str | None = None
+    file_name: str | None = None
+    file_sha256: str | None = None
+
+    @classmethod
+    def checked(
+        cls,
+        actor: Any,
+        action: Any,
+        detail: Mapping[str, Any] | None = None,
+        file_name: Any = None,
+        file_sha256: Any = None,
+    ) -> AuditEntry:
+        actor = _check_text(actor, "actor", required=True, max_len=200) or ""
+        action = _check_text(action, "action", required=True, max_len=100) or ""
+        file_name = _check_text(file_name, "file_name", max_len=500)
+        file_sha256 = _check_text(file_sha256, "file_sha256", max_len=64)
+        if file_sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", file_sha256):
+            raise StoreValidationError(f"file_sha256 {file_sha256!r} is not a SHA-256 hex digest")
+        try:
+            detail_json = (
+                None
+                if detail is None
+                else json.dumps(dict(detail), ensure_ascii=False, sort_keys=True, default=str)
+            )
+        except (TypeError, ValueError) as exc:
+            raise StoreValidationError(f"audit detail cannot be stored as JSON: {exc}") from None
+        return cls(actor, action, detail_json, file_name, file_sha256.lower() if file_sha256 else None)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def write_audit_row(con: Connection, entry: AuditEntry) -> int:
+    """Add the audit row of the current transaction; returns its id."""
+    audit_id = con.dialect.next_ids(con, "audit_log", 1)[0]
+    con.execute(
+        'INSERT INTO audit_log (id, "at", actor, action, detail, file_name, file_sha256) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [audit_id, utcnow(), entry.actor, entry.action, entry.detail, entry.file_name, entry.file_sha256],
+    )
+    return audit_id
+
+
+def audit_row_exists(con: Connection, audit_id: int) -> bool:
+    return bool(con.execute("SELECT count(*) FROM audit_log WHERE id = ?", [audit_id]).fetchone()[0])
+

@@ -1,0 +1,169 @@
+"""Schema and migrations: one definition for every backend.
+
+The statements use types and syntax DuckDB and PostgreSQL both take (``DOUBLE PRECISION``, ``TEXT``,
+``CHECK``, composite primary keys). A schema change is a new :class:`Migration` appended to
+MIGRATIONS (never an edit of a released one); :meth:`Store.migrate` applies the missing ones in one
+transaction. Whatever a backend needs beyond the tables (PostgreSQL's id sequences) its dialect
+adds after the migrations, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zi_metrics.store.sql import Connection
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "first schema",
+        (
+            """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        )""",
+            """CREATE TABLE units (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            short_name TEXT,
+            parent_id TEXT,
+            level TEXT NOT NULL CHECK (level IN ('instansi', 'eselon1', 'eselon2', 'satker')),
+            instansi_kind TEXT NOT NULL CHECK (instansi_kind IN ('kementerian_lembaga', 'pemerintah_daerah')),
+            afirmasi BOOLEAN NOT NULL DEFAULT FALSE
+        )""",
+            """CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY,
+            unit_id TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            stage TEXT NOT NULL CHECK (stage IN ('mandiri', 'tpi', 'tpn')),
+            framework_id TEXT NOT NULL,
+            evaluated_on DATE,
+            source TEXT NOT NULL CHECK (source IN ('answers', 'recap')),
+            UNIQUE (unit_id, year, stage)
+        )""",
+            """CREATE TABLE answers (
+            evaluation_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL,
+            answer_text TEXT,
+            answer_number DOUBLE PRECISION,
+            note TEXT,
+            evidence_ref TEXT,
+            PRIMARY KEY (evaluation_id, question_id),
+            CHECK (answer_text IS NULL OR answer_number IS NULL)
+        )""",
+            """CREATE TABLE area_points (
+            evaluation_id INTEGER NOT NULL,
+            area_code TEXT NOT NULL,
+            points DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (evaluation_id, area_code)
+        )""",
+            """CREATE TABLE hasil_inputs (
+            evaluation_id INTEGER NOT NULL,
+            item_code TEXT NOT NULL,
+            value_number DOUBLE PRECISION,
+            value_text TEXT,
+            PRIMARY KEY (evaluation_id, item_code)
+        )""",
+            """CREATE TABLE prerequisites (
+            unit_id TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            bpk_opinion TEXT,
+            bpk_opinion_previous TEXT,
+            sakip_grade TEXT,
+            indeks_rb_grade TEXT,
+            spip_level DOUBLE PRECISION,
+            tl_percent DOUBLE PRECISION,
+            lhkpn_percent DOUBLE PRECISION,
+            lhkasn_percent DOUBLE PRECISION,
+            zi_started_year INTEGER,
+            unit_sakip_grade TEXT,
+            core_service BOOLEAN,
+            eselon_level INTEGER,
+            strategic_service BOOLEAN,
+            large_resources BOOLEAN,
+            reform_track_record BOOLEAN,
+            PRIMARY KEY (unit_id, year)
+        )""",
+            """CREATE TABLE predicate_awards (
+            unit_id TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            predicate TEXT NOT NULL CHECK (predicate IN ('WBK', 'WBBM')),
+            decree_ref TEXT,
+            revoked BOOLEAN NOT NULL DEFAULT FALSE,
+            revoked_on DATE,
+            PRIMARY KEY (unit_id, year, predicate)
+        )""",
+            """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            "at" TIMESTAMP NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT,
+            file_name TEXT,
+            file_sha256 TEXT
+        )""",
+        ),
+    ),
+    Migration(
+        2,
+        "record why a predicate was revoked",
+        ("ALTER TABLE predicate_awards ADD COLUMN revoked_reason TEXT",),
+    ),
+)
+SCHEMA_VERSION: int = MIGRATIONS[-1].version
+
+# The tables of the current schema, in a stable order (tests and dumps use it).
+TABLES: tuple[str, ...] = (
+    "meta",
+    "units",
+    "evaluations",
+    "answers",
+    "area_points",
+    "hasil_inputs",
+    "prerequisites",
+    "predicate_awards",
+    "audit_log",
+)
+DATA_TABLES: tuple[str, ...] = (
+    "units",
+    "evaluations",
+    "answers",
+    "area_points",
+    "hasil_inputs",
+    "prerequisites",
+    "predicate_awards",
+)
+
+
+
+def schema_version(con: Connection) -> int | None:
+    """0 for an empty database, the stored version, or None when it is not a ZI database."""
+    tables = con.dialect.table_names(con)
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or row[0] is None or not str(row[0]).strip().isdigit():
+        return None
+    return int(row[0])
+
+
+def get_meta(con: Connection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(con: Connection, key: str, value: str) -> None:
+    con.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
