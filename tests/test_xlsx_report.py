@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from zi_metrics.analytics import score_round
+from zi_metrics.database import ensure_database
 from zi_metrics.lke import export_lke, export_recap
-from zi_metrics.store import Store, ensure_database
+from zi_metrics.store import Store
 from zi_metrics.xlsx_report import Column, ReportSheet, ThresholdRow, header_row_of, report_workbook
 
 RAW_CODE = re.compile(r"[a-z]_[a-z]|\(nilai\)")  # unit_id, survey_anti_korupsi (nilai)

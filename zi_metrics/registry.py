@@ -43,10 +43,6 @@ from zi_metrics.store import (
     Store,
     StoreError,
     Unit,
-    _prepare_prerequisites,
-    _set_meta,
-    _write_prerequisites_many,
-    _write_units,
 )
 from zi_metrics.units_file import FACT_FIELDS, REQUIRED_FIELDS, Cell, RawFile, RawRecord, blank, read_units_file
 
@@ -591,17 +587,8 @@ def save_plan(store: Store, plan: UnitPlan, *, actor: str, action: str = "import
               "facts": [f"{f.unit_id} {f.year}: {f.status}" for f in facts]}
     file_name = plan.source if plan.sha256 else None
     try:
-        with store.writing(actor, action, detail, file_name, plan.sha256) as con:
-            if units:
-                _write_units(con, units)
-            rows = []
-            for year in sorted({f.year for f in facts}):
-                stored = store.prerequisites_for_year(year, inherit=False)  # read inside the transaction
-                for f in (f for f in facts if f.year == year):
-                    merged = {**dict.fromkeys(PREREQUISITE_FIELDS), **stored.get(f.unit_id, {}), **f.values}
-                    rows.append(_prepare_prerequisites(con, f.unit_id, f.year, merged))
-            _write_prerequisites_many(con, rows)
-            _set_meta(con, "dataset", "real")
+        store.save_units_and_facts(units, [(f.unit_id, f.year, f.values) for f in facts], actor=actor,
+                                   action=action, detail=detail, file_name=file_name, file_sha256=plan.sha256)
     except StoreError as exc:
         result.problems.append(UnitProblem("store", {"message": str(exc)}))
         return result

@@ -11,10 +11,10 @@ import pandas as pd
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
-from zi_metrics.store.model import INSTANSI_FIELDS, PREREQUISITE_FIELDS
+from zi_metrics.store.model import INSTANSI_FIELDS, PREREQUISITE_FIELDS, Unit
 from zi_metrics.store.schema import set_meta
 from zi_metrics.store.sql import Connection
-from zi_metrics.store.units import _all_units, _require_unit
+from zi_metrics.store.units import _all_units, _require_unit, _write_units
 from zi_metrics.store.validation import (
     _as_int,
     _check_date,
@@ -207,6 +207,32 @@ class AwardStore(StoreBase):
             ).fetchall()
         keys = ("unit_id", "year", "predicate", "decree_ref", "revoked", "revoked_on", "revoked_reason")
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def save_units_and_facts(
+        self,
+        units: Sequence[Unit | Mapping[str, Any]],
+        facts: Sequence[tuple[str, int, Mapping[str, Any]]],
+        *,
+        actor: str,
+        action: str,
+        detail: Mapping[str, Any] | None = None,
+        file_name: str | None = None,
+        file_sha256: str | None = None,
+    ) -> None:
+        """Insert or update ``units`` and save ``facts`` ((unit id, year, values) triples) in ONE
+        transaction. Each facts mapping is merged over what is stored for that unit and year, read
+        inside the transaction: fields it does not name keep their stored value."""
+        with self.writing(actor, action, detail, file_name, file_sha256) as con:
+            if units:
+                _write_units(con, units)
+            rows = []
+            for year in sorted({y for _, y, _ in facts}):
+                stored = self.prerequisites_for_year(year, inherit=False)  # read inside the transaction
+                for unit_id, _, values in (f for f in facts if f[1] == year):
+                    merged = {**dict.fromkeys(PREREQUISITE_FIELDS), **stored.get(unit_id, {}), **values}
+                    rows.append(_prepare_prerequisites(con, unit_id, year, merged))
+            _write_prerequisites_many(con, rows)
+            set_meta(con, "dataset", "real")
 
     def save_prerequisites(
         self,
