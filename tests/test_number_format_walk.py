@@ -154,7 +154,7 @@ def page_texts(at: Any, lang: str) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from zi_metrics.store import ensure_database
+    from zi_metrics.database import ensure_database
 
     path = tmp_path_factory.mktemp("format-walk") / "demo.duckdb"
     ensure_database(path)
