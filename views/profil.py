@@ -105,7 +105,7 @@ fw, card, ev = current.framework, current.scorecard, current.evaluation
 st.caption(tr("unit.framework", name=fw.name))
 # The A4 report is drawn by kaleido only when asked for (about a second with a warm Chromium).
 st.download_button(
-    tr("unit.report_pdf"), icon="📄", key="unit_report",
+    tr("unit.report_pdf"), icon=":material/picture_as_pdf:", key="unit_report",
     data=lambda: unit_report_pdf(current, rounds, unit.name, awards=store.awards(unit.id), lang=lang,
                                  synthetic=store.dataset_kind() == "demo"),
     file_name=f"laporan-zi-{unit.id}-{year}-{stage}.pdf", mime="application/pdf")

@@ -45,7 +45,7 @@ def radar_drawing(series: Sequence[tuple[str, Mapping[str, float | None], str, s
     d = Drawing(width, height)
     legend_h = 12 * math.ceil((len(series) + len(rings)) / 2)
     cx, cy = width / 2, (height + legend_h) / 2
-    radius = min(width / 2 - 34, (height - legend_h) / 2 - 16)
+    radius = min(width / 2 - 34, (height - legend_h) / 2 - 20)
     n = len(area_order)
 
     def point(i: int, pct: float) -> tuple[float, float]:
@@ -59,9 +59,12 @@ def radar_drawing(series: Sequence[tuple[str, Mapping[str, float | None], str, s
     for i, code in enumerate(area_order):
         x, y = point(i, 100)
         d.add(Line(cx, cy, x, y, strokeColor=_GRID, strokeWidth=0.5))
-        lx, ly = point(i, 113)
-        anchor = "middle" if abs(lx - cx) < 4 else ("start" if lx > cx else "end")
-        d.add(String(lx, ly - 3, code, fontName=f.bold, fontSize=8, fillColor=_TEXT, textAnchor=anchor))
+        angle = math.pi / 2 - 2 * math.pi * i / n
+        lx, ly = cx + (radius + 9) * math.cos(angle), cy + (radius + 9) * math.sin(angle)  # clear of 100%
+        vertical = abs(lx - cx) < 4
+        anchor = "middle" if vertical else ("start" if lx > cx else "end")
+        base = ly if vertical and ly > cy else (ly - 8 if vertical else ly - 3)  # text above the top, below the bottom
+        d.add(String(lx, base, code, fontName=f.bold, fontSize=8, fillColor=_TEXT, textAnchor=anchor))
     for level in (20, 40, 80):  # the scale beside the first axis (60 and 75 are the labelled rings)
         x, y = point(0, level)
         d.add(String(x + 2.5, y + 1.5, format_number(level, lang, 0), fontName=f.regular, fontSize=5.5,

@@ -73,6 +73,12 @@ class _Markup(str):
     """Text that is already Paragraph markup (escaped data plus tags such as the pass/fail marks)."""
 
 
+def heading(text: str, level: str = "h2") -> list[Flowable]:
+    """A heading that is never the last line of a page: a new page when under ~6 lines are left
+    (keep-with-next would carry a long table whole to the next page instead of letting it flow)."""
+    return [CondPageBreak(80 if level == "h2" else 60), para(esc(text), level)]
+
+
 def _mark(passed: bool, lang: str) -> _Markup:
     f = fonts()
     symbol = f.pass_mark if passed else f.fail_mark
@@ -132,15 +138,16 @@ def _radar_and_areas(r: UnitReport, lang: str) -> Flowable:
 def _why(r: UnitReport, lang: str) -> list[Flowable]:
     """Every failing rule of both predicates in words: the value, the bar, how far short."""
     ev, fw = r.scored.evaluation, r.scored.framework
-    out: list[Flowable] = [para(esc(t("report.why", lang)), "h2")]
+    out: list[Flowable] = [*heading(t("report.why", lang))]
     for pred in ("WBK", "WBBM"):
         name = predicate_name(pred, lang)
         rows = rule_display_rows(fw, ev, pred, lang)
         failing = rows[~rows["passed"]]
         if failing.empty:
-            out.append(para(f"{_mark(True, lang)} {esc(t('report.all_rules_met', lang, predicate=name))}", "body"))
+            mark = f'<font color="{palette.PASS_COLOR}">{fonts().pass_mark}</font>'
+            out.append(para(f"{mark} {esc(t('report.all_rules_met', lang, predicate=name))}", "body"))
             continue
-        out.append(para(esc(t("report.rules_failing", lang, predicate=name, count=len(failing))), "h3"))
+        out.extend(heading(t("report.rules_failing", lang, predicate=name, count=len(failing)), "h3"))
         for row in failing.itertuples(index=False):
             line = t("report.failing_line", lang, rule=row.label, value=row.value, threshold=row.threshold)
             if row.gap and row.gap != "–":
@@ -173,7 +180,7 @@ def _rules(r: UnitReport, lang: str) -> list[Flowable]:
     header = [t("report.rule", lang), t("report.value", lang), t("report.threshold_of", lang, predicate="WBK"),
               predicate_name("WBK", lang), t("report.threshold_of", lang, predicate="WBBM"),
               predicate_name("WBBM", lang)]
-    return [para(esc(t("unit.section.rules", lang)), "h2"),
+    return [*heading(t("unit.section.rules", lang)),
             table(header, rows, [0.3, 0.11, 0.1, 0.19, 0.1, 0.2], failing=failing, right=(1, 2, 4)),
             para(esc(t("report.rules_note", lang)), "note")]
 
@@ -193,14 +200,14 @@ def _hasil(r: UnitReport, lang: str) -> list[Flowable]:
             shown = format_number(value, lang)
         rows.append([measure_name(fw, h["component"], lang), measure_name(fw, h["code"], lang), shown,
                      f"{format_number(h['points'], lang)} / {format_number(h['max'], lang)}"])
-    return [para(esc(t("unit.section.hasil", lang)), "h2"),
+    return [*heading(t("unit.section.hasil", lang)),
             table([t("col.component", lang), t("report.measure", lang), t("col.input", lang), t("col.points", lang)],
                   rows, [0.3, 0.36, 0.14, 0.2], right=(2, 3))]
 
 
 def _gaps(r: UnitReport, lang: str) -> list[Flowable]:
     fw, card = r.scored.framework, r.scored.scorecard
-    out: list[Flowable] = [para(esc(t("report.gaps", lang)), "h2")]
+    out: list[Flowable] = [*heading(t("report.gaps", lang))]
     gaps = area_gaps(fw, card)
     preds = [p for p in ("WBK", "WBBM") if gaps and p in gaps[0].need]
     if preds:
@@ -209,7 +216,7 @@ def _gaps(r: UnitReport, lang: str) -> list[Flowable]:
                  *[format_number(g.need[p], lang) if g.need[p] > 0 else "–" for p in preds]] for g in gaps]
         out.append(table([t("col.area", lang), t("col.points", lang), t("col.max", lang), t("col.percent_of_max", lang),
                           *[t("gaps.need_col", lang, predicate=predicate_name(p, lang)) for p in preds]],
-                         rows, [0.34, 0.1, 0.11, 0.13, 0.16, 0.16][:4 + len(preds)],
+                         rows, [0.31, 0.09, 0.13, 0.13, 0.17, 0.17][:4 + len(preds)],
                          failing=[g.need.get("WBK", 0) > 0 for g in gaps], right=(1, 2, 3, 4, 5)))
     else:
         out.append(para(esc(t("gaps.no_area_minimum", lang, framework=fw.name)), "body"))
@@ -217,7 +224,7 @@ def _gaps(r: UnitReport, lang: str) -> list[Flowable]:
         out.append(para(esc(t("gaps.no_answers", lang)), "note"))
         return out
     items = [g for g in item_gaps(card) if g.gain > 0][:ITEM_GAPS]
-    out.append(para(esc(t("report.item_gaps", lang, count=len(items))), "h3"))
+    out.extend(heading(t("report.item_gaps", lang, count=len(items)), "h3"))
     if not items:
         out.append(para(esc(t("gaps.no_item_gain", lang)), "body"))
         return out
@@ -262,7 +269,7 @@ def _history(r: UnitReport, lang: str) -> list[Flowable]:
                 right=(3,))
     tbl.setStyle(TableStyle([("BACKGROUND", (0, i), (-1, i), colors.HexColor("#E8F1FA"))
                              for i, c in enumerate(current, start=1) if c]))
-    return [para(esc(t("report.history", lang)), "h2"), tbl,
+    return [*heading(t("report.history", lang)), tbl,
             para(esc(t("report.history_note", lang)), "note")]
 
 
@@ -278,8 +285,8 @@ def unit_section(r: UnitReport, lang: str) -> list[Flowable]:
     story += _why(r, lang)
     story += _rules(r, lang)
     story += _hasil(r, lang)
-    story += [CondPageBreak(80)] + _gaps(r, lang)
-    story += [CondPageBreak(80)] + _history(r, lang)
+    story += _gaps(r, lang)
+    story += _history(r, lang)
     return story
 
 
@@ -312,7 +319,7 @@ def leadership_summary(reports: Sequence[UnitReport], *, year: int, stage: str, 
     if fw is not None:
         counts = rules_holding_back([r.scored.evaluation for r in ranked if r.scored.framework.id == fw.id], "WBK")
         bars = sorted(((rule_name(fw, rule, lang), c) for rule, c in counts.items() if c > 0), key=lambda x: -x[1])
-        story.append(para(esc(t("report.leadership.holding_back", lang, predicate=predicate_name("WBK", lang))), "h2"))
+        story.extend(heading(t("report.leadership.holding_back", lang, predicate=predicate_name("WBK", lang))))
         if bars:
             story.append(bar_drawing(bars, lang=lang, width=CONTENT_WIDTH, label_width=CONTENT_WIDTH * 0.5))
         else:
@@ -327,7 +334,7 @@ def leadership_summary(reports: Sequence[UnitReport], *, year: int, stage: str, 
                      + (f" ({t('present.provisional', lang)})" if s.scorecard.provisional else ""),
                      f"{predicate_name(target, lang)}: {rules_list(s.framework, missing, lang)}" if target else "–"])
         failing.append(s.evaluation.predicate is None)
-    story += [para(esc(t("report.leadership.ranking", lang)), "h2"),
+    story += [*heading(t("report.leadership.ranking", lang)),
               table(["#", t("col.unit", lang), t("col.total", lang), t("col.predicate", lang),
                      t("report.leadership.still_failing", lang)], rows, [0.05, 0.33, 0.09, 0.16, 0.37],
                     failing=failing, right=(0, 2))]
