@@ -133,3 +133,14 @@ def test_helper_writes_empty_cells_for_missing_values_and_neutralises_text():
     assert ws.oddFooter.right.text == "Page &P of &N"
     with pytest.raises(ValueError):
         report_workbook([], title="x")
+
+
+def test_the_recap_template_keeps_its_machine_header_and_prints_sanely():
+    from zi_metrics.lke import recap_template
+    from zi_metrics.lke.recap import RECAP_COLUMNS
+
+    wb = load_workbook(io.BytesIO(recap_template("xlsx")))
+    ws = wb["Rekap"]
+    assert [c.value for c in ws[1]] == list(RECAP_COLUMNS)  # the importer reads these names
+    _assert_printable(ws, 1)
+    assert wb["Petunjuk"].page_setup.orientation == "portrait"

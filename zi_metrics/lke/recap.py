@@ -316,6 +316,12 @@ def recap_template(fmt: str = "xlsx") -> bytes:
         help_ws.cell(row=r, column=2, value=safe_text(b))
     help_ws.column_dimensions["A"].width = 22
     help_ws.column_dimensions["B"].width = 80
+    # An input form: its header keeps the machine names the importer reads; only the print set-up
+    # is a report's (A4 landscape, one page wide, the header on every page).
+    from zi_metrics.xlsx_report import print_setup
+
+    print_setup(ws, header_rows=(1, 1), title="Templat rekap nilai Zona Integritas")
+    print_setup(help_ws, landscape=False, title="Petunjuk pengisian templat rekap")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
