@@ -92,7 +92,8 @@ def test_an_upload_stream_over_the_limit_is_refused(tmp_path):
 
     upload = Upload()
     parsed = read_file(upload, max_bytes=1000)
-    assert parsed.fatal and "larger than the 0.000953674 MB limit" in parsed.problems[0].message
+    assert parsed.fatal and parsed.problems[0].code == "limit.file_size"
+    assert "larger than the 0.000954 MB limit" in parsed.problems[0].message
     assert upload.read_sizes == [1001]  # never more than the limit + 1 byte
 
 

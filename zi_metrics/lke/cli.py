@@ -48,14 +48,40 @@ def _write(path: str, data: bytes) -> None:
     tmp.replace(target)
 
 
+def _inputs(command: str, paths: list[str]) -> tuple[list[str], bool]:
+    """The files to read: each file named, and the workbooks, payloads and recaps of each folder
+    named; Excel's lock files (``~$name.xlsx``) in a folder or among several files are skipped,
+    with a note. (A lock file named alone is read, and refused clearly.)"""
+    from zi_metrics.lke.common import collect_files
+
+    files, skipped = collect_files(paths)
+    for path in skipped:
+        print(f"{command}: skipped {Path(path).name}: Excel's lock file, not a workbook".translate(_LINE_BREAKS),
+              file=sys.stderr)
+    return files, len(paths) > 1 or any(Path(p).is_dir() for p in paths)
+
+
 def cmd_score_lke(args: argparse.Namespace) -> int:
     from zi_metrics.lke.reader import dumps, read_file, score_document
 
-    parsed = read_file(args.file, framework_id=args.framework)
-    if parsed.fatal:
-        return _fail_all("score-lke", parsed.problems)
-    sys.stdout.write(dumps(score_document(parsed, holds_wbk=args.holds_wbk)))
-    return 0
+    files, many = _inputs("score-lke", args.file)
+    if not many:
+        parsed = read_file(files[0] if files else args.file[0], framework_id=args.framework)
+        if parsed.fatal:
+            return _fail_all("score-lke", parsed.problems)
+        sys.stdout.write(dumps(score_document(parsed, holds_wbk=args.holds_wbk)))
+        return 0
+    docs, failed = [], False
+    for path in files:
+        parsed = read_file(path, framework_id=args.framework)
+        if parsed.fatal:
+            failed = True
+            _fail_all(f"score-lke: {Path(path).name}", parsed.problems)
+            docs.append({"file": path, "fatal": True, "problems": [p.to_dict() for p in parsed.problems]})
+        else:
+            docs.append({"file": path, **score_document(parsed, holds_wbk=args.holds_wbk)})
+    sys.stdout.write(dumps({"files": docs}))
+    return 2 if failed or not files else 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -65,17 +91,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _store(args)
     if not store.exists():
         return _fail("import", f"database file {store.path} does not exist; create it with init-db")
-    try:
-        result = import_file(store, args.file, actor=args.actor, unit_id=args.unit, year=args.year,
-                             stage=args.stage, framework_id=args.framework)
-    except StoreError as exc:
-        return _fail("import", str(exc))
-    if result.fatal:
-        return _fail_all("import", result.problems)
-    for p in result.problems:
-        print(f"warning: {p}", file=sys.stderr)
-    print(result.summary())
-    return 0
+    files, many = _inputs("import", args.file)
+    if not many:
+        files = files or args.file[:1]
+    failed = not files
+    for path in files:
+        command = f"import: {Path(path).name}" if many else "import"
+        try:
+            result = import_file(store, path, actor=args.actor, unit_id=args.unit, year=args.year,
+                                 stage=args.stage, framework_id=args.framework)
+        except StoreError as exc:
+            _fail(command, str(exc))
+            failed = True
+            continue
+        if result.fatal:
+            _fail_all(command, result.problems)
+            failed = True
+            continue
+        for p in result.problems:
+            print(f"warning: {p}".translate(_LINE_BREAKS), file=sys.stderr)
+        print(result.summary())
+    return 2 if failed else 0
 
 
 def _export(command: str, args: argparse.Namespace, make: Any) -> int:
@@ -144,13 +180,14 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("score-lke", help="score an LKE file (Lampiran III, PortalRB Jawaban or "
                                                 "payload, recap) without storing it")
-    p.add_argument("file", help="the .xlsx, .json or .csv file")
+    p.add_argument("file", nargs="+", help="the .xlsx, .xls, .ods, .json or .csv file(s), or folders of them")
     p.add_argument("--framework", help="framework id (default: recognised from the file)")
     p.add_argument("--holds-wbk", action="store_true", help="the unit already holds Menuju WBK")
     p.set_defaults(func=cmd_score_lke)
 
     p = subparsers.add_parser("import", help="store an LKE file or a recap (one transaction)")
-    p.add_argument("file", help="the .xlsx, .json or .csv file")
+    p.add_argument("file", nargs="+", help="the .xlsx, .xls, .ods, .json or .csv file(s), or folders of them "
+                                           "(each file in its own transaction)")
     p.add_argument("--unit", help="unit id (required except for a recap, whose rows name their units)")
     p.add_argument("--year", type=_year, help="evaluation year (required except for a recap)")
     p.add_argument("--stage", choices=STAGES, help="mandiri, tpi or tpn (required for a Lampiran III "

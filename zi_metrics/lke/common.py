@@ -80,7 +80,8 @@ def render_problem(code: str, lang: str, params: dict[str, Any]) -> str:
     shown = {}
     for key, value in params.items():
         if isinstance(value, float) and not isinstance(value, bool):
-            shown[key] = format_number(value, lang, 0 if value.is_integer() else 2)
+            decimals = 0 if value.is_integer() else 2 if abs(value) >= 0.01 else 6
+            shown[key] = format_number(value, lang, decimals)
         else:
             shown[key] = value
     return t(f"problem.{code}", lang, **shown)
@@ -137,6 +138,9 @@ class ParsedLke:
     row_roles: dict[int, tuple[str, Any]] = field(default_factory=dict)
     columns: Any = None
     workbook: Any = None  # zi_metrics.lke.crosscheck.WorkbookCheck when the file has cached values
+    # (row, column) -> formula of the answer and score columns (.xlsx); None when the format does
+    # not say which cells are formulas (.xls, .ods read by python-calamine)
+    formulas: dict[tuple[int, int], str] | None = None
 
     @property
     def fatal(self) -> bool:
@@ -191,25 +195,25 @@ def read_source(source: Source, name: str | None = None, max_bytes: int = MAX_FI
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise LkeFileError(Problem("", "", f"cannot read {label}: {exc.strerror or exc}")) from None
+            raise LkeFileError(problem("file.unreadable", file=shown(label), reason=exc.strerror or str(exc))) from None
         if size > max_bytes:
-            raise LkeFileError(Problem("", "", _too_large(label, size, max_bytes)))
+            raise LkeFileError(_too_large(label, size, max_bytes))
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise LkeFileError(Problem("", "", f"cannot read {label}: {exc.strerror or exc}")) from None
+            raise LkeFileError(problem("file.unreadable", file=shown(label), reason=exc.strerror or str(exc))) from None
     else:
         data = source.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise LkeFileError(Problem("", "", _too_large(label, len(data), max_bytes)))
+        raise LkeFileError(_too_large(label, len(data), max_bytes))
     if not data.strip():
-        raise LkeFileError(Problem("", "", f"{label} is an empty file"))
+        raise LkeFileError(problem("file.empty", file=shown(label)))
     return data
 
 
-def _too_large(label: str, size: int, limit: int) -> str:
-    return (f"{label} is {size / 1024 / 1024:.1f} MB, larger than the {limit / 1024 / 1024:g} MB limit "
-            "for an LKE upload")
+def _too_large(label: str, size: int, limit: int) -> Problem:
+    return problem("limit.file_size", file=shown(label), size=size / 1024 / 1024, limit=limit / 1024 / 1024,
+                   setting="ZI_MAX_FILE_MB")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -219,11 +223,15 @@ def sha256_hex(data: bytes) -> str:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
 def sniff(data: bytes, name: str = "") -> str:
-    """What the bytes are: ``xlsx`` (a zip container), ``encrypted`` (a password-protected Office
-    file), ``xls`` (the old binary format), ``json``, ``csv`` or ``unknown``."""
+    """What the bytes are: ``xlsx`` (a zip container), ``ods`` (an OpenDocument spreadsheet: a
+    zip whose first member says so), ``encrypted`` (a password-protected Office file), ``xls``
+    (the old binary format), ``json``, ``csv`` or ``unknown``."""
     if data[:4] == b"PK\x03\x04":
-        return "xlsx"
+        return "ods" if _ODS_MIMETYPE in data[:256] else "xlsx"
     if data[:8] == _OLE_MAGIC:
         # An encrypted OOXML workbook is an OLE compound file holding these two streams.
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
@@ -238,13 +246,45 @@ def sniff(data: bytes, name: str = "") -> str:
     return "unknown"
 
 
-def describe_unreadable(kind: str, label: str) -> str:
+def is_lock_file(name: str) -> bool:
+    """Excel's owner file ``~$name.xlsx`` (and LibreOffice's ``.~lock.name#``): a marker that the
+    workbook is open, never a workbook; a folder or multi-file import skips it."""
+    base = Path(name).name
+    return base.startswith("~$") or (base.startswith(".~lock.") and base.endswith("#"))
+
+
+def unreadable_problem(kind: str, label: str) -> Problem:
     if kind == "encrypted":
-        return (f"{label} is a password-protected (encrypted) workbook; open it in Excel, remove the "
-                "password (File > Info > Protect Workbook) and save it again")
-    if kind == "xls":
-        return f"{label} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx"
-    return f"{label} is not an Excel workbook (.xlsx), a PortalRB payload (.json) or a recap (.csv)"
+        return problem("file.encrypted", file=shown(label))
+    return problem("file.unknown_format", file=shown(label))
+
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".json", ".csv")
+
+
+def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
+    """(files to read, lock files skipped) from the paths of a multi-file or folder import: a
+    folder gives its supported files, sorted by name; a file named is kept whatever its name,
+    except a lock file among several (alone, it is read and refused clearly)."""
+    named = [Path(p) for p in paths]
+    files: list[str] = []
+    skipped: list[str] = []
+    for path in named:
+        if path.is_dir():
+            for child in sorted(path.iterdir(), key=lambda c: c.name):
+                if not child.is_file() or child.suffix.casefold() not in SUPPORTED_SUFFIXES and not \
+                        is_lock_file(child.name):
+                    continue
+                (skipped if is_lock_file(child.name) else files).append(str(child))
+        elif is_lock_file(path.name) and len(named) > 1:
+            skipped.append(str(path))
+        else:
+            files.append(str(path))
+    return files, skipped
+
+
+def describe_unreadable(kind: str, label: str) -> str:
+    return unreadable_problem(kind, label).message
 
 
 def open_workbook(data: bytes, label: str) -> Any:
@@ -256,11 +296,10 @@ def open_workbook(data: bytes, label: str) -> Any:
     try:
         return load_workbook(io.BytesIO(data), data_only=False, read_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
-        raise LkeFileError(Problem("", "", f"{label} is not a valid .xlsx workbook (damaged or not "
-                                           f"an Excel file: {exc})")) from None
+        raise LkeFileError(problem("file.damaged_xlsx", file=shown(label), reason=shown(str(exc), 120))) from None
     except Exception as exc:  # openpyxl raises many kinds on malformed XML
-        raise LkeFileError(Problem("", "", f"{label} is not a valid .xlsx workbook: "
-                                           f"{type(exc).__name__}: {exc}")) from None
+        raise LkeFileError(problem("file.damaged_xlsx", file=shown(label),
+                                   reason=shown(f"{type(exc).__name__}: {exc}", 120))) from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from typing import Any
 
 from zi_metrics.framework import Framework, load_framework
 from zi_metrics.lke.common import (
-    MAX_FILE_BYTES,
     STAGES,
     LkeFileError,
     ParsedLke,
@@ -34,6 +33,7 @@ from zi_metrics.lke.common import (
     read_source,
     sha256_hex,
 )
+from zi_metrics.lke.limits import read_limits
 from zi_metrics.lke.reader import Parsed, read_bytes
 from zi_metrics.lke.recap import ParsedRecap
 from zi_metrics.rules import Evaluation, evaluate, held_predicate
@@ -251,15 +251,18 @@ def _check_units(store: Store, rounds: list[PlannedRound], unit_id: str | None) 
 
 def prepare_import(source: Source, *, name: str | None = None, unit_id: str | None = None,
                    year: int | None = None, stage: str | None = None, store: Store | None = None,
-                   framework_id: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> ImportPreview:
+                   framework_id: str | None = None, max_bytes: int | None = None) -> ImportPreview:
     """Read an upload and plan its import (nothing is written). With ``store``, unknown units are
     fatal problems and ``statuses`` says what confirming would change."""
     label = file_name_of(source, name)
     try:
-        data = read_source(source, name, max_bytes)
+        limits = read_limits()
+        data = read_source(source, name, max_bytes or limits.max_file_bytes)
     except LkeFileError as exc:
         return ImportPreview(label, None, None, problems=[exc.problem])
-    preview = ImportPreview(label, sha256_hex(data), read_bytes(data, label, framework_id))
+    except ValueError as exc:  # a ZI_MAX_... setting that is not a number
+        return ImportPreview(label, None, None, problems=[_fatal(str(exc))])
+    preview = ImportPreview(label, sha256_hex(data), read_bytes(data, label, framework_id, limits))
     parsed = preview.parsed
     assert parsed is not None
     preview.problems = list(parsed.problems)
@@ -312,7 +315,7 @@ def commit_import(store: Store, preview: ImportPreview, *, actor: str) -> Import
 
 def import_file(store: Store, source: Source, *, actor: str, name: str | None = None,
                 unit_id: str | None = None, year: int | None = None, stage: str | None = None,
-                framework_id: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> ImportResult:
+                framework_id: str | None = None, max_bytes: int | None = None) -> ImportResult:
     """Read, check and save an upload in one go (:func:`prepare_import` + :func:`commit_import`)."""
     preview = prepare_import(source, name=name, unit_id=unit_id, year=year, stage=stage, store=store,
                              framework_id=framework_id, max_bytes=max_bytes)

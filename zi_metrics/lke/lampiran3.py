@@ -256,10 +256,16 @@ class _Parser:
     def run(self) -> ParsedLke:
         cols = self.cols
         last = min(self.ws.max_row or 0, cols.header_row + MAX_ROWS)
+        formulas: dict[tuple[int, int], str] | None = None if hasattr(self.ws, "rows_cached") else {}
         for row in self.ws.iter_rows(min_row=cols.header_row + 1, max_row=last):
             if not row or is_numbering_row(row):
                 continue
             number = row[0].row
+            if formulas is not None:
+                for col in (cols.answer, cols.score):
+                    c = cell_at(row, col)
+                    if c is not None and is_formula(c.value, getattr(c, "data_type", None)):
+                        formulas[(number, col)] = c.value if isinstance(c.value, str) else "="
             label, level, text = split_label(self.ws, row, cols)
             answer_cell = cell_at(row, cols.answer)
             type_cell = cell_at(row, cols.answer_type)
@@ -273,6 +279,7 @@ class _Parser:
             self.row(r)
             if self.done:
                 break  # below the final total: the signature block and anything else are not data
+        self.out.formulas = formulas
         self.finish()
         return self.out
 
@@ -440,7 +447,7 @@ class _Parser:
     def finish(self) -> None:
         self.out.questions_found = len(self.matched)
         if not self.matched:
-            self.fail("", "lampiran3.no_question", framework=self.fw.id, sheet=self.sheet)
+            self.fail("", "lampiran3.no_question", framework=self.fw.id, sheet_name=self.sheet)
             return
         missing = [q for q in self.fw.questions if q not in self.matched]
         if missing:
@@ -521,7 +528,7 @@ def read_lampiran3_workbook(wb: Any, framework_id: str | None = None) -> ParsedL
             break  # most of this version's questions are there: no need to try older ones
     assert best is not None
     for other, _ in sheets[1:]:
-        best.problems.append(warning("lampiran3.other_sheet", other.title, sheet=ws.title))
+        best.problems.append(warning("lampiran3.other_sheet", other.title, sheet_name=ws.title))
     return best
 
 

@@ -14,25 +14,29 @@ from typing import Any
 from zi_metrics.evaluation_io import evaluation_to_dict
 from zi_metrics.framework import FrameworkError, load_framework
 from zi_metrics.lke.common import (
-    MAX_FILE_BYTES,
     LkeFileError,
     ParsedLke,
     Problem,
     Source,
-    describe_unreadable,
     file_name_of,
-    open_workbook,
+    is_lock_file,
+    problem,
     read_source,
+    shown,
     sniff,
+    unreadable_problem,
 )
 from zi_metrics.lke.jawaban import find_jawaban_sheet, read_jawaban_workbook
 from zi_metrics.lke.lampiran3 import find_lke_sheets, read_lampiran3_workbook
+from zi_metrics.lke.limits import ReadLimits, check_file, read_limits
 from zi_metrics.lke.payload import parse_payload, read_payload
 from zi_metrics.lke.recap import ParsedRecap, is_recap_header, parse_recap_csv, parse_recap_workbook
+from zi_metrics.lke.workbook import open_book
 from zi_metrics.rules import Evaluation, evaluate
 from zi_metrics.scoring import Scorecard, score_answers, score_areas
 
 UNKNOWN = "unknown"
+WORKBOOK_KINDS = ("xlsx", "xls", "ods")
 Parsed = ParsedLke | ParsedRecap
 
 
@@ -44,10 +48,15 @@ def _has_recap_sheet(wb: Any) -> bool:
     return False
 
 
-def read_bytes(data: bytes, name: str = "upload", framework_id: str | None = None) -> Parsed:
-    """Read already-loaded bytes (size limits are the caller's; see :func:`read_file`)."""
+def read_bytes(data: bytes, name: str = "upload", framework_id: str | None = None,
+               limits: ReadLimits | None = None) -> Parsed:
+    """Read already-loaded bytes (the size on disk is the caller's; see :func:`read_file`). The
+    limits of :mod:`zi_metrics.lke.limits` are checked before anything is parsed."""
     kind = sniff(data, name)
     try:
+        if is_lock_file(name):
+            raise LkeFileError(problem("file.lock_file", file=shown(name), original=shown(name[2:])))
+        check_file(data, kind, name, limits)
         if kind == "json":
             return read_payload(data, name=name, framework_id=framework_id)
         if kind == "csv":
@@ -56,16 +65,18 @@ def read_bytes(data: bytes, name: str = "upload", framework_id: str | None = Non
             except UnicodeDecodeError:
                 text = data.decode("cp1252", errors="replace")
             return parse_recap_csv(text)
-        if kind != "xlsx":
-            return ParsedLke.failure(UNKNOWN, framework_id, describe_unreadable(kind, name))
-        wb = open_workbook(data, name)
+        if kind not in WORKBOOK_KINDS:
+            return ParsedLke.failure(UNKNOWN, framework_id, unreadable_problem(kind, name))
+        wb = open_book(data, kind, name)
     except LkeFileError as exc:
         return ParsedLke(UNKNOWN, framework_id, problems=[exc.problem])
     try:
         if find_jawaban_sheet(wb) is not None:
             return read_jawaban_workbook(wb, framework_id)
         if find_lke_sheets(wb):
-            return read_lampiran3_workbook(wb, framework_id)
+            parsed = read_lampiran3_workbook(wb, framework_id)
+            attach_workbook_check(parsed, data, kind, wb)
+            return parsed
         if _has_recap_sheet(wb):
             return parse_recap_workbook(wb)
     except FrameworkError as exc:
@@ -79,15 +90,29 @@ def read_bytes(data: bytes, name: str = "upload", framework_id: str | None = Non
 
 
 def read_file(source: Source, *, name: str | None = None, framework_id: str | None = None,
-              max_bytes: int = MAX_FILE_BYTES) -> Parsed:
+              max_bytes: int | None = None, limits: ReadLimits | None = None) -> Parsed:
     """Read any supported upload (path, bytes or binary file object). Never raises for bad input:
     every problem is in ``.problems`` and ``.fatal`` says whether anything may be imported."""
     label = file_name_of(source, name)
     try:
-        data = read_source(source, name, max_bytes)
+        limits = limits or read_limits()
+        data = read_source(source, name, max_bytes or limits.max_file_bytes)
     except LkeFileError as exc:
         return ParsedLke(UNKNOWN, framework_id, problems=[exc.problem])
-    return read_bytes(data, label, framework_id)
+    except ValueError as exc:  # a ZI_MAX_... setting that is not a number
+        return ParsedLke.failure(UNKNOWN, framework_id, str(exc))
+    return read_bytes(data, label, framework_id, limits)
+
+
+def attach_workbook_check(parsed: ParsedLke, data: bytes, kind: str, wb: Any) -> None:
+    """The workbook's own result beside the project's (Lampiran III files with cached values)."""
+    if parsed.fatal or parsed.sheet is None:
+        return
+    from zi_metrics.lke.crosscheck import check_workbook
+    from zi_metrics.lke.workbook import cached_values
+
+    values = cached_values(data, kind, parsed.sheet, wb)
+    parsed.workbook = check_workbook(parsed, values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,9 +153,19 @@ def score_document(parsed: Parsed, holds_wbk: bool = False) -> dict[str, Any]:
     doc = evaluation_to_dict(fw, evaluate_parsed(parsed, "unit", holds_wbk))
     doc["layout"] = parsed.layout
     doc["problems"] = problems_json(parsed.problems)
+    if parsed.workbook is not None:
+        doc["workbook"] = workbook_json(parsed.workbook)
     if parsed.tpi_answers:
         doc["tpi"] = evaluation_to_dict(fw, evaluate_parsed(parsed, "tpi", holds_wbk))
     return doc
+
+
+def workbook_json(check: Any) -> dict[str, Any]:
+    """The workbook's own total beside the project's, each difference with its English wording."""
+    out = check.to_dict()
+    for d, diff in zip(out["differences"], check.differences, strict=True):
+        d["message"] = diff.text("en")
+    return out
 
 
 def dumps(doc: dict[str, Any]) -> str:
