@@ -23,6 +23,7 @@ from ui.display import fmt, number_formats, predicate_label
 from zi_metrics import editing
 from zi_metrics.i18n import t
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
+from zi_metrics.lke.common import is_lock_file
 from zi_metrics.lke.payload import dump_payload
 from zi_metrics.store import STAGES, Store, StoreError, UnknownEvaluationError
 
@@ -118,7 +119,7 @@ def problems_table(preview: ImportPreview) -> None:
         "level": tr("data.problem.fatal") if p.fatal else tr("data.problem.warning"),
         "sheet": p.sheet,
         "cell": p.cell,
-        "message": p.message,
+        "message": p.text(state.lang()),
     } for p in preview.problems])
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "level": st.column_config.TextColumn(tr("data.col.level"), width="small"),
@@ -152,15 +153,39 @@ def show_preview(preview: ImportPreview, changes: list[editing.RoundChange], uni
             changes_table(changes, units)
             if preview.changes is False:
                 st.info(tr("data.preview.unchanged"))
+        workbook_check(preview)
         if preview.problems:
             problems_table(preview)
+
+
+def workbook_check(preview: ImportPreview) -> None:
+    """The workbook's own total (cached by Excel/LibreOffice) beside the project's, each
+    difference explained by its row (issue #10.3)."""
+    check = getattr(preview.parsed, "workbook", None)
+    if check is None or preview.fatal:
+        return
+    total = fmt(check.total) if isinstance(check.total, float) else (check.total or "–")
+    text = tr("data.workbook.total", workbook=total, cell=check.cell or "–", project=fmt(check.project_total))
+    if check.agrees:
+        st.caption(text + " " + tr("data.workbook.agrees"))
+        return
+    st.caption(text + " " + tr("data.workbook.differs", count=len(check.differences)))
+    if check.differences:
+        st.dataframe(pd.DataFrame([{"cell": d.cell, "why": d.text(state.lang())} for d in check.differences]),
+                     hide_index=True, width="stretch", column_config={
+                         "cell": st.column_config.TextColumn(tr("data.col.cell"), width="small"),
+                         "why": st.column_config.TextColumn(tr("data.workbook.why"), width="large")})
 
 
 def import_section(units: dict[str, Any]) -> None:
     st.subheader(tr("data.import.title"))
     st.caption(tr("data.import.help"))
-    files = st.file_uploader(tr("data.import.files"), type=["xlsx", "json", "csv"],
+    files = st.file_uploader(tr("data.import.files"), type=["xlsx", "xls", "ods", "json", "csv"],
                              accept_multiple_files=True, key="data_upload")
+    locks = [f.name for f in files or [] if is_lock_file(f.name)]
+    if locks and len(files) > len(locks):  # Excel's ~$name.xlsx beside the workbook: skipped
+        st.caption(tr("data.import.lock_skipped", files=", ".join(locks)))
+        files = [f for f in files if not is_lock_file(f.name)]
     unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
     if not unit_ids:
         st.warning(tr("empty.no_units"))
@@ -245,7 +270,7 @@ def on_import() -> None:
         name = result.preview.file_name
         if result.fatal:
             flash("error", tr("data.import.failed", file=name,
-                              message="; ".join(p.message for p in result.problems if p.fatal)))
+                              message="; ".join(p.text(state.lang()) for p in result.problems if p.fatal)))
         elif result.written:
             flash("success", tr("data.import.done", file=name, rounds=len(result.statuses)))
         else:

@@ -281,7 +281,7 @@ def test_a_bad_file_shows_its_problem_and_leaves_the_database_untouched(app, app
     problems = at.dataframe[0].value
     hit = problems[problems["cell"] == "K23"]
     assert len(hit) == 1 and hit.iloc[0]["sheet"] == "LKE ZI"
-    assert "'Mungkin' is not an answer option" in hit.iloc[0]["message"]
+    assert "'Mungkin' bukan pilihan jawaban" in hit.iloc[0]["message"]  # in the page's language
     assert at.button(key="data_confirm").disabled
     at.run()  # AppTest (like a browser) cannot click the disabled confirm button
     assert _db_fingerprint(app_db) == before
@@ -407,3 +407,23 @@ def test_editing_a_recap_plans_its_own_rows_whatever_unit_is_chosen(app_db):
     assert preview.layout == "recap" and not preview.fatal
     assert [(r.unit_id, r.year, r.stage) for r in preview.rounds] == [
         ("kemendesa-setjen", 2026, "tpi"), ("kemendesa-itjen", 2026, "tpi")]
+
+
+@needs_master
+def test_the_preview_shows_the_workbook_total_beside_the_project_and_skips_lock_files(app, editor_hash):
+    """Issue #10.2/10.3: the official form saved by LibreOffice (cached results) and Excel's lock file."""
+    saved = (REPO / "tests" / "fixtures" / "lke-official" / "unit-complete-saved.xlsx").read_bytes()
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    at.switch_page("views/kelola-data.py").run()
+    _sign_in(at, EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value([("lke-unit.xlsx", saved, XLSX),
+                                                    ("~$lke-unit.xlsx", b"\x0bAdministrator" + b"\0" * 150,
+                                                     XLSX)]).run()
+    assert not at.exception, at.exception
+    captions = _texts(at.caption)
+    assert any("~$lke-unit.xlsx" in c and "Berkas kunci Excel" in c for c in captions)
+    assert any("81,17 (L208)" in c and "81,31" in c and "2 baris" in c for c in captions), captions
+    why = next(df.value for df in at.dataframe if "why" in df.value.columns)
+    assert list(why["cell"]) == ["J8", "L175"]
+    assert "AVERAGE(L176:L179)*H175" in why["why"].iloc[1]
+    assert at.button(key="data_confirm").label.endswith("1 berkas") or "1" in at.button(key="data_confirm").label
