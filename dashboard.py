@@ -35,6 +35,10 @@ PAGES = [
 navigation = st.navigation([
     st.Page(path, title=tr(title), url_path=url, default=(url == "ringkasan")) for path, title, url in PAGES
 ])
+if st.session_state["selection"].year is None and navigation.url_path != "kelola-data":
+    from ui import onboarding
+
+    onboarding.empty_pointer()  # an empty database: every page says where to start
 try:
     navigation.run()
 except StoreError as exc:

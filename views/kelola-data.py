@@ -1,244 +1,56 @@
-"""Kelola data: sign in as an editor, import LKE files (preview, then confirm), delete a round,
-download the exports; the import log for everyone.
+"""Kelola data: sign in as an editor, register the units (a file or a form), import LKE files
+(each asks its unit and round; preview, then confirm), delete a round, download the exports; the
+import log for everyone. On a database without evaluations the page starts with the first steps
+and the offer to load the demo.
 
-A viewer sees the sign-in choices and the import log only. Every write goes through
-zi_metrics.editing / zi_metrics.lke with the signed-in editor as the audit log's actor; the
-cached scored rounds of ui.state key on the store's data version, so they refresh by themselves
-after a write. Writes run in button callbacks, before the script draws the page, so the sidebar and
-every table already show the new data, and no st.rerun() is needed.
+A viewer sees the sign-in choices, the first steps and the import log only. Every write goes
+through zi_metrics (editing, registry, lke, demo) with the signed-in editor as the audit log's
+actor; the cached scored rounds of ui.state key on the store's data version, so they refresh by
+themselves after a write. Writes run in button callbacks, before the script draws the page, so the
+sidebar and every table already show the new data, and no st.rerun() is needed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from ui import auth, state
-from ui.display import fmt, number_formats, predicate_label
+from ui import auth, onboarding, registry_section, state
+from ui.data_import import READY, import_section, problem_text, stage_labeller, unit_label
 from zi_metrics import editing
-from zi_metrics.i18n import t
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
-from zi_metrics.lke.common import is_lock_file
 from zi_metrics.lke.payload import dump_payload
-from zi_metrics.store import STAGES, Store, StoreError, UnknownEvaluationError
+from zi_metrics.store import StoreError, UnknownEvaluationError
 
 tr = state.tr
 store = state.get_store()
 selection: state.Selection = st.session_state["selection"]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FROM_FILE = "file"  # stage choice: take the stages from the file (PortalRB: mandiri + tpi)
 FLASH = "_data_flash"
 PENDING_DELETE = "_data_pending_delete"
-READY = "_data_ready"  # the previews the confirm button would import (as last shown)
 
 
-def flash(kind: str, message: str) -> None:
-    """A message shown when the page is drawn after a write (writes run in callbacks)."""
-    st.session_state.setdefault(FLASH, []).append((kind, message))
+def flash(kind: str, message: Any, where: str = "top") -> None:
+    """A message shown where the action was (``where``: top, import, units_form, units_file) when
+    the page is drawn after a write (writes run in callbacks); kind ``profile`` carries (unit id,
+    year, stage) for a link to the imported round's profile."""
+    st.session_state.setdefault(FLASH, []).append((where, kind, message))
 
 
-def show_flash() -> None:
-    for kind, message in st.session_state.pop(FLASH, []):
+def show_flash(where: str = "top") -> None:
+    kept, shown = [], []
+    for item in st.session_state.pop(FLASH, []):
+        (shown if item[0] == where else kept).append(item)
+    if kept:
+        st.session_state[FLASH] = kept
+    for _, kind, message in shown:
+        if kind == "profile":
+            unit_id, year, stage = message
+            onboarding.profile_link(unit_id, unit_label(state.units_of(store), unit_id), year, stage)
+            continue
         {"success": st.success, "error": st.error, "warning": st.warning}.get(kind, st.info)(message)
-
-
-def unit_label(units: dict[str, Any], unit_id: str) -> str:
-    unit = units.get(unit_id)
-    return (unit.short_name or unit.name) if unit else unit_id
-
-
-def stage_labeller(code: str) -> Callable[[str], str]:
-    """A format_func for stage pickers in the language ``code`` (AppTest calls format functions
-    after the run, where the session's language can no longer be read)."""
-    return lambda stage: t("data.import.stage_from_file" if stage == FROM_FILE else f"stage.{stage}", code)
-
-
-# ---------------------------------------------------------------------------------------------
-# Import
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _planned(path: str, version: tuple[Any, ...], sha: str, name: str, unit_id: str | None,
-             year: int | None, stage: str | None, _data: bytes
-             ) -> tuple[ImportPreview, list[editing.RoundChange]]:
-    """Preview of one upload against the database as it is now (keyed on its data version)."""
-    db = Store(path)
-    preview = editing.prepare_upload(db, _data, name, unit_id=unit_id, year=year, stage=stage)
-    changes = editing.compare_with_stored(db, preview) if not preview.fatal else []
-    return preview, changes
-
-
-def follow_sidebar(unit_ids: list[str]) -> None:
-    """The import choices start from the sidebar selection, and follow it when it changes."""
-    changed = st.session_state.get("_data_last_selection") != selection
-    st.session_state["_data_last_selection"] = selection
-    if (changed or "data_unit" not in st.session_state) and unit_ids:
-        st.session_state["data_unit"] = selection.unit_id if selection.unit_id in unit_ids else unit_ids[0]
-    if changed or "data_year" not in st.session_state:
-        st.session_state["data_year"] = selection.year or dt.date.today().year
-    if changed or "data_stage" not in st.session_state:
-        st.session_state["data_stage"] = selection.stage or "mandiri"
-
-
-def changes_table(changes: list[editing.RoundChange], units: dict[str, Any]) -> None:
-    frame = pd.DataFrame([{
-        "unit": unit_label(units, c.unit_id),
-        "year": c.year,
-        "stage": tr(f"stage.{c.stage}"),
-        "status": tr(f"data.status.{c.status}"),
-        "total_before": c.total_before,
-        "total_after": c.total_after,
-        "predicate_before": predicate_label(c.predicate_before) if c.total_before is not None else "–",
-        "predicate_after": predicate_label(c.predicate_after)
-        + (f" ({tr('predicate.provisional')})" if c.provisional_after else ""),
-        "completeness": c.completeness_after * 100,
-    } for c in changes])
-    st.dataframe(number_formats(frame, {"total_before": 2, "total_after": 2}), hide_index=True, width="stretch",
-                 column_config={
-        "unit": st.column_config.TextColumn(tr("col.unit")),
-        "year": st.column_config.NumberColumn(tr("col.year"), format="%d"),
-        "stage": st.column_config.TextColumn(tr("col.stage")),
-        "status": st.column_config.TextColumn(tr("data.col.status")),
-        "total_before": st.column_config.NumberColumn(tr("data.col.total_before")),
-        "total_after": st.column_config.NumberColumn(tr("data.col.total_after")),
-        "predicate_before": st.column_config.TextColumn(tr("data.col.predicate_before")),
-        "predicate_after": st.column_config.TextColumn(tr("data.col.predicate_after")),
-        "completeness": st.column_config.ProgressColumn(tr("col.completeness"), format="%.0f%%",
-                                                        min_value=0, max_value=100),
-    })
-
-
-def problems_table(preview: ImportPreview) -> None:
-    frame = pd.DataFrame([{
-        "level": tr("data.problem.fatal") if p.fatal else tr("data.problem.warning"),
-        "sheet": p.sheet,
-        "cell": p.cell,
-        "message": p.text(state.lang()),
-    } for p in preview.problems])
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
-        "level": st.column_config.TextColumn(tr("data.col.level"), width="small"),
-        "sheet": st.column_config.TextColumn(tr("data.col.sheet")),
-        "cell": st.column_config.TextColumn(tr("data.col.cell"), width="small"),
-        "message": st.column_config.TextColumn(tr("data.col.message"), width="large"),
-    })
-
-
-def show_preview(preview: ImportPreview, changes: list[editing.RoundChange], units: dict[str, Any], key: str,
-                 unit_ids: list[str], unit_id: str | None, stage_choice: str) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{preview.file_name}** · {tr(f'data.layout.{preview.layout}')}")
-        if preview.layout not in ("recap", "unknown") and unit_ids:
-            # Each LKE file may belong to another unit or stage than the batch choice above.
-            cols = st.columns(2)
-            cols[0].selectbox(tr("data.import.file_unit"), unit_ids, key=f"{key}_unit",
-                              index=unit_ids.index(unit_id) if unit_id in unit_ids else 0,
-                              format_func=lambda u: unit_label(units, u))
-            choices = [*STAGES, FROM_FILE]
-            cols[1].selectbox(tr("data.import.file_stage"), choices, key=f"{key}_stage",
-                              index=choices.index(stage_choice), format_func=stage_labeller(state.lang()))
-        if preview.fatal:
-            st.error(tr("data.preview.fatal"))
-        elif changes:
-            for c in changes:
-                before = fmt(c.total_before) if c.total_before is not None else "–"
-                st.caption(tr("data.preview.round", unit=unit_label(units, c.unit_id), year=c.year,
-                              stage=tr(f"stage.{c.stage}"), total=fmt(c.total_after), before=before,
-                              completeness=fmt(c.completeness_after * 100, 0)))
-            changes_table(changes, units)
-            if preview.changes is False:
-                st.info(tr("data.preview.unchanged"))
-        workbook_check(preview)
-        if preview.problems:
-            problems_table(preview)
-
-
-def workbook_check(preview: ImportPreview) -> None:
-    """The workbook's own total (cached by Excel/LibreOffice) beside the project's, each
-    difference explained by its row (issue #10.3)."""
-    check = getattr(preview.parsed, "workbook", None)
-    if check is None or preview.fatal:
-        return
-    total = fmt(check.total) if isinstance(check.total, float) else (check.total or "–")
-    text = tr("data.workbook.total", workbook=total, cell=check.cell or "–", project=fmt(check.project_total))
-    if check.agrees:
-        st.caption(text + " " + tr("data.workbook.agrees"))
-        return
-    st.caption(text + " " + tr("data.workbook.differs", count=len(check.differences)))
-    if check.differences:
-        st.dataframe(pd.DataFrame([{"cell": d.cell, "why": d.text(state.lang())} for d in check.differences]),
-                     hide_index=True, width="stretch", column_config={
-                         "cell": st.column_config.TextColumn(tr("data.col.cell"), width="small"),
-                         "why": st.column_config.TextColumn(tr("data.workbook.why"), width="large")})
-
-
-def import_section(units: dict[str, Any]) -> None:
-    st.subheader(tr("data.import.title"))
-    st.caption(tr("data.import.help"))
-    files = st.file_uploader(tr("data.import.files"), type=["xlsx", "xls", "ods", "json", "csv"],
-                             accept_multiple_files=True, key="data_upload")
-    locks = [f.name for f in files or [] if is_lock_file(f.name)]
-    if locks and len(files) > len(locks):  # Excel's ~$name.xlsx beside the workbook: skipped
-        st.caption(tr("data.import.lock_skipped", files=", ".join(locks)))
-        files = [f for f in files if not is_lock_file(f.name)]
-    unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
-    if not unit_ids:
-        st.warning(tr("empty.no_units"))
-    follow_sidebar(unit_ids)
-    cols = st.columns(3)
-    unit_id = cols[0].selectbox(tr("sidebar.unit"), unit_ids, key="data_unit",
-                                format_func=lambda u: unit_label(units, u))
-    year = cols[1].number_input(tr("sidebar.year"), min_value=2000, max_value=2100, step=1, format="%d",
-                                key="data_year")
-    stage_choice = cols[2].selectbox(tr("sidebar.stage"), [*STAGES, FROM_FILE], key="data_stage",
-                                     format_func=stage_labeller(state.lang()))
-    if not files:
-        st.session_state.pop(READY, None)
-        return
-    batch = (unit_id, int(year), stage_choice)
-    if st.session_state.get("_data_last_batch") != batch:  # the batch choice resets every file's own
-        st.session_state["_data_last_batch"] = batch
-        for key in [k for k in st.session_state if str(k).startswith("data_file_")]:
-            del st.session_state[key]
-    planned: list[tuple[str, ImportPreview, list[editing.RoundChange]]] = []
-    bar = st.progress(0.0, text=tr("data.import.reading", done=0, total=len(files))) if len(files) > 1 else None
-    try:
-        for n, upload in enumerate(files, start=1):
-            data = upload.getvalue()
-            sha = hashlib.sha256(data).hexdigest()
-            key = f"data_file_{n}_{sha[:12]}"
-            file_unit = st.session_state.get(f"{key}_unit", unit_id)
-            file_stage = st.session_state.get(f"{key}_stage", stage_choice)
-            preview, changes = _planned(str(store.path), state.data_version(store), sha, upload.name, file_unit,
-                                        int(year), None if file_stage == FROM_FILE else file_stage, data)
-            planned.append((key, preview, changes))
-            if bar is not None:
-                bar.progress(n / len(files), text=tr("data.import.reading", done=n, total=len(files)))
-    except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
-        return
-    if bar is not None:
-        bar.empty()
-    for key, preview, changes in planned:
-        show_preview(preview, changes, units, key, unit_ids, unit_id, stage_choice)
-    previews = [p for _, p, _ in planned]
-    ready = [p for p in previews if editing.importable(p)]
-    st.session_state[READY] = ready
-    skipped = sum(1 for p in previews if p.fatal)
-    if skipped:
-        st.warning(tr("data.import.skipped", count=skipped))
-    targets = [(r.unit_id, r.year, r.stage) for p in ready for r in p.rounds]
-    twice = sorted({t for t in targets if targets.count(t) > 1})
-    if twice:
-        st.warning(tr("data.import.same_round", rounds="; ".join(
-            f"{unit_label(units, u)} {y} {tr(f'stage.{s}')}" for u, y, s in twice)))
-    st.button(tr("data.import.confirm", count=len(ready)), type="primary", disabled=not ready,
-              key="data_confirm", on_click=on_import)
 
 
 def signed_in_editor() -> auth.Editor | None:
@@ -266,15 +78,73 @@ def on_import() -> None:
     except StoreError as exc:
         flash("error", tr("data.store_error", message=str(exc)))
         return
+    lang = state.lang()
     for result in results:
         name = result.preview.file_name
         if result.fatal:
             flash("error", tr("data.import.failed", file=name,
-                              message="; ".join(p.text(state.lang()) for p in result.problems if p.fatal)))
+                              message="; ".join(problem_text(p, lang) for p in result.problems if p.fatal)), "import")
         elif result.written:
-            flash("success", tr("data.import.done", file=name, rounds=len(result.statuses)))
+            flash("success", tr("data.import.done", file=name, rounds=len(result.statuses)), "import")
+            for s in result.statuses:
+                flash("profile", (s.unit_id, s.year, s.stage), "import")
         else:
-            flash("info", tr("data.preview.unchanged"))
+            flash("info", tr("data.preview.unchanged"), "import")
+
+
+def on_add_unit() -> None:
+    """The unit form's callback: check and save one unit."""
+    editor = signed_in_editor()
+    if editor is None:
+        return
+    try:
+        result, messages = registry_section.add_from_form(store, editor.actor)
+    except StoreError as exc:
+        flash("error", tr("data.store_error", message=str(exc)))
+        return
+    if result is None:
+        st.session_state[registry_section.FORM_PROBLEMS] = messages
+        return
+    unit = result.plan.units[0].unit
+    flash("success", tr("registry.form.done", name=unit.name, id=unit.id), "units_form")
+    for p in result.plan.warnings:
+        flash("warning", p.message(state.lang()), "units_form")
+    registry_section.clear_form()
+
+
+def on_save_units() -> None:
+    """The units file's save callback (one transaction)."""
+    editor = signed_in_editor()
+    if editor is None:
+        return
+    result = registry_section.save_file_plan(store, editor.actor)
+    if result is None:
+        return
+    if result.fatal:
+        flash("error", tr("registry.file.failed", message="; ".join(p.message(state.lang()) for p in result.problems
+                                                                 if p.fatal)), "units_file")
+        return
+    plan = result.plan
+    flash("success", tr("registry.file.done", file=plan.source, new=plan.count("new"),
+                        changed=plan.count("changed"), facts=sum(1 for f in plan.facts if f.status != "unchanged")),
+          "units_file")
+    registry_section.reset_upload()
+
+
+def on_load_demo() -> None:
+    """Load the synthetic demo into a database without real data (seed-demo's refusal applies)."""
+    from zi_metrics.demo import DemoRefusedError, seed_demo
+
+    if signed_in_editor() is None:
+        return
+    try:
+        summary = seed_demo(store)
+    except DemoRefusedError:
+        flash("error", tr("onboarding.demo.refused"))
+    except StoreError as exc:
+        flash("error", tr("data.store_error", message=str(exc)))
+    else:
+        flash("success", tr("onboarding.demo.done", units=summary.units, rounds=summary.evaluations))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,17 +286,26 @@ def import_log() -> None:
 st.title(tr("page.data"))
 state.demo_banner(store)
 show_flash()
+try:
+    all_units = dict(state.units_of(store))
+    empty = not state.years_of(store)
+except StoreError as exc:
+    st.error(tr("data.store_error", message=str(exc)))
+    st.stop()
+if empty:  # the first steps come before the sign-in they start with
+    config = auth.auth_config(auth.read_secrets())
+    onboarding.first_steps(store, editor=auth.current_editor(config) is not None,
+                           editors_configured=config.oidc or config.local, on_demo=on_load_demo)
 editor = auth.panel()
 if editor is not None:
-    try:
-        all_units = {u.id: u for u in store.list_units()}
-    except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
-        st.stop()
-    import_section(all_units)
+    registry_section.registry_section(store, all_units, on_add=on_add_unit, on_save=on_save_units,
+                                      results=show_flash)
     st.divider()
-    delete_section(all_units)
+    import_section(store, all_units, on_import, results=lambda: show_flash("import"))
     st.divider()
-    downloads_section(all_units)
-    st.divider()
+    if not empty:
+        delete_section(all_units)
+        st.divider()
+        downloads_section(all_units)
+        st.divider()
 import_log()

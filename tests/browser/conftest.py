@@ -6,6 +6,7 @@ Every test in this folder is marked ``browser`` and is skipped (with the reason)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -78,22 +79,13 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(
-    tmp_path_factory: pytest.TempPathFactory, free_port_factory: Callable[[], int], artifacts_dir: Path
-) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free port with its own fresh database; yields the base URL.
-
-    The app creates and seeds the database on first run. The server's output goes to
-    test-artifacts/streamlit-server.log. Stopped by its own PID at the end of the session.
-    """
-    if not APP.exists():
-        pytest.skip("dashboard.py does not exist yet: nothing to serve")
-    port = free_port_factory()
+@contextlib.contextmanager
+def run_streamlit(port: int, db: Path, log_path: Path, *, secrets: Path | None = None,
+                  env: dict[str, str] | None = None) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on ``port`` with the database ``db`` (and a secrets file);
+    yields the base URL once healthy; stopped by its own PID on exit."""
     base_url = f"http://127.0.0.1:{port}"
-    db = tmp_path_factory.mktemp("server-db") / "zi.duckdb"
-    env = {**os.environ, "ZI_DB_PATH": str(db), "ZI_I18N_STRICT": "1", "PYTHONUNBUFFERED": "1"}
-    log_path = artifacts_dir / "streamlit-server.log"
+    full_env = {**os.environ, "ZI_DB_PATH": str(db), "ZI_I18N_STRICT": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -102,9 +94,11 @@ def streamlit_server(
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+    if secrets is not None:
+        cmd += ["--secrets.files", str(secrets)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            cmd, cwd=REPO, env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
@@ -125,3 +119,40 @@ def streamlit_server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(
+    tmp_path_factory: pytest.TempPathFactory, free_port_factory: Callable[[], int], artifacts_dir: Path
+) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on a free port with its own fresh database; yields the base URL.
+
+    The app creates and seeds the database on first run. The server's output goes to
+    test-artifacts/streamlit-server.log. Stopped by its own PID at the end of the session.
+    """
+    if not APP.exists():
+        pytest.skip("dashboard.py does not exist yet: nothing to serve")
+    db = tmp_path_factory.mktemp("server-db") / "zi.duckdb"
+    with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-server.log") as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def empty_installation(
+    tmp_path_factory: pytest.TempPathFactory, free_port_factory: Callable[[], int], artifacts_dir: Path
+) -> Iterator[tuple[str, Path, tuple[str, str]]]:
+    """A fresh installation as a new user makes it: ``init-db`` (an empty database) and one local
+    editor account from ``add-editor``, then ``streamlit run``. Yields (base URL, database path,
+    (user name, password))."""
+    folder = tmp_path_factory.mktemp("empty-installation")
+    db, secrets = folder / "zi.duckdb", folder / "secrets.toml"
+    account = ("siti", "rahasia-ZI-2026")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args, stdin in ((["init-db", "--db", str(db)], None),
+                        (["add-editor", account[0], "--secrets", str(secrets), "--password-stdin"], account[1])):
+        done = subprocess.run([sys.executable, "-m", "zi_metrics", *args], input=stdin, text=True,
+                              capture_output=True, cwd=folder, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+    with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-empty-installation.log",
+                       secrets=secrets) as base_url:
+        yield base_url, db, account

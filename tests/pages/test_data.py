@@ -198,6 +198,45 @@ def test_decide_editor():
 # Editors: preview, import, delete
 
 
+def _file_key(data: bytes) -> str:
+    return f"data_file_{hashlib.sha256(data).hexdigest()[:16]}"
+
+
+def _choose(at, data: bytes, unit: str | None = None, year: int | None = None, stage: str | None = None):
+    """Set one uploaded file's unit, year and stage (those given) and run."""
+    key = _file_key(data)
+    if unit is not None:
+        at.selectbox(key=f"{key}_unit").set_value(unit)
+    if year is not None:
+        at.number_input(key=f"{key}_year").set_value(year)
+    if stage is not None:
+        at.selectbox(key=f"{key}_stage").set_value(stage)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _shown(at, column: str):
+    """The display values (a Styler's) of the first table on the page with this column."""
+    import io
+
+    import pyarrow as pa
+
+    for df in at.dataframe:
+        if column in df.value.columns:
+            data = df.proto.arrow_data.styler.display_values
+            return pa.ipc.open_stream(io.BytesIO(data)).read_all().to_pandas()
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def _frame(at, column: str):
+    """The first table on the page with this column."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
 @needs_master
 def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, editor_hash, workbook):
     store = Store(app_db)
@@ -205,21 +244,32 @@ def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, ed
     expected = reference_score(full_answers())["total"]
     assert stored_before is not None and abs(stored_before.scorecard.total - expected) > 1
 
-    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    # The sidebar shows another unit (Setjen): the import must not take it.
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}}, unit=SETJEN)
+    at.switch_page("views/ringkasan.py").run()
     overview_before = _overview_total(at, ITJEN_NAME)  # fills the caches of the overview
     assert overview_before == pytest.approx(stored_before.scorecard.total)
     at.switch_page("views/kelola-data.py").run()
     _sign_in(at, EDITOR, PASSWORD)
     assert any(EDITOR in s for s in _texts(at.success))
-    assert at.selectbox(key="data_unit").value == ITJEN  # defaults from the sidebar
-    assert at.number_input(key="data_year").value == 2025 and at.selectbox(key="data_stage").value == "tpn"
 
     at.file_uploader(key="data_upload").set_value(("lke-itjen.xlsx", workbook, XLSX)).run()
     assert not at.exception, at.exception
-    preview = at.dataframe[0].value
-    row = preview.iloc[0]
+    key = _file_key(workbook)
+    # The unit is suggested by the workbook's own title row ("Unit Kerja : Inspektorat Jenderal"),
+    # not taken from the sidebar; year and stage are asked, and nothing can be imported before.
+    assert at.selectbox(key=f"{key}_unit").value == ITJEN
+    assert any("Unit disarankan dari isi berkas" in c and "Inspektorat Jenderal" in c for c in _texts(at.caption))
+    assert at.number_input(key=f"{key}_year").value is None and at.selectbox(key=f"{key}_stage").value is None
+    assert any("Pilih unit kerja, tahun, dan tahap" in i for i in _texts(at.info))
+    assert at.button(key="data_confirm").disabled
+    _choose(at, workbook, year=2025, stage="tpn")
+    row = _frame(at, "total_after").iloc[0]
     assert row["total_after"] == pytest.approx(expected)
     assert row["total_before"] == pytest.approx(stored_before.scorecard.total)
+    shown = _shown(at, "total_after").iloc[0]  # what the grid displays: the language's number format
+    assert shown["total_after"] == f"{expected:.2f}".replace(".", ",")
+    assert shown["total_before"] == f"{stored_before.scorecard.total:.2f}".replace(".", ",")
     assert row["status"] == "diganti" and row["completeness"] == pytest.approx(100)
     assert row["predicate_before"] != "–"
     assert store.audit_log(1)["action"].iloc[0] == "seed_demo"  # nothing written by the preview
@@ -228,17 +278,55 @@ def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, ed
     assert not at.exception, at.exception
     assert any("lke-itjen.xlsx" in s for s in _texts(at.success))
     assert at.progress and at.progress[0].value == 100
+    # A link to the profile of the imported round, with its unit, year and stage.
+    link = next(e for e in at.get("page_link") if "Lihat profil" in e.proto.label)
+    assert "Itjen 2025 tahap TPN" in link.proto.label and "kemendesa-itjen" in link.proto.query_string
     after = editing.stored_round(store, ITJEN, 2025, "tpn")
     assert after.scorecard.total == pytest.approx(expected)
     assert after.scorecard.completeness.complete
     log = store.audit_log(1).iloc[0]
     assert (log["actor"], log["action"], log["file_name"]) == (EDITOR, "import_lke", "lke-itjen.xlsx")
     assert log["file_sha256"] == hashlib.sha256(workbook).hexdigest()
-    # The preview of the same file now says there is nothing left to write.
-    assert at.dataframe[0].value.iloc[0]["status"] == "tidak berubah"
+    # The preview of the same file now says there is nothing left to write, and does not count
+    # it as a file waiting for a choice.
+    assert _frame(at, "total_after").iloc[0]["status"] == "tidak berubah"
     assert at.button(key="data_confirm").disabled
+    assert not any("menunggu" in i for i in _texts(at.info))
     # The overview's cached round refreshed by itself (it keys on the data version).
     assert _overview_total(at, ITJEN_NAME) == pytest.approx(expected)
+
+
+@needs_master
+def test_a_file_named_after_its_unit_round_gets_all_three_suggested(app, editor_hash):
+    data = to_bytes(build_lampiran3(full_answers()))
+    at = _sign_in(_open(app, {"zi": {"accounts": {EDITOR: editor_hash}}}), EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value(("LKE ZI Setjen 2026 - TPI.xlsx", data, XLSX)).run()
+    key = _file_key(data)
+    # The title row names the Itjen, the file name the Setjen: the workbook's content wins for
+    # the unit, the file name gives year and stage.
+    assert at.selectbox(key=f"{key}_unit").value == ITJEN
+    assert (at.number_input(key=f"{key}_year").value, at.selectbox(key=f"{key}_stage").value) == (2026, "tpi")
+    captions = _texts(at.caption)
+    assert any("Tahun dan tahap disarankan dari nama berkas" in c for c in captions), captions
+    assert not at.button(key="data_confirm").disabled
+
+
+@needs_master
+def test_a_file_that_names_no_unit_asks_for_it(app, editor_hash):
+    answers = full_answers()
+    wb = build_lampiran3(answers)
+    wb.active["B2"] = "Unit Kerja : ........"
+    data = to_bytes(wb)
+    at = _sign_in(_open(app, {"zi": {"accounts": {EDITOR: editor_hash}}}), EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value(("lke.xlsx", data, XLSX)).run()
+    key = _file_key(data)
+    assert at.selectbox(key=f"{key}_unit").value is None  # never the sidebar's unit
+    assert any("tidak menyebut unit yang terdaftar" in c for c in _texts(at.caption))
+    assert any("1 berkas menunggu" in i for i in _texts(at.info))
+    assert at.button(key="data_confirm").disabled
+    _choose(at, data, unit=SETJEN, year=2026, stage="mandiri")
+    assert not at.button(key="data_confirm").disabled
+    assert _frame(at, "total_after").iloc[0]["unit"] == "Setjen"
 
 
 @needs_master
@@ -247,17 +335,16 @@ def test_several_files_with_per_file_unit_and_stage(app, app_db, editor_hash, wo
     jawaban = to_bytes(build_jawaban(full_answers(), tpi=full_answers()))
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     _sign_in(at, EDITOR, PASSWORD)
-    at.number_input(key="data_year").set_value(2027).run()
     at.file_uploader(key="data_upload").set_value([("itjen.xlsx", workbook, XLSX),
                                                    ("setjen-portalrb.xlsx", jawaban, XLSX),
                                                    ("bad.xlsx", BAD.read_bytes(), XLSX)]).run()
     assert not at.exception, at.exception
-    unit_boxes = sorted(k for k in _keys(at.selectbox) if k.startswith("data_file_2_") and k.endswith("_unit"))
-    stage_boxes = [k.replace("_unit", "_stage") for k in unit_boxes]
-    at.selectbox(key=unit_boxes[0]).set_value(SETJEN)
-    at.selectbox(key=stage_boxes[0]).set_value("file").run()  # PortalRB: mandiri + tpi
-    assert not at.exception, at.exception
-    assert any("1 berkas" in w for w in _texts(at.warning))  # the bad file is skipped
+    # The PortalRB file's unit comes from its name; its stages from the file (mandiri + tpi).
+    assert at.selectbox(key=f"{_file_key(jawaban)}_unit").value == SETJEN
+    assert at.selectbox(key=f"{_file_key(jawaban)}_stage").value == "file"
+    _choose(at, workbook, year=2027, stage="tpn")
+    _choose(at, jawaban, year=2027)
+    assert any("1 berkas memiliki masalah" in w for w in _texts(at.warning))  # the bad file is skipped
     assert "Impor 2 berkas" in at.button(key="data_confirm").label
     at.button(key="data_confirm").click().run()
     assert not at.exception, at.exception
@@ -272,19 +359,44 @@ def test_several_files_with_per_file_unit_and_stage(app, app_db, editor_hash, wo
     assert 2027 in at.sidebar.selectbox(key="tahun").options or "2027" in at.sidebar.selectbox(key="tahun").options
 
 
-def test_a_bad_file_shows_its_problem_and_leaves_the_database_untouched(app, app_db, editor_hash):
+def test_a_bad_file_shows_its_problem_first_and_leaves_the_database_untouched(app, app_db, editor_hash):
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     _sign_in(at, EDITOR, PASSWORD)
     before = _db_fingerprint(app_db)
     at.file_uploader(key="data_upload").set_value(("invalid_option.xlsx", BAD.read_bytes(), XLSX)).run()
     assert not at.exception, at.exception
-    problems = at.dataframe[0].value
+    assert any("menghalangi impor berkas ini" in e for e in _texts(at.error))
+    problems = _frame(at, "cell")
     hit = problems[problems["cell"] == "K23"]
     assert len(hit) == 1 and hit.iloc[0]["sheet"] == "LKE ZI"
     assert "'Mungkin' bukan pilihan jawaban" in hit.iloc[0]["message"]  # in the page's language
     assert at.button(key="data_confirm").disabled
     at.run()  # AppTest (like a browser) cannot click the disabled confirm button
     assert _db_fingerprint(app_db) == before
+
+
+@needs_master
+def test_blocking_problems_come_first_and_warnings_follow_collapsed(app, editor_hash):
+    answers = full_answers()
+    answers[5] = "Mungkin"
+    wb = build_lampiran3(answers)
+    wb.copy_worksheet(wb.active).title = "LKE ZI (salinan)"  # a second LKE sheet: a warning
+    data = to_bytes(wb)
+    at = _sign_in(_open(app, {"zi": {"accounts": {EDITOR: editor_hash}}}), EDITOR, PASSWORD)
+    at.file_uploader(key="data_upload").set_value(("lke-itjen.xlsx", data, XLSX)).run()
+    assert not at.exception, at.exception
+    # A file that cannot be imported does not ask for its round.
+    assert f"{_file_key(data)}_year" not in _keys(at.number_input)
+    blocking = [e for e in at.error if "menghalangi" in e.value]
+    assert len(blocking) == 1
+    [expander] = [e for e in at.expander if "peringatan" in e.label]
+    assert expander.label.startswith("1 peringatan") and not expander.proto.expanded
+    warned = expander.dataframe[0].value
+    assert list(warned["sheet"]) == ["LKE ZI (salinan)"]
+    # the blocking table is drawn before the expander and holds the fatal problem only
+    frames = [df.value for df in at.dataframe if "cell" in df.value.columns]
+    assert "Mungkin" in frames[0].iloc[0]["message"] and len(frames[0]) == 1
+    assert at.button(key="data_confirm").disabled
 
 
 @needs_master
@@ -298,6 +410,7 @@ def test_a_busy_database_is_a_message_not_a_traceback(app, app_db, editor_hash, 
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     _sign_in(at, EDITOR, PASSWORD)
     at.file_uploader(key="data_upload").set_value(("lke.xlsx", workbook, XLSX)).run()
+    _choose(at, workbook, year=2025, stage="tpi")
     before = _db_fingerprint(app_db)
     monkeypatch.setattr(importer, "save_rounds", busy)
     at.button(key="data_confirm").click().run()
@@ -311,6 +424,7 @@ def test_an_account_removed_after_the_preview_cannot_confirm(app, app_db, editor
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     _sign_in(at, EDITOR, PASSWORD)
     at.file_uploader(key="data_upload").set_value(("lke.xlsx", workbook, XLSX)).run()
+    _choose(at, workbook, year=2025, stage="tpi")
     before = _db_fingerprint(app_db)
     at.secrets["zi"] = {"accounts": {"budi": editor_hash}}  # the administrator removed siti
     at.button(key="data_confirm").click().run()
@@ -327,9 +441,12 @@ def test_the_page_in_english(app, editor_hash, workbook):
     assert any("Attempts left: 4" in e for e in _texts(at.error))
     _sign_in(at, EDITOR, PASSWORD)
     at.file_uploader(key="data_upload").set_value(("lke.xlsx", workbook, XLSX)).run()
-    assert not at.exception, at.exception
+    assert any("Unit suggested by the file's content" in c for c in _texts(at.caption))
+    assert any("Choose this file's work unit, year and evaluation stage" in i for i in _texts(at.info))
+    _choose(at, workbook, year=2025, stage="tpi")
     assert any("completeness 100%" in c for c in _texts(at.caption))
     assert at.button(key="data_confirm").label == "Import 1 file(s)"
+    assert _frame(at, "total_after").iloc[0]["status"] == "replaced"
 
 
 def test_deleting_a_round_takes_a_confirmation(app, app_db, editor_hash):
@@ -420,10 +537,11 @@ def test_the_preview_shows_the_workbook_total_beside_the_project_and_skips_lock_
                                                     ("~$lke-unit.xlsx", b"\x0bAdministrator" + b"\0" * 150,
                                                      XLSX)]).run()
     assert not at.exception, at.exception
+    assert any("~$lke-unit.xlsx" in c and "Berkas kunci Excel" in c for c in _texts(at.caption))
+    _choose(at, saved, unit=ITJEN, year=2025, stage="tpi")
     captions = _texts(at.caption)
-    assert any("~$lke-unit.xlsx" in c and "Berkas kunci Excel" in c for c in captions)
     assert any("81,17 (L208)" in c and "81,31" in c and "2 baris" in c for c in captions), captions
     why = next(df.value for df in at.dataframe if "why" in df.value.columns)
     assert list(why["cell"]) == ["J8", "L175"]
     assert "AVERAGE(L176:L179)*H175" in why["why"].iloc[1]
-    assert at.button(key="data_confirm").label.endswith("1 berkas") or "1" in at.button(key="data_confirm").label
+    assert at.button(key="data_confirm").label == "Impor 1 berkas"
