@@ -130,17 +130,21 @@ def changes_table(changes: list[editing.RoundChange], units: dict[str, Any]) -> 
 
 
 def hint_captions(hints: import_hints.Hints, chosen: dict[str, Any]) -> None:
-    """One line per place a suggestion still shown came from: "Unit, tahun dan tahap disarankan
-    dari nama berkas: ..." (a suggestion the user replaced is not mentioned)."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    """One line per place the suggestions still shown came from: "Unit dan tahun disarankan dari
+    isi berkas: ..." (a suggestion the user replaced is not mentioned)."""
+    groups: dict[str, tuple[list[str], list[str]]] = {}
     for what in ("unit", "year", "stage"):
         hint = getattr(hints, what)
         if hint is not None and chosen.get(what) == hint.value:
-            groups.setdefault((hint.source, hint.text), []).append(tr(f"data.import.what_{what}"))
-    for (source, text), whats in groups.items():
+            whats, texts = groups.setdefault(hint.source, ([], []))
+            whats.append(tr(f"data.import.what_{what}"))
+            if hint.text not in texts:
+                texts.append(hint.text)
+    for source, (whats, texts) in groups.items():
         what = whats[0] if len(whats) == 1 else f"{', '.join(whats[:-1])} {tr('data.import.and')} {whats[-1]}"
         what = what[:1].upper() + what[1:]
-        st.caption(tr(f"data.import.hint_{source}", what=what, text=state.md_text(text[:80])))
+        st.caption(tr(f"data.import.hint_{source}", what=what,
+                      text=" · ".join(state.md_text(text[:80]) for text in texts)))
 
 
 def _seed(key: str, value: Any) -> None:

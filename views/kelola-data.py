@@ -268,7 +268,8 @@ def import_log() -> None:
         return
     # a change made in the app has no file: "–", never "None"
     log = log.assign(file_sha256=log["file_sha256"].map(lambda h: h[:12] if isinstance(h, str) else "–"),
-                     file_name=log["file_name"].map(lambda f: f if isinstance(f, str) and f else "–"))
+                     file_name=log["file_name"].map(lambda f: f if isinstance(f, str) and f else "–"),
+                     detail=log["detail"].map(lambda d: d if isinstance(d, str) else ""))
     st.dataframe(log[["at", "actor", "action", "file_name", "detail", "file_sha256"]], hide_index=True,
                  width="stretch", column_config={
                      "at": st.column_config.DatetimeColumn(tr("data.log.at"), format="YYYY-MM-DD HH:mm:ss"),

@@ -1,11 +1,14 @@
 """A new installation walked in Chromium: ``init-db`` and ``add-editor``, then the dashboard on the
 empty database points to Kelola data, whose first steps lead through signing in, registering the
-units from a CSV, importing a filled LKE (unit, year and stage suggested by its name, confirmed)
-and opening the imported unit's profile. Screenshots at 1280x720 and 1440x900 go to
-test-artifacts/."""
+units from a CSV, importing the official Lampiran III form filled in by a unit (its title rows
+suggest the unit and year, its file name the stage) and opening the imported unit's profile.
+The expected total is LibreOffice's recalculation of the repaired form with the same answers
+(tests/fixtures/lke-official/expected.json), not the project's. Screenshots at 1280x720 and
+1440x900 go to test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "lke"))
-from lke_builders import MASTER_PATH, build_lampiran3, full_answers, reference_score, to_bytes  # noqa: E402
+from official_form import FIXTURES, FORM_PATH, fill, load_form, title_rows, to_bytes, unit_answers  # noqa: E402
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
@@ -46,16 +49,20 @@ def _shots(page: Page, artifacts: Path, name: str, focus=None) -> None:
         page.screenshot(path=str(artifacts / f"empty-installation-{name}-{width}x{height}.png"))
 
 
-@pytest.mark.skipif(not MASTER_PATH.is_file(), reason=f"reference master list missing: {MASTER_PATH}")
+@pytest.mark.skipif(not FORM_PATH.is_file(), reason=f"official form missing: {FORM_PATH}")
 def test_an_empty_installation_walks_to_the_first_profile(page: Page, empty_installation, artifacts_dir: Path,
                                                          tmp_path: Path) -> None:
     base_url, db, (user, password) = empty_installation
     units_csv = tmp_path / "daftar-unit.csv"
     units_csv.write_text(UNITS_CSV, encoding="utf-8")
-    answers = full_answers()
-    lke = tmp_path / "LKE ZI Disdukcapil Tangsel 2025 TPI.xlsx"
-    lke.write_bytes(to_bytes(build_lampiran3(answers)))
-    expected_total = reference_score(answers)["total"]
+    wb = load_form()
+    fill(wb, unit_answers())
+    title_rows(wb, ["LEMBAR KERJA EVALUASI ZONA INTEGRITAS",
+                    "Unit kerja: Dinas Kependudukan dan Pencatatan Sipil Kota Tangerang Selatan", "Tahun 2025"])
+    lke = tmp_path / "LKE ZI penilaian TPI.xlsx"
+    lke.write_bytes(to_bytes(wb))
+    expected = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+    expected_total = expected["answer_sets"]["complete"]["regulation"]["total"]
     page.set_viewport_size({"width": 1440, "height": 900})
 
     # The landing page of an empty database says where to start.
@@ -84,10 +91,11 @@ def test_an_empty_installation_walks_to_the_first_profile(page: Page, empty_inst
     expect(page.get_by_text("daftar-unit.csv: 3 unit baru")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("3 unit terdaftar (bagian Unit kerja di bawah).")).to_be_visible()
 
-    # 3. Import the unit's LKE: unit, year and stage suggested by the file's name.
+    # 3. Import the unit's LKE: unit and year suggested by its title rows, the stage by its name.
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Berkas LKE")
     uploader.locator('input[type="file"]').set_input_files(str(lke))
-    expect(page.get_by_text("Unit, tahun dan tahap disarankan dari nama berkas")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Unit dan tahun disarankan dari isi berkas")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Tahap disarankan dari nama berkas")).to_be_visible()
     confirm = page.get_by_role("button", name="Impor 1 berkas")
     expect(confirm).to_be_enabled(timeout=60_000)
     total = f"{expected_total:.2f}".replace(".", ",")
