@@ -132,14 +132,14 @@ def test_default_db_path_reads_env_at_call_time(monkeypatch: pytest.MonkeyPatch,
 def test_create_schema(db_path: Path) -> None:
     s = open_store(create=True)  # default path = $ZI_DB_PATH
     assert s.path == db_path and db_path.is_file()
-    assert s.schema_version() == SCHEMA_VERSION == 2
+    assert s.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1].version
     with duckdb.connect(str(db_path), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         cols = {r[0] for r in con.execute("DESCRIBE predicate_awards").fetchall()}
     assert tables == set(TABLES)
     assert "revoked_reason" in cols
     assert s.dataset_kind() == "empty"
-    assert s.meta() == {"schema_version": "2"}
+    assert s.meta() == {"schema_version": str(SCHEMA_VERSION)}
     log = s.audit_log()
     assert list(log["action"]) == ["create"]
 
@@ -200,18 +200,19 @@ def dataset_of(s: Store) -> str:
 
 def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     open_store(db_path, create=True)
+    current = SCHEMA_VERSION
     broken = store_mod.Migration(
-        3,
+        current + 1,
         "broken",
         ("CREATE TABLE added_by_v3 (x INTEGER)", "ALTER TABLE no_such_table ADD COLUMN y INTEGER"),
     )
     monkeypatch.setattr(store_schema, "MIGRATIONS", (*MIGRATIONS, broken))
-    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 3)
-    with pytest.raises(StoreError, match="upgrading .* from schema version 2 to 3 failed"):
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current + 1)
+    with pytest.raises(StoreError, match=f"upgrading .* from schema version {current} to {current + 1} failed"):
         open_store(db_path)
     monkeypatch.undo()
     s = Store(db_path)
-    assert s.schema_version() == 2
+    assert s.schema_version() == current
     with duckdb.connect(str(db_path), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert "added_by_v3" not in tables
@@ -693,7 +694,7 @@ def test_cli_init_db(
     assert cli_store.cmd_init_db(argparse.Namespace(db=str(path))) == 0
     assert f"created database {path}" in capsys.readouterr().out
     assert cli_store.cmd_init_db(argparse.Namespace(db=str(path))) == 0
-    assert "already at schema version 2" in capsys.readouterr().out
+    assert f"already at schema version {SCHEMA_VERSION}" in capsys.readouterr().out
     monkeypatch.setenv("ZI_DB_PATH", str(tmp_path / "env.duckdb"))
     assert cli_store.cmd_init_db(argparse.Namespace(db=None)) == 0
     assert (tmp_path / "env.duckdb").is_file()

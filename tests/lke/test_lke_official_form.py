@@ -9,6 +9,7 @@ scorer of ``lke_builders.reference_score`` gives the same figures from PortalRB'
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -275,3 +276,30 @@ def test_the_cli_scores_the_filled_official_form(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["total"] == pytest.approx(regulation("complete")["total"], abs=1e-9)
     assert doc["completeness"]["answered"] == 127
+
+
+def test_notes_that_start_like_a_formula_are_kept_as_text_and_neutralised_on_export(fw):
+    """Issue #15.6: Excel stores a note typed as "=..." or "+..." as a formula; it was dropped."""
+    from openpyxl import load_workbook
+
+    from zi_metrics.lke.lampiran3 import write_lampiran3
+
+    wb = load_form()
+    fill(wb, unit_answers())
+    ws = wb[SHEET]
+    ws["O8"] = "=SK Tim ZI terlampir"  # stored as a formula, as Excel would
+    ws["O9"] = '=HYPERLINK("http://evil.example","klik")'
+    ws["P11"] = "+62 812 dokumen"
+    parsed = read(wb)
+    assert not parsed.fatal
+    assert parsed.notes[1] == "=SK Tim ZI terlampir"
+    assert parsed.notes[2] == '=HYPERLINK("http://evil.example","klik")'
+    assert parsed.evidence[3] == "+62 812 dokumen"
+    kept = [p for p in parsed.problems if p.code == "note.formula_kept"]
+    assert {p.cell for p in kept} == {"O8", "O9"} and not any(p.fatal for p in kept)
+    assert "catatan diawali seperti rumus" in kept[0].text("id")
+    out = load_workbook(io.BytesIO(write_lampiran3(fw, parsed.answers, parsed.notes, parsed.evidence)))
+    texts = [c.value for row in out.active.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'=SK Tim ZI terlampir" in texts and "'+62 812 dokumen" in texts
+    assert not any(isinstance(c.value, str) and c.data_type == "f" for row in out.active.iter_rows() for c in row
+                   if c.column in (14, 15))

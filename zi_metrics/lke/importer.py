@@ -34,7 +34,7 @@ from zi_metrics.lke.common import (
     sha256_hex,
 )
 from zi_metrics.lke.limits import read_limits
-from zi_metrics.lke.reader import Parsed, read_bytes
+from zi_metrics.lke.reader import Parsed, read_bytes, workbook_json
 from zi_metrics.lke.recap import ParsedRecap
 from zi_metrics.rules import Evaluation, evaluate, held_predicate
 from zi_metrics.scoring import score_answers, score_areas
@@ -55,6 +55,7 @@ class PlannedRound:
     area_points: dict[str, float] | None = None
     hasil: dict[str, Any] | None = None
     evaluation: Evaluation | None = None
+    workbook: dict[str, Any] | None = None  # the file's own total, when it carries cached results
 
     def store_arguments(self) -> dict[str, Any]:
         """The keyword arguments of :meth:`Store.save_evaluation` (and of store.save_rounds)."""
@@ -62,6 +63,8 @@ class PlannedRound:
                                "framework_id": self.framework_id}
         if self.source == "answers":
             out["answers"] = self.answers or {}
+            if self.workbook is not None:
+                out["workbook"] = self.workbook
         else:
             out["area_points"] = self.area_points or {}
             out["hasil"] = self.hasil or {}
@@ -210,8 +213,10 @@ def _plan_lke(parsed: ParsedLke, unit_id: str | None, year: int | None, stage: s
         if not answers:
             continue
         ev = evaluate(fw, score_answers(fw, answers), holds)
+        check = parsed.workbook if parsed.layout == "lampiran3" else None
         rounds.append(PlannedRound(unit_id, year, st, fw.id, "answers", origin,
-                                   answers=_answer_rows(answers, notes, evidence), evaluation=ev))
+                                   answers=_answer_rows(answers, notes, evidence), evaluation=ev,
+                                   workbook=workbook_json(check) if check is not None else None))
     return rounds, []
 
 

@@ -324,7 +324,7 @@ def _row_offset(ws: Any, fw: Framework, layout: Layout) -> int:
 
 def _note(ws: Any, col: int, row: int) -> str:
     c = ws.cell(row=row, column=col)
-    text = check_note(c.value) if not (isinstance(c.value, str) and c.value.startswith("=")) else ""
+    text = check_note(c.value)  # a note typed starting with "=" is kept as text (neutralised on export)
     link = getattr(getattr(c, "hyperlink", None), "target", None)
     if link and link != text:
         text = f"{text} ({link})" if text else link

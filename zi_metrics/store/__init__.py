@@ -23,6 +23,7 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``audit``           audit rows, written inside each write's transaction
 * ``dataset``         the database as a whole: kind of data, meta, audit log, replace or clear all
 * ``national``        national scale: columnar round data, bulk scoring and loading
+* ``workbook_results`` the imported workbook's own total beside a round (issue #10.3)
 
 Adding to the store: put the SQL in the module that fits, or a new module (e.g. ``follow_ups`` for
 assessors' follow-ups, ``attempts`` for sign-in attempt limits). Functions take a ``Connection``
@@ -86,9 +87,10 @@ from zi_metrics.store.rounds import RoundWrites, round_statuses, save_rounds
 from zi_metrics.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Migration
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import UnitStore
+from zi_metrics.store.workbook_results import WorkbookResults, workbook_result
 
 
-class Store(UnitStore, RoundReads, RoundWrites, AwardStore, DatasetStore, StoreBase):
+class Store(UnitStore, RoundReads, RoundWrites, AwardStore, DatasetStore, WorkbookResults, StoreBase):
     """A Zona Integritas database. Cheap to create: nothing is opened until a query runs.
 
     ``Store(path)`` (default: :func:`default_db_path`); every read opens a connection for that
@@ -124,6 +126,7 @@ __all__ = [
     "SOURCES",
     "STAGES",
     "TABLES",
+    "WorkbookResults",
     "AnswerCells",
     "BulkScores",
     "Connection",
@@ -154,4 +157,5 @@ __all__ = [
     "save_rounds",
     "score_rounds_bulk",
     "unit_columns",
+    "workbook_result",
 ]

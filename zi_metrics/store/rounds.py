@@ -24,6 +24,7 @@ from zi_metrics.store.validation import (
     _prepare_hasil,
     _where,
 )
+from zi_metrics.store.workbook_results import delete_results, replace_results
 
 _ANSWER_COLS = (
     ("evaluation_id", "INTEGER"),
@@ -172,7 +173,7 @@ def _write_evaluations(con: Connection, prepared: Sequence[PreparedEvaluation]) 
         ids.append(int(eid))
     if existing:
         old = [[int(i) for i in existing.values()]]
-        for table in ("answers", "area_points", "hasil_inputs"):  # module constants
+        for table in ("answers", "area_points", "hasil_inputs", "workbook_results"):  # module constants
             con.execute(f"DELETE FROM {table} WHERE evaluation_id IN (SELECT unnest(?::INTEGER[]))", old)
     con.dialect.insert_rows(
         con,
@@ -199,6 +200,7 @@ def _delete_evaluation_children(con: Connection, evaluation_id: int) -> None:
     con.execute("DELETE FROM answers WHERE evaluation_id = ?", [evaluation_id])
     con.execute("DELETE FROM area_points WHERE evaluation_id = ?", [evaluation_id])
     con.execute("DELETE FROM hasil_inputs WHERE evaluation_id = ?", [evaluation_id])
+    delete_results(con, evaluation_id)
 
 
 
@@ -247,7 +249,8 @@ def _prepared_contents(p: PreparedEvaluation) -> tuple[Any, ...]:
     )
 
 
-_ROUND_KEYS = ("unit_id", "year", "stage", "framework_id", "evaluated_on", "answers", "area_points", "hasil")
+_ROUND_KEYS = ("unit_id", "year", "stage", "framework_id", "evaluated_on", "answers", "area_points", "hasil",
+               "workbook")  # workbook: the imported file's own result (store.workbook_results)
 
 
 def _prepare_round(
@@ -336,9 +339,13 @@ def save_rounds(
         prepared, statuses = _round_statuses(con, rounds, lock=True)  # again, inside the transaction
         changed = [p for p, s in zip(prepared, statuses, strict=True) if s.status != "unchanged"]
         new_ids = iter(_write_evaluations(con, changed))
-        for s in statuses:
+        results = []
+        for s, spec in zip(statuses, rounds, strict=True):
             eid = s.evaluation_id if s.status == "unchanged" else next(new_ids)
             out.append(RoundStatus(s.unit_id, s.year, s.stage, s.framework_id, s.status, eid))
+            if s.status != "unchanged":
+                results.append((int(eid), spec.get("workbook")))
+        replace_results(con, results)
         set_meta(con, "dataset", "real")
     return out
 

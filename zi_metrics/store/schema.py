@@ -117,6 +117,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         "record why a predicate was revoked",
         ("ALTER TABLE predicate_awards ADD COLUMN revoked_reason TEXT",),
     ),
+    Migration(
+        3,
+        "the workbook's own total of an imported round (issue #10.3)",
+        (
+            """CREATE TABLE workbook_results (
+            evaluation_id INTEGER PRIMARY KEY,
+            sheet TEXT,
+            cell TEXT,
+            total_number DOUBLE PRECISION,
+            total_text TEXT,
+            detail TEXT
+        )""",
+        ),
+    ),
 )
 SCHEMA_VERSION: int = MIGRATIONS[-1].version
 
@@ -130,6 +144,7 @@ TABLES: tuple[str, ...] = (
     "hasil_inputs",
     "prerequisites",
     "predicate_awards",
+    "workbook_results",
     "audit_log",
 )
 DATA_TABLES: tuple[str, ...] = (
@@ -140,6 +155,7 @@ DATA_TABLES: tuple[str, ...] = (
     "hasil_inputs",
     "prerequisites",
     "predicate_awards",
+    "workbook_results",
 )
 
 
