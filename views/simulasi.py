@@ -1,7 +1,16 @@
-"""Simulasi: move each area's points and the hasil inputs and see the total, every rule, the
-predicate and the radar change live; or fill the sliders with the minimum plan toward Menuju WBK
-or Menuju WBBM. The simulation starts from the unit's round of the sidebar's year and stage, or
-from its latest round; the whole simulator is one fragment, so moving a slider reruns only it."""
+"""Simulasi: change LKE answers, each area's points and the hasil inputs, and see the total, every
+rule, the predicate and the radar change live; or apply the minimum plan toward Menuju WBK or
+Menuju WBBM. For a round scored from answers the plan is the one down to answers (answer_plan):
+applying it changes those answers (listed, each from -> to in words), moves the area sliders to
+the points the new answers give and the hasil sliders to the plan's values; a recap round gets
+the per-area plan. One question's answer can also be changed by hand.
+
+Every slider has a typed twin that shows and takes the value in the interface's number format
+(3,61 in Indonesian); the slider's own numbers are hidden so that one format shows. Only the
+sliders and the results are a fragment: moving a slider reruns that part alone, with nothing
+recomputed that depends only on the data. URL: the sliders' ``wi_<code>`` values (bound), and
+``rencana=WBK|WBBM`` (the Analisis kesenjangan page links with it) applies that plan on arrival.
+"""
 
 from __future__ import annotations
 
@@ -11,43 +20,56 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import area_names, fmt, measure, predicate_label
-from zi_metrics import analytics, charts, palette, whatif
+from ui.display import fmt, md_escape, predicate_label
+from zi_metrics import analytics, charts, names, palette, whatif
+from zi_metrics.answer_plan import answer_plan
 from zi_metrics.formatting import format_percent
+from zi_metrics.priorities import answer_words, blocker_text, hasil_words, option_words
+from zi_metrics.scoring import with_changes
 
 tr = state.tr
 lang = state.lang()
 store = state.get_store()
 selection = st.session_state["selection"]
 
+st.title(tr("page.whatif"))
+state.demo_banner(store)
+
 if selection.unit_id is None:
-    state.page_heading(tr("page.whatif"))
-    state.demo_banner(store)
     st.info(tr("empty.no_selection") if selection.year is not None else tr("empty.no_data"))
     st.stop()
 
 unit = state.units_of(store).get(selection.unit_id)
 unit_name = (unit.short_name or unit.name) if unit else selection.unit_id
 rounds = state.unit_rounds(store, selection.unit_id)
-base = (analytics.round_for(rounds, selection.year, selection.stage) or analytics.latest_round(rounds)
-        if rounds else None)
-# the heading names the round the simulation starts from (the latest one when the sidebar's is missing)
-state.page_heading(tr("page.whatif"), unit_name=unit.name if unit else unit_name,
-                   year=base.year if base else selection.year, stage=base.stage if base else selection.stage)
-state.demo_banner(store)
-if base is None:
+if not rounds:
     st.info(tr("whatif.no_rounds", unit=unit_name))
     st.stop()
 
+base = analytics.round_for(rounds, selection.year, selection.stage) or analytics.latest_round(rounds)
 fw, card = base.framework, base.scorecard
 holds_wbk = base.held_before is not None
+answers_round = card.source == "answers"
 base_areas, base_hasil = whatif.simulation_inputs(fw, card)
 base_values: dict[str, Any] = {**base_areas, **base_hasil}
+eid = base.input.evaluation_id
+
+
+_CELL_SPECIAL = "\\`*_[]<>|~#"
+
+
+def cell(text: Any) -> str:
+    """Text for a st.table cell (which renders Markdown), shown as written."""
+    return "".join("\\" + ch if ch in _CELL_SPECIAL else ch for ch in str(text))
 
 
 def key_of(code: str) -> str:
     """The slider's session-state key, also its URL query parameter."""
     return f"wi_{code}"
+
+
+def typed_key(code: str) -> str:
+    return f"wi_typed_{code}"
 
 
 def set_sliders(values: dict[str, Any]) -> None:
@@ -56,35 +78,107 @@ def set_sliders(values: dict[str, Any]) -> None:
             st.session_state[key_of(code)] = value if isinstance(value, str) else float(value)
 
 
-# Another unit or round: start again from its values (a first visit keeps values given in the URL).
-context = base.input.evaluation_id
-if st.session_state.get("_wi_context") not in (None, context):
-    set_sliders(base_values)
-    st.session_state.pop("_wi_plan", None)
-st.session_state["_wi_context"] = context
+def plan_for(target: str) -> Any:
+    """The plan toward ``target`` (down to answers, or per area for a recap), kept until the data change."""
+    if answers_round:
+        return state.memo(store, ("wi_answer_plan", eid, target, holds_wbk),
+                          lambda: answer_plan(fw, card, target, holds_wbk))
+    return state.memo(store, ("wi_area_plan", eid, target, holds_wbk),
+                      lambda: whatif.minimum_plan(fw, card, target, holds_wbk=holds_wbk))
 
-st.caption(tr("whatif.base_caption", unit=unit_name, year=base.year, stage=tr(f"stage.{base.stage}"),
-              framework=fw.name, held=predicate_label(base.held_before)))
-if (base.year, base.stage) != (selection.year, selection.stage):
-    st.info(tr("whatif.latest_round_used", year=selection.year, stage=tr(f"stage.{selection.stage}"),
-               base_year=base.year, base_stage=tr(f"stage.{base.stage}")))
+
+def derived(changes: dict[int, Any]) -> Any:
+    """The round re-scored with ``changes`` to its answers (the base itself without changes)."""
+    if not changes:
+        return card
+    key = tuple(sorted(changes.items()))
+    cache = st.session_state.setdefault("_wi_derived", {})
+    if key not in cache:
+        cache.clear()  # one entry: the changes being simulated
+        cache[key] = with_changes(fw, card, answers=changes)
+    return cache[key]
 
 
 def reset() -> None:
     set_sliders(base_values)
     st.session_state.pop("_wi_plan", None)
+    st.session_state["_wi_answers"] = {}
+
+
+def apply_answers(changes: dict[int, Any]) -> None:
+    """Simulate these answer changes: the area sliders take the points the answers give."""
+    st.session_state["_wi_answers"] = dict(changes)
+    set_sliders(derived(changes).area_points())
 
 
 def apply_plan(target: str) -> None:
     st.session_state["_wi_plan"] = target
-    plan = whatif.minimum_plan(fw, card, target, holds_wbk=holds_wbk)
-    if plan.feasible:
+    plan = plan_for(target)
+    if not plan.feasible:
+        return
+    if answers_round:
+        apply_answers(plan.answers)
+        set_sliders({**base_hasil, **{c: v for c, v in plan.hasil.items() if v is not None}})
+    else:
         set_sliders({**base_values, **plan.area_targets, **plan.hasil_targets})
 
 
-def show_plan(target: str) -> None:
-    plan = whatif.minimum_plan(fw, card, target, holds_wbk=holds_wbk)
-    name = predicate_label(target)
+# Another unit or round: start again from its values (a first visit keeps values given in the URL).
+if st.session_state.get("_wi_context") not in (None, eid):
+    reset()
+st.session_state["_wi_context"] = eid
+st.session_state.setdefault("_wi_answers", {})
+
+notices: list[str] = []
+requested = state.url_param_if_new("rencana")
+if requested is not None:
+    if requested in [p.code for p in fw.predicates]:
+        apply_plan(requested)
+    else:
+        notices.append(tr("notice.invalid_url_value", param="rencana", value=state.md_text(requested[:60])))
+    state.write_url("rencana", None)
+for notice in notices:
+    st.warning(notice)
+
+st.caption(tr("whatif.base_caption", unit=md_escape(unit_name), year=base.year, stage=tr(f"stage.{base.stage}"),
+              framework=fw.name, held=predicate_label(base.held_before)))
+if (base.year, base.stage) != (selection.year, selection.stage):
+    st.info(tr("whatif.latest_round_used", year=selection.year, stage=tr(f"stage.{selection.stage}"),
+               base_year=base.year, base_stage=tr(f"stage.{base.stage}")))
+
+with st.container(horizontal=True):
+    st.button(tr("whatif.reset"), key="wi_reset", on_click=reset, icon=":material/undo:")
+    for pred in fw.predicates:
+        st.button(tr("whatif.plan_button", predicate=predicate_label(pred.code)), key=f"wi_plan_{pred.code}",
+                  on_click=apply_plan, args=(pred.code,),
+                  help=tr("whatif.plan_help_answers" if answers_round else "whatif.plan_help"))
+
+
+# --------------------------------------------------------------------------- the plan applied
+
+
+def show_answer_plan(target: str) -> None:
+    plan, name = plan_for(target), predicate_label(target)
+    if plan.already:
+        st.success(f"{palette.PASS_SYMBOL} {tr('whatif.plan.already', predicate=name)}")
+        return
+    if not plan.feasible:
+        reasons = "; ".join(blocker_text(fw, b, lang) for b in plan.blockers)
+        st.warning(f"{palette.FAIL_SYMBOL} {tr('whatif.plan.unreachable', predicate=name, reasons=reasons)}")
+        return
+    st.success(f"{palette.PASS_SYMBOL} " + tr("whatif.plan.answers_summary", predicate=name,
+                                               changes=len(plan.lke_changes), steps=plan.steps,
+                                               points=fmt(plan.points)))
+    if plan.hasil_changes:
+        st.markdown(tr("whatif.plan.hasil_changes", changes="; ".join(
+            f"{names.measure_name(fw, c.code, lang)} {hasil_words(fw, c.code, c.current, lang)} → "
+            f"{hasil_words(fw, c.code, c.target, lang)}" for c in plan.hasil_changes)))
+    if plan.binding:
+        st.markdown(tr("whatif.plan.binding", rules=", ".join(names.rule_name(fw, r, lang) for r in plan.binding)))
+
+
+def show_area_plan(target: str) -> None:
+    plan, name = plan_for(target), predicate_label(target)
     if not plan.feasible:
         kind, details = whatif.infeasibility(fw, card, target, holds_wbk)
         if kind == "requires":
@@ -105,18 +199,16 @@ def show_plan(target: str) -> None:
                                                pengungkit=fmt(plan.pengungkit_increase),
                                                hasil=fmt(plan.hasil_increase)))
     if plan.binding:
-        st.markdown(tr("whatif.plan.binding", rules=", ".join(analytics.rule_label(fw, r, lang)
-                                                             for r in plan.binding)))
+        st.markdown(tr("whatif.plan.binding", rules=", ".join(names.rule_name(fw, r, lang) for r in plan.binding)))
 
-    def shown(value: Any) -> str:
-        return value if isinstance(value, str) else fmt(value)
+    def shown(code: str, kind: str, value: Any) -> str:
+        return hasil_words(fw, code, value, lang) if kind == "hasil" else fmt(value)
 
     st.dataframe(
         pd.DataFrame({
-            "what": [measure(fw, c.code)
-                     for c in plan.changes],
-            "current": [shown(c.current) for c in plan.changes],
-            "target": [shown(c.target) for c in plan.changes],
+            "what": [names.measure_name(fw, c.code, lang) for c in plan.changes],
+            "current": [shown(c.code, c.kind, c.current) for c in plan.changes],
+            "target": [shown(c.code, c.kind, c.target) for c in plan.changes],
             "increase": [fmt(c.increase) for c in plan.changes],
         }),
         hide_index=True, width="stretch", key="wi_plan_table",
@@ -129,37 +221,85 @@ def show_plan(target: str) -> None:
     )
 
 
+plan_target = st.session_state.get("_wi_plan")
+if plan_target:
+    st.markdown(f"**{tr('whatif.plan.heading', predicate=predicate_label(plan_target))}**")
+    (show_answer_plan if answers_round else show_area_plan)(plan_target)
+
+# --------------------------------------------------------------------------- sliders and results
+
+# One number format: the sliders' own numbers (printf-style, always a decimal point) are hidden;
+# the typed field beside each slider shows the value in the interface's format.
+_numeric = [key_of(c) for c in (*fw.area_codes, *(c for c, i in fw.hasil_items.items() if i.kind != "option"))]
+_hidden = ",".join(f".st-key-{k} [data-testid='{part}']" for k in _numeric
+                   for part in ("stSliderThumbValue", "stSliderTickBar"))
+st.html(f"<style>{_hidden} {{ display: none; }}</style>")
+
+
+def parse_typed(code: str, low: float, high: float) -> None:
+    """The typed twin changed: move the slider there, or keep the slider and say what was wrong."""
+    text = st.session_state.get(typed_key(code), "")
+    value = whatif.parse_typed_number(text, lang)
+    if value is None or not low - 1e-9 <= value <= high + 1e-9:
+        st.session_state["_wi_typed_error"] = (code, text)
+    else:
+        st.session_state[key_of(code)] = round(min(max(value, low), high), 2)
+        st.session_state.pop("_wi_typed_error", None)
+
+
+def paired_slider(code: str, label: str, high: float, help_text: str | None = None) -> float:
+    slide, typed = st.columns([5, 2], vertical_alignment="bottom")
+    with slide:
+        # the start value only for a first draw: afterwards the session state (or the URL) holds it
+        initial = {} if key_of(code) in st.session_state else {"value": float(base_values[code])}
+        value = st.slider(label, min_value=0.0, max_value=float(high), step=0.01, format="%.2f", key=key_of(code),
+                          bind="query-params", help=help_text, **initial)
+    shown = fmt(value)
+    if st.session_state.get(typed_key(code)) != shown:
+        st.session_state[typed_key(code)] = shown  # follow the slider (moved, reset, a plan applied)
+    typed.text_input(tr("whatif.typed_label", what=label), key=typed_key(code), label_visibility="collapsed",
+                     on_change=parse_typed, args=(code, 0.0, float(high)),
+                     help=tr("whatif.typed_help", low=fmt(0), high=fmt(high)))
+    error = st.session_state.get("_wi_typed_error")
+    if error and error[0] == code:
+        st.error(tr("whatif.typed_invalid", value=error[1][:40], low=fmt(0), high=fmt(high)))
+        st.session_state.pop("_wi_typed_error", None)
+    return value
+
+
+area_labels = {a.code: tr("whatif.area_slider", code=a.code, area=names.measure_name(fw, a.code, lang),
+                          max=fmt(a.max)) for a in fw.areas}
+rings = analytics.area_minimum_percents(fw)
+current_percents = {c: a.percent for c, a in card.areas.items()}
+
+
 @st.fragment
 def simulator() -> None:
-    with st.container(horizontal=True):
-        st.button(tr("whatif.reset"), key="wi_reset", on_click=reset, icon=":material/undo:")
-        for pred in fw.predicates:
-            st.button(tr("whatif.plan_button", predicate=predicate_label(pred.code)), key=f"wi_plan_{pred.code}",
-                      on_click=apply_plan, args=(pred.code,), help=tr("whatif.plan_help"))
+    answer_changes = st.session_state.get("_wi_answers", {})
+    start = derived(answer_changes)
     controls, results = st.columns([2, 3], gap="large")
-    with controls:
+    with controls, st.container(key="wi_controls"):
         st.markdown(f"**{tr('component.pengungkit')}**")
-        areas = {}
-        for area in fw.areas:
-            areas[area.code] = st.slider(
-                tr("whatif.area_slider", code=area.code, area=measure(fw, area.code), max=fmt(area.max)),
-                min_value=0.0, max_value=float(area.max), value=base_areas[area.code], step=0.01, format="%.2f",
-                key=key_of(area.code), bind="query-params")
+        areas = {a.code: paired_slider(a.code, area_labels[a.code], a.max) for a in fw.areas}
         st.markdown(f"**{tr('component.hasil')}**")
         hasil: dict[str, Any] = {}
         for code, item in fw.hasil_items.items():
+            label = names.measure_name(fw, code, lang)
             if item.kind == "option":
                 options = sorted(item.options or {}, key=lambda k: item.options[k])
-                hasil[code] = st.select_slider(measure(fw, code), options=options, value=base_hasil[code],
-                                               key=key_of(code), bind="query-params",
-                                               help=tr("whatif.option_help"))
+                initial = {} if key_of(code) in st.session_state else {"value": base_hasil[code]}
+                hasil[code] = st.select_slider(label, options=options, key=key_of(code), bind="query-params",
+                                               help=tr("whatif.option_help"), **initial)
+                st.caption(hasil_words(fw, code, hasil[code], lang))
             else:
-                hasil[code] = st.slider(
-                    measure(fw, code), min_value=0.0, max_value=float(item.scale_max or 100.0), value=base_hasil[code],
-                    step=0.01, format="%.2f", key=key_of(code), bind="query-params",
-                    help=tr("whatif.survey_help" if item.kind == "survey" else "whatif.percent_help"))
+                hasil[code] = paired_slider(code, label, float(item.scale_max or 100.0),
+                                            tr("whatif.survey_help" if item.kind == "survey"
+                                               else "whatif.percent_help"))
 
-    ev = whatif.simulate(fw, card, areas=areas, hasil=hasil, holds_wbk=holds_wbk)
+    # An area slider left where the answers put it keeps the answers' detail; one moved by hand
+    # replaces that area's points.
+    overrides = {c: v for c, v in areas.items() if abs(v - start.areas[c].score) > 1e-9}
+    ev = whatif.simulate_points(fw, {**start.area_points(), **overrides}, hasil, holds_wbk)
     sim = ev.scorecard
     with results:
         m = st.columns(3)
@@ -170,18 +310,15 @@ def simulator() -> None:
         m[2].metric(tr("col.hasil"), fmt(sim.hasil))
         st.metric(tr("whatif.predicate_simulated"), predicate_label(ev.predicate))
         st.caption(f"{tr('whatif.predicate_current')}: {predicate_label(base.evaluation.predicate)}")
+        if answer_changes:
+            st.caption(tr("whatif.answers.active", count=len(answer_changes)))
         if ev.meets_scores.get("WBBM") and not holds_wbk:
             st.caption(tr("whatif.wbbm_needs_wbk"))
-        plan_target = st.session_state.get("_wi_plan")
-        if plan_target:
-            st.markdown(f"**{tr('whatif.plan.heading', predicate=predicate_label(plan_target))}**")
-            show_plan(plan_target)
         fig = charts.radar_figure(
-            [(tr("whatif.series_current"), {c: a.percent for c, a in card.areas.items()}),
+            [(tr("whatif.series_current"), current_percents),
              (tr("whatif.series_simulated"), {c: a.percent for c, a in sim.areas.items()})],
-            area_labels=area_names(fw), area_order=list(fw.area_codes),
-            rings=analytics.area_minimum_percents(fw), series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR],
-            lang=lang)
+            area_labels=names.area_names(fw, lang), area_order=list(fw.area_codes),
+            rings=rings, series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR], lang=lang)
         st.plotly_chart(fig, width="stretch", theme=None, key="wi_radar")
         st.caption(tr("whatif.area_percent_caption", values=", ".join(
             f"{c} {format_percent(a.percent, lang)}" for c, a in sim.areas.items())))
@@ -203,4 +340,51 @@ def simulator() -> None:
                 },
             )
 
+
 simulator()
+
+
+# --------------------------------------------------------------------------- answer changes
+
+changes: dict[int, Any] = st.session_state["_wi_answers"]
+if answers_round:
+    if changes:
+        st.markdown(f"**{tr('whatif.answers.heading', count=len(changes))}**")
+        rows = sorted(changes.items())
+        st.table(
+            pd.DataFrame({
+                tr("col.question"): [cell(f"{fw.questions[q].area} · [{q}] {fw.questions[q].text}") for q, _ in rows],
+                tr("col.answer_from"): [cell(answer_words(fw, q, card.answers.get(q), lang, card.answers))
+                                        for q, _ in rows],
+                tr("col.answer_to"): [cell(answer_words(fw, q, v, lang, card.answers)) for q, v in rows],
+                tr("col.increase"): [fmt(with_changes(fw, card, answers={q: v}).total - card.total) for q, v in rows],
+            }),
+            hide_index=True,
+        )
+        st.button(tr("whatif.answers.clear"), key="wi_answers_clear", icon=":material/delete_sweep:",
+                  on_click=lambda: (apply_answers({}), st.session_state.pop("_wi_plan", None)))
+
+    with st.expander(tr("whatif.answers.edit")):
+        editable = [q for q in fw.questions.values() if q.area is not None and q.kind == "option"]
+        picked = st.selectbox(tr("whatif.answers.pick_question"), [q.id for q in editable], key="wi_edit_q",
+                              index=None, placeholder=tr("whatif.answers.pick_placeholder"),
+                              format_func=lambda qid: f"[{qid}] {fw.questions[qid].text}")
+        if picked is not None:
+            question = fw.questions[picked]
+            now = changes.get(picked, card.answers.get(picked))
+            st.caption(tr("whatif.answers.now", answer=option_words(question, card.answers.get(picked), lang)))
+            options = sorted(question.options, key=lambda k: -question.options[k])
+            choice = st.radio(tr("whatif.answers.pick_answer"), options, key=f"wi_edit_a_{picked}",
+                              index=options.index(now) if now in options else None,
+                              format_func=lambda k: option_words(question, k, lang))
+
+            def apply_one(qid: int = picked, value: Any = choice) -> None:
+                new = dict(st.session_state["_wi_answers"])
+                if value is None or value == card.answers.get(qid):
+                    new.pop(qid, None)
+                else:
+                    new[qid] = value
+                apply_answers(new)
+
+            st.button(tr("whatif.answers.apply"), key="wi_edit_apply", on_click=apply_one,
+                      disabled=choice is None)

@@ -87,6 +87,44 @@ class ItemGap:
     gain: float  # points the sub-area (and so the total) would gain with this item at its best
 
 
+def leaf_gain(leaf: SubAreaScore, item_code: str, new_value: float | None) -> float:
+    """Points a (leaf) sub-area gains, on the official mean of answered items, when one of its
+    items takes ``new_value`` and the others stay (negative when it loses; None: left blank)."""
+    values = {i.code: i.value for i in leaf.items}
+    values[item_code] = new_value
+    answered = [v for v in values.values() if v is not None]
+    score = leaf.weight * sum(answered) / len(answered) if answered else 0.0
+    gain = score - leaf.score
+    return 0.0 if abs(gain) <= _TOL else gain
+
+
+def _leaf_of(card: Scorecard, question: int) -> tuple[SubAreaScore, str] | None:
+    for top in card.sub_areas.values():
+        for leaf in _leaves(top):
+            for item in leaf.items:
+                if question in item.questions:
+                    return leaf, item.code
+    return None
+
+
+def option_gains(fw: Framework, card: Scorecard, question: int) -> dict[str, float]:
+    """For an option question: every option, best first, with the points the total would gain
+    (or lose) if the question were answered so and every other answer stayed."""
+    q = fw.questions[question]
+    found = _leaf_of(card, question)
+    options = sorted(q.options or {}, key=lambda k: -(q.options or {})[k])
+    if found is None:
+        return dict.fromkeys(options, 0.0)
+    leaf, code = found
+    return {k: leaf_gain(leaf, code, q.options[k]) for k in options}
+
+
+def ratio_full_gain(card: Scorecard, question: int) -> float:
+    """The points a computed ratio item would add at 100 % (its numerator question given)."""
+    found = _leaf_of(card, question)
+    return leaf_gain(found[0], found[1], 1.0) if found else 0.0
+
+
 def item_gaps(card: Scorecard) -> list[ItemGap]:
     """Every scored item with the points it would add at its best answer, others unchanged.
 

@@ -13,6 +13,7 @@ still needs, spread over the remaining headroom).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,42 @@ def simulate(fw: Framework, base: Scorecard, *, areas: Mapping[str, float] | Non
              holds_wbk: bool = False) -> Evaluation:
     """Apply changes (area points, hasil inputs, individual answers) to ``base`` and re-evaluate."""
     return evaluate(fw, with_changes(fw, base, areas=areas, hasil=hasil, answers=answers), holds_wbk)
+
+
+def simulate_points(fw: Framework, areas: Mapping[str, float], hasil: Mapping[str, Any],
+                    holds_wbk: bool = False) -> Evaluation:
+    """Evaluate area points and hasil inputs as they stand (the sliders' fast path).
+
+    Every predicate rule reads only the area points and the hasil inputs, so this gives the
+    same rules, predicate and totals as re-scoring the answers behind those points, without
+    scoring a hundred questions on every slider move.
+    """
+    return evaluate(fw, score_areas(fw, areas, hasil), holds_wbk)
+
+
+def parse_typed_number(text: Any, lang: str = "id") -> float | None:
+    """A number typed in the interface's format, or None when it is not one.
+
+    Indonesian takes a decimal comma ("3,61"; "1.234,5" with a dot grouping thousands) and,
+    because people type both, a lone decimal point ("3.61"); English takes a decimal point and
+    comma thousands ("1,234.5").
+    """
+    if not isinstance(text, str):
+        return None
+    raw = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not raw:
+        return None
+    if lang == "id":
+        raw = raw.replace(".", "").replace(",", ".") if "," in raw else raw
+    else:
+        raw = raw.replace(",", "")
+    if raw.count(".") > 1 or not all(ch.isdigit() or ch in ".-+" for ch in raw):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

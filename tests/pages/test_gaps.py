@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from page_helpers import open_page
 
 from zi_metrics import analytics, gaps
+from zi_metrics.answer_plan import next_target
 from zi_metrics.formatting import format_number
+from zi_metrics.priorities import priorities
 from zi_metrics.store import Store
 
 UNIT = "kemendesa-ditjen-pdp"  # answers-based rounds in 2022-2026, no predicate held
+PLAN_UNIT = "kemendesa-ditjen-pdt"  # 2026 TPI: holds nothing, short of WBK's pengungkit: answers must change
 
 
 def _open(app, unit: str = UNIT, year: int | None = None):
@@ -28,6 +33,13 @@ def _frame_with(at, column: str):
     frames = [d.value for d in at.dataframe if column in d.value.columns]
     assert frames, f"no table with a {column!r} column"
     return frames[0]
+
+
+def _table_with(at, column: str):
+    """A st.table (wrapped text, Markdown cells) by one of its headers, with the cells' escapes removed."""
+    tables = [t.value for t in at.table if column in t.value.columns]
+    assert tables, f"no table with a {column!r} column: {[list(t.value.columns) for t in at.table]}"
+    return tables[0].map(lambda v: re.sub(r"\\(.)", r"\1", v) if isinstance(v, str) else v)
 
 
 def _chart(at, key: str) -> dict:
@@ -61,31 +73,122 @@ def test_gaps_page_runs_and_area_gaps_match_the_core(app, app_db):
     assert all(s.startswith(("✓", "✗")) for s in rules["status"])
 
 
-def test_item_table_top_row_is_item_gaps_top(app, app_db):
-    at = _open(app)
-    rnd, store = _selected_round(app_db)
-    top = gaps.item_gaps(rnd.scorecard)[0]
-    items = _frame_with(at, "evidence_ref")
-    first = items.iloc[0]
-    assert first["item_code"] == top.item_code
-    assert first["gain"] == format_number(top.gain, "id")
-    question = rnd.framework.questions[top.questions[0]]
-    assert question.text in first["question"]
-    stored = store.answers_for(rnd.input.evaluation_id)[top.questions[0]]
-    assert first["answer"] == (stored["answer_text"] or format(stored["answer_number"], "g"))
-    assert first["note"] == (stored["note"] or "")
-    assert first["evidence_ref"] == (stored["evidence_ref"] or "")
-    # ranked by gain, most first
-    sub = _frame_with(at, "lost")
-    assert len(sub) > 0
+def _priorities(rnd, target: str | None = None):
+    fw, card = rnd.framework, rnd.scorecard
+    target = target or next_target(fw, rnd.evaluation, rnd.held_before)
+    return priorities(fw, card, target, rnd.held_before is not None)
 
 
-def test_notes_and_evidence_reach_the_item_table(app, app_db):
+def test_priority_list_puts_the_minimum_plan_first_with_answers_in_words(app, app_db):
+    at = _open(app, PLAN_UNIT)
+    rnd, _ = _selected_round(app_db, PLAN_UNIT)
+    fw = rnd.framework
+    prio = _priorities(rnd)
+    plan = prio.plan
+    assert plan.feasible and plan.lke_changes, "the demo unit should need answer changes"
+    table = _table_with(at, "Jawaban yang disarankan")
+    shown = prio.items[: max(len(plan.lke_changes) + 10, 15)]
+    assert len(table) == len(shown) < len(prio.items)
+    assert any(f"Ditampilkan {len(shown)} dari {len(prio.items)}" in c.value for c in at.caption)
+    planned = {c.question for c in plan.lke_changes}
+    for row, item in zip(table.to_dict("records"), shown, strict=True):
+        q = fw.questions[item.question]
+        # the plan's changes come first, and only they carry the mark
+        assert row["#"] == str(item.rank)
+        assert row["Pertanyaan"].startswith(("✓ " if item.question in planned else "") + f"{item.area} · [{q.id}] ")
+        if q.kind == "option":
+            # never a bare code: the option's official wording follows it
+            assert row["Jawaban yang disarankan"] == f"{item.suggested} — {q.option_text(item.suggested)}"
+            assert row["Jawaban saat ini"] in ("belum dijawab", "Tidak") or " — " in row["Jawaban saat ini"]
+        else:
+            assert " dari " in row["Jawaban saat ini"] and "%" in row["Jawaban saat ini"]
+        assert row["Tambahan poin"] == format_number(item.points, "id")
+        assert row["Langkah"] == str(item.steps)
+    assert [i.in_plan for i in shown[: len(planned)]] == [True] * len(planned)
+    summary = " ".join(s.value for s in at.success)
+    assert f"{plan.steps} langkah" in summary and format_number(plan.points, "id") in summary
+    # the ranking is explained in one sentence
+    assert any(c.value.startswith("Urutan: lebih dulu jawaban dalam rencana minimum") for c in at.caption)
+    # and every row is there on request
+    at.toggle(key="gap_show_all").set_value(True).run()
+    assert len(_table_with(at, "Jawaban yang disarankan")) == len(prio.items)
+
+
+def test_measures_no_answer_can_raise_are_listed_apart(app, app_db):
     at = _open(app)
-    at.slider(key="gap_top").set_value(50).run()
-    items = _frame_with(at, "evidence_ref")
-    assert len(items) == 50
-    assert (items["evidence_ref"] != "").any() or (items["note"] != "").any()
+    rnd, _ = _selected_round(app_db)
+    measures = _table_with(at, "Mengapa terpisah")
+    names_listed = list(measures["Ukuran"])
+    for item in rnd.framework.hasil_items.values():
+        assert item.name in names_listed
+    survey = measures[measures["Ukuran"] == rnd.framework.hasil_items["survey_anti_korupsi"].name].iloc[0]
+    assert survey["Saat ini"] == format_number(rnd.scorecard.hasil_items["survey_anti_korupsi"].input, "id")
+    assert "Survei eksternal" in survey["Mengapa terpisah"]
+    capaian = measures[measures["Ukuran"] == rnd.framework.hasil_items["capaian_kinerja"].name].iloc[0]
+    assert " — " in capaian["Saat ini"]  # capaian A-E in words too
+
+
+def test_a_target_the_unit_cannot_reach_this_round_is_said_plainly(app, app_db):
+    at = _open(app, PLAN_UNIT)
+    at.button_group(key="gap_plan_target").set_value("WBBM").run()
+    assert not at.exception, at.exception
+    # the unit holds no predicate: WBBM needs WBK first, the list still shows what the scores need
+    infos = " ".join(i.value for i in at.info)
+    assert "juga mensyaratkan unit sudah memegang Menuju WBK" in infos
+    rnd, _ = _selected_round(app_db, PLAN_UNIT)
+    at.toggle(key="gap_show_all").set_value(True).run()
+    questions = [int(re.search(r"\[(\d+)\]", q).group(1)) for q in _table_with(at, "Pertanyaan")["Pertanyaan"]]
+    assert questions == [i.question for i in _priorities(rnd, "WBBM").items]
+
+
+def test_soal_parameter_focuses_one_question(app, app_db):
+    rnd, store = _selected_round(app_db, PLAN_UNIT)
+    fw, card = rnd.framework, rnd.scorecard
+    prio = _priorities(rnd)
+    qid = prio.plan.lke_changes[0].question
+    if fw.questions[qid].kind != "option":
+        qid = next(c.question for c in prio.plan.lke_changes if c.kind == "option")
+    year = max(store.years())
+    at = open_page(app, "views/kesenjangan.py", unit=PLAN_UNIT, tahun=str(year),
+                   tahap=store.stages_for(year)[-1], soal=str(qid))
+    q = fw.questions[qid]
+    assert any(h.value.startswith(f"Pertanyaan [{qid}]") and q.text in h.value for h in at.subheader)
+    options = _table_with(at, "Pilihan jawaban")
+    gains = gaps.option_gains(fw, card, qid)
+    assert list(options["Pilihan jawaban"]) == [f"{k} — {q.option_text(k)}" if q.option_text(k) else k
+                                                for k in gains]
+    assert list(options["Perubahan poin"]) == [("+" if v > 0 else "") + format_number(v, "id")
+                                               for v in gains.values()]
+    marks = dict(zip(options["Pilihan jawaban"].str.split(" — ").str[0], options["Status"], strict=True))
+    assert "jawaban saat ini" in marks[card.answers[qid]]
+    planned = next(c for c in prio.plan.lke_changes if c.question == qid)
+    assert "rencana" in marks[planned.target]
+    assert any("Termasuk rencana minimum" in s.value for s in at.success)
+    stored = store.answers_for(rnd.input.evaluation_id)[qid]
+    text = " ".join(m.value for m in at.markdown)
+    if stored["note"]:
+        assert stored["note"][:20] in text.replace("\\", "")
+    # closing the panel drops it
+    at.button(key="gap_focus_close").click().run()
+    assert not any(h.value.startswith(f"Pertanyaan [{qid}]") for h in at.subheader)
+
+
+def test_an_unknown_soal_is_noticed_and_ignored(app, app_db):
+    _, store = _selected_round(app_db)
+    year = max(store.years())
+    at = open_page(app, "views/kesenjangan.py", unit=UNIT, tahun=str(year), tahap=store.stages_for(year)[-1],
+                   soal="9999")
+    assert any("soal" in w.value and "9999" in w.value for w in at.warning)
+    assert not any(h.value.startswith("Pertanyaan [") for h in at.subheader)
+
+
+def test_the_page_in_english(app, app_db):
+    at = open_page(app, "views/kesenjangan.py", lang="en", unit=PLAN_UNIT)
+    rnd, _ = _selected_round(app_db, PLAN_UNIT)
+    table = _table_with(at, "Suggested answer")
+    assert table.iloc[0]["Points added"] == format_number(_priorities(rnd).items[0].points, "en")
+    assert any(s.value.startswith("Prioritas perbaikan") for s in at.subheader)
+    assert any("Order: first the answers of the minimum plan" in c.value for c in at.caption)
 
 
 def test_holding_back_chart_counts_units_of_the_round(app, app_db):
@@ -111,7 +214,7 @@ def test_a_recap_round_of_52_2014_says_there_is_no_question_detail(app):
     at = _open(app, "kemendesa-itjen", 2018)
     infos = " ".join(i.value for i in at.info)
     assert "52/2014" in infos
-    assert "rekap" in infos
+    assert "rekap" in infos and "prioritas per pertanyaan tidak tersedia" in infos
     assert not [c for c in at.get("plotly_chart") if "gap_areas" in c.proto.id]
 
 

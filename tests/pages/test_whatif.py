@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from page_helpers import open_page
 
 from zi_metrics import analytics, whatif
+from zi_metrics.answer_plan import answer_plan
 from zi_metrics.formatting import format_number
+from zi_metrics.scoring import with_changes
 from zi_metrics.store import Store
 
 # Demo units (2026, TPI is the sidebar's default round):
@@ -77,28 +81,52 @@ def test_moving_a_slider_changes_the_total_and_across_a_threshold_the_predicate(
     assert series[1]["r"][0] == pytest.approx(4.79 / 8 * 100)
 
 
+def _changes_table(at):
+    """The applied answer changes (a st.table: Markdown cells, escapes removed), or None."""
+    found = [t.value for t in at.table if {"Dari", "Menjadi"} <= set(t.value.columns)]
+    if not found:
+        return None
+    return found[0].map(lambda v: re.sub(r"\\(.)", r"\1", v) if isinstance(v, str) else v)
+
+
 @pytest.mark.parametrize(("unit", "target", "label"), [
     (FAR, "WBK", "Menuju WBK"),
     (NEAR_WBK, "WBBM", "Menuju WBBM"),
 ])
-def test_minimum_plan_button_fills_the_sliders_and_reaches_the_target(app, app_db, unit, target, label):
+def test_minimum_plan_changes_answers_and_reaches_the_target(app, app_db, unit, target, label):
     at = _open(app, unit)
     base = _base(app_db, unit)
-    plan = whatif.minimum_plan(base.framework, base.scorecard, target, holds_wbk=base.held_before is not None)
-    assert plan.feasible and plan.changes
+    fw, card = base.framework, base.scorecard
+    plan = answer_plan(fw, card, target, base.held_before is not None)
+    assert plan.feasible and plan.lke_changes
     at.button(key=f"wi_plan_{target}").click().run()
     assert not at.exception, at.exception
     assert _metric(at, "Predikat simulasi") == label
-    for code, value in plan.area_targets.items():
-        assert at.slider(key=f"wi_{code}").value == pytest.approx(value, abs=1e-9)
-    for code, value in plan.hasil_targets.items():
+    # the applied plan lists each changed question, from -> to, in words
+    table = _changes_table(at)
+    assert table is not None and len(table) == len(plan.answers)
+    for row, (qid, new) in zip(table.to_dict("records"), sorted(plan.answers.items()), strict=True):
+        q = fw.questions[qid]
+        assert row["Pertanyaan"].startswith(f"{q.area} · [{qid}] ")
+        if q.kind == "option":
+            assert row["Menjadi"] == (f"{new} — {q.option_text(new)}" if q.option_text(new) else new)
+            old = card.answers.get(qid)
+            assert row["Dari"] == (f"{old} — {q.option_text(old)}" if q.option_text(old) else old or "belum dijawab")
+        else:
+            assert row["Menjadi"].startswith(f"{new:.0f} dari ")
+    # the area sliders show what the new answers score; the hasil sliders the plan's values
+    again = with_changes(fw, card, answers=plan.answers, hasil=plan.hasil)
+    for area in fw.areas:
+        assert at.slider(key=f"wi_{area.code}").value == pytest.approx(again.areas[area.code].score, abs=1e-9)
+        assert at.text_input(key=f"wi_typed_{area.code}").value == format_number(again.areas[area.code].score, "id")
+    for code, value in plan.hasil.items():
         widget = at.select_slider(key=f"wi_{code}") if isinstance(value, str) else at.slider(key=f"wi_{code}")
         assert widget.value == (value if isinstance(value, str) else pytest.approx(value, abs=1e-9))
-    # The explanation names the binding rules and lists the changes.
-    text = " ".join(m.value for m in at.markdown)
-    assert "mengikat" in text
-    plan_tables = [d.value for d in at.dataframe if "increase" in d.value.columns]
-    assert plan_tables and len(plan_tables[0]) == len(plan.changes)
+    assert _metric(at, "Nilai total simulasi") == format_number(again.total, "id")
+    text = " ".join(m.value for m in at.markdown) + " ".join(s.value for s in at.success)
+    assert f"{plan.steps} langkah" in text
+    if plan.binding:
+        assert "mengikat" in text
 
 
 def test_an_impossible_target_is_said_plainly_and_leaves_the_sliders(app, app_db):
@@ -107,9 +135,10 @@ def test_an_impossible_target_is_said_plainly_and_leaves_the_sliders(app, app_db
     at.button(key="wi_plan_WBBM").click().run()
     assert not at.exception, at.exception
     warnings = " ".join(w.value for w in at.warning)
-    assert "Menuju WBBM tidak dapat dicapai" in warnings and "Menuju WBK" in warnings
+    assert "Menuju WBBM tidak dapat dicapai pada putaran ini" in warnings and "memegang Menuju WBK" in warnings
     assert _metric(at, "Predikat simulasi") == "Belum ada predikat"
     assert at.slider(key="wi_MP").value == pytest.approx(base.scorecard.areas["MP"].score)
+    assert _changes_table(at) is None
 
 
 def test_reset_restores_the_base_values(app, app_db):
@@ -118,6 +147,7 @@ def test_reset_restores_the_base_values(app, app_db):
     # The sidebar says 2026 TPI; this unit has only its penilaian mandiri that year: said plainly.
     assert any("penilaian terakhirnya" in i.value for i in at.info)
     at.button(key="wi_plan_WBK").click().run()
+    assert _changes_table(at) is not None
     at.slider(key="wi_PP").set_value(10.0).run()
     assert _metric(at, "Nilai total simulasi") != format_number(base.scorecard.total, "id")
     at.button(key="wi_reset").click().run()
@@ -127,7 +157,74 @@ def test_reset_restores_the_base_values(app, app_db):
     for code, value in start_areas.items():
         assert at.slider(key=f"wi_{code}").value == pytest.approx(value)
     assert at.select_slider(key="wi_capaian_kinerja").value == start_hasil["capaian_kinerja"]
-    assert not [d for d in at.dataframe if "increase" in d.value.columns]  # the plan is gone too
+    assert _changes_table(at) is None  # the answer changes are gone too
+
+
+def test_typing_a_value_moves_its_slider(app, app_db):
+    at = _open(app, NEAR_WBK)
+    assert _metric(at, "Predikat simulasi") == "Belum ada predikat"
+    at.text_input(key="wi_typed_MP").input("4,8").run()
+    assert at.slider(key="wi_MP").value == pytest.approx(4.8)
+    assert at.text_input(key="wi_typed_MP").value == "4,80"
+    assert _metric(at, "Predikat simulasi") == "Menuju WBK"
+    at.text_input(key="wi_typed_survey_anti_korupsi").input(" 3,61 ").run()
+    assert at.slider(key="wi_survey_anti_korupsi").value == pytest.approx(3.61)
+    # not a number, or out of range: said in words, the slider stays
+    for bad in ("abc", "9", "-1"):
+        at.text_input(key="wi_typed_MP").input(bad).run()
+        assert any(f"“{bad}”" in e.value and "antara 0,00 dan 8,00" in e.value for e in at.error), bad
+        assert at.slider(key="wi_MP").value == pytest.approx(4.8)
+        assert at.text_input(key="wi_typed_MP").value == "4,80"
+
+
+def test_typed_values_in_english_take_a_decimal_point(app, app_db):
+    at = open_page(app, "views/simulasi.py", lang="en", unit=NEAR_WBK)
+    at.text_input(key="wi_typed_MP").input("4.8").run()
+    assert at.slider(key="wi_MP").value == pytest.approx(4.8)
+    assert at.text_input(key="wi_typed_MP").value == "4.80"
+    assert _metric(at, "Simulated predicate") == "Menuju WBK"
+
+
+def test_one_answer_changed_by_hand(app, app_db):
+    at = _open(app, FAR)
+    base = _base(app_db, FAR)
+    fw, card = base.framework, base.scorecard
+    qid = next(q.id for q in fw.questions.values() if q.area and q.kind == "option"
+               and card.answers.get(q.id) not in (None, q.best_answer))
+    at.selectbox(key="wi_edit_q").set_value(qid).run()
+    at.radio(key=f"wi_edit_a_{qid}").set_value(fw.questions[qid].best_answer).run()
+    at.button(key="wi_edit_apply").click().run()
+    assert not at.exception, at.exception
+    expected = with_changes(fw, card, answers={qid: fw.questions[qid].best_answer})
+    assert _metric(at, "Nilai total simulasi") == format_number(expected.total, "id")
+    table = _changes_table(at)
+    assert list(table["Pertanyaan"]) == [f"{fw.questions[qid].area} · [{qid}] {fw.questions[qid].text}"]
+    assert table.iloc[0]["Tambahan poin"] == format_number(expected.total - card.total, "id")
+    at.button(key="wi_answers_clear").click().run()
+    assert _changes_table(at) is None
+    assert _metric(at, "Nilai total simulasi") == format_number(card.total, "id")
+
+
+def test_a_plan_link_applies_the_plan_on_arrival(app, app_db):
+    base = _base(app_db, FAR)
+    at = open_page(app, "views/simulasi.py", unit=FAR, rencana="WBK")
+    assert _metric(at, "Predikat simulasi") == "Menuju WBK"
+    plan = answer_plan(base.framework, base.scorecard, "WBK", False)
+    assert len(_changes_table(at)) == len(plan.answers)
+
+
+def test_a_plan_link_to_an_unknown_predicate_is_noticed(app):
+    at = open_page(app, "views/simulasi.py", unit=FAR, rencana="WBKK")
+    assert any("rencana" in w.value and "WBKK" in w.value for w in at.warning)
+    assert _changes_table(at) is None
+
+
+def test_slider_numbers_are_hidden_for_the_typed_twins(app):
+    at = _open(app, NEAR_WBK)
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    for key in ("wi_MP", "wi_PP", "wi_survey_anti_korupsi", "wi_survey_pelayanan"):
+        assert f".st-key-{key} [data-testid='stSliderThumbValue']" in styles
+    assert ".st-key-wi_capaian_kinerja" not in styles  # A-E: letters, no number to hide
 
 
 def test_another_unit_starts_from_its_own_values(app, app_db):
@@ -138,7 +235,7 @@ def test_another_unit_starts_from_its_own_values(app, app_db):
     assert at.slider(key="wi_MP").value == pytest.approx(base.scorecard.areas["MP"].score)
 
 
-def test_a_52_2014_round_simulates_tlhp_instead_of_capaian(app):
+def test_a_52_2014_recap_round_simulates_tlhp_and_plans_per_area(app, app_db):
     at = app.run()
     at.switch_page("views/simulasi.py").run()
     at.selectbox(key="unit").set_value("kemendesa-itjen")
@@ -149,6 +246,19 @@ def test_a_52_2014_round_simulates_tlhp_instead_of_capaian(app):
     assert at.slider(key="wi_SDM").max == 15  # SDM is worth 15 in 52/2014
     at.slider(key="wi_tlhp_percent").set_value(100.0).run()
     assert not at.exception, at.exception
+    assert at.text_input(key="wi_typed_tlhp_percent").value == "100,00"
+    assert not [e for e in at.expander if "Ubah jawaban" in e.label]  # no answers to change in a recap
+    # a recap round gets the per-area plan: its area targets fill the sliders
+    store = Store(app_db)
+    rnd = analytics.round_for(analytics.unit_rounds(store, "kemendesa-itjen"), 2018, store.stages_for(2018)[-1])
+    rnd = rnd or analytics.latest_round(analytics.unit_rounds(store, "kemendesa-itjen"), 2018)
+    plan = whatif.minimum_plan(rnd.framework, rnd.scorecard, "WBK", holds_wbk=rnd.held_before is not None)
+    at.button(key="wi_plan_WBK").click().run()
+    assert not at.exception, at.exception
+    if plan.feasible and plan.changes:
+        for code, value in plan.area_targets.items():
+            assert at.slider(key=f"wi_{code}").value == pytest.approx(value, abs=1e-9)
+        assert [d for d in at.dataframe if "increase" in d.value.columns]
 
 
 def test_simulation_inputs_and_infeasibility(app_db):
