@@ -56,7 +56,7 @@ def _dataframe_texts(el: Any) -> Iterator[str]:
     import pandas as pd
 
     proto = el.proto
-    config = json.loads(proto.columns or "{}")
+    config = json.loads(getattr(proto, "columns", "") or "{}")  # a st.table has no column config
     for cfg in config.values():
         yield str(cfg.get("label", ""))
     if proto.arrow_data.HasField("styler") and proto.arrow_data.styler.display_values:

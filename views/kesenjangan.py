@@ -64,17 +64,18 @@ else:
 # The focused question (?soal=): validated against the round's framework, kept in the URL.
 notices: list[str] = []
 if rnd is not None:
-    state.seed_from_url("soal", [str(q) for q in rnd.framework.questions], notices, state_key="_gap_soal_url")
+    state.seed_from_url("soal", [str(q) for q in rnd.framework.questions], notices, state_key="_gap_soal_url",
+                        widget_key="gap_soal")
     if "_gap_soal_url" in st.session_state:
         st.session_state["gap_soal"] = int(st.session_state.pop("_gap_soal_url"))
     if st.session_state.get("gap_soal") not in rnd.framework.questions:
-        st.session_state.pop("gap_soal", None)
+        st.session_state["gap_soal"] = None
 for notice in notices:
     st.warning(notice)
 
 
 def close_focus() -> None:
-    st.session_state.pop("gap_soal", None)
+    st.session_state["gap_soal"] = None  # the picker below shows its placeholder again
 
 
 _CELL_SPECIAL = "\\`*_[]<>|~#"
