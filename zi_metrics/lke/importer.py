@@ -30,8 +30,10 @@ from zi_metrics.lke.common import (
     Problem,
     Source,
     file_name_of,
+    problem,
     read_source,
     sha256_hex,
+    shown,
 )
 from zi_metrics.lke.limits import read_limits
 from zi_metrics.lke.reader import Parsed, read_bytes, workbook_json
@@ -125,7 +127,7 @@ def _fatal(message: str, cell: str = "") -> Problem:
 def _year_problem(fw: Framework, year: int) -> Problem | None:
     if fw.first_year is not None and year < fw.first_year or fw.last_year is not None and year > fw.last_year:
         span = f"{fw.first_year or '...'}-{fw.last_year or ''}"
-        return _fatal(f"this file is an LKE of {fw.id}, which applies to evaluations of {span}, not {year}")
+        return problem("import.wrong_year", framework=fw.id, span=span, year=year)
     return None
 
 
@@ -170,36 +172,34 @@ def _plan_lke(parsed: ParsedLke, unit_id: str | None, year: int | None, stage: s
               store: Store | None) -> tuple[list[PlannedRound], list[Problem]]:
     problems: list[Problem] = []
     if not unit_id:
-        problems.append(_fatal("choose the unit the file belongs to (--unit)"))
+        problems.append(problem("import.choose_unit"))
     if year is None:
-        problems.append(_fatal("choose the evaluation year (--year)"))
+        problems.append(problem("import.choose_year"))
     if stage is not None and stage not in STAGES:
-        problems.append(_fatal(f"stage must be one of {', '.join(STAGES)}, got {stage!r}"))
+        problems.append(problem("import.bad_stage", stages=", ".join(STAGES), stage=shown(stage)))
     fw = load_framework(parsed.framework_id or "")
     sets: list[tuple[str, str, dict[int, Any], dict[int, str], dict[int, str]]] = []
     if parsed.layout == "lampiran3":
         if stage is None:
-            problems.append(_fatal("choose the stage (mandiri, tpi or tpn): a Lampiran III workbook holds "
-                                   "one set of answers"))
+            problems.append(problem("import.choose_stage"))
         else:
             sets.append((stage, "K", parsed.answers, parsed.notes, parsed.evidence))
     else:
         unit_col, tpi_col = ("K", "N") if parsed.layout == "jawaban" else ("jawaban_unit", "jawaban_tpi")
         if stage == "tpn":
-            problems.append(_fatal(f"a {parsed.layout} file holds the unit's answers (mandiri) and the TPI's "
-                                   f"(tpi); stage tpn does not apply"))
+            problems.append(problem("import.no_tpn", layout=parsed.layout))
         if stage in (None, "mandiri"):
             if parsed.answers:
                 sets.append(("mandiri", unit_col, parsed.answers, parsed.notes, parsed.evidence))
             elif stage == "mandiri":
-                problems.append(_fatal(f"the file holds no answer of the unit ({unit_col})"))
+                problems.append(problem("import.no_unit_answers", column=unit_col))
         if stage in (None, "tpi"):
             if parsed.tpi_answers:
                 sets.append(("tpi", tpi_col, parsed.tpi_answers, parsed.tpi_notes, {}))
             elif stage == "tpi":
-                problems.append(_fatal(f"the file holds no answer of the TPI ({tpi_col})"))
+                problems.append(problem("import.no_tpi_answers", column=tpi_col))
     if not problems and not any(s[2] for s in sets):
-        problems.append(_fatal("the file holds no answer to import"))
+        problems.append(problem("import.no_answers"))
     if year is not None:
         p = _year_problem(fw, year)
         if p:
@@ -225,7 +225,7 @@ def _plan_recap(parsed: ParsedRecap, unit_id: str | None, year: int | None, stag
     rows = [r for r in parsed.rows if (unit_id is None or r.unit_id == unit_id)
             and (year is None or r.year == year) and (stage is None or r.stage == stage)]
     if not rows:
-        return [], [_fatal("no row of the recap matches the unit, year and stage chosen")]
+        return [], [problem("import.no_recap_row")]
     rounds = []
     awards = _awards_by_unit(store)
     for r in rows:
@@ -250,7 +250,7 @@ def _check_units(store: Store, rounds: list[PlannedRound], unit_id: str | None) 
             continue
         seen.add(uid)
         where = next((r.origin for r in rounds if r.unit_id == uid and r.source == "recap"), "")
-        out.append(_fatal(f"unknown unit {uid!r}: register the unit before importing its LKE", where))
+        out.append(problem("import.unknown_unit", "", where, unit=shown(uid)))
     return out
 
 
@@ -275,8 +275,7 @@ def prepare_import(source: Source, *, name: str | None = None, unit_id: str | No
         try:
             store.get_unit(unit_id)
         except UnknownUnitError:
-            preview.problems.append(_fatal(f"unknown unit {unit_id!r}: register the unit before importing "
-                                           f"its LKE"))
+            preview.problems.append(problem("import.unknown_unit", unit=shown(unit_id)))
             return preview
         except StoreError as exc:
             preview.problems.append(_fatal(str(exc)))
@@ -306,7 +305,7 @@ def commit_import(store: Store, preview: ImportPreview, *, actor: str) -> Import
     if preview.fatal:
         return result
     if not preview.rounds:
-        result.problems.append(_fatal("nothing to import"))
+        result.problems.append(problem("import.nothing"))
         return result
     detail = {"layout": preview.layout, "file": preview.file_name}
     try:
@@ -314,7 +313,7 @@ def commit_import(store: Store, preview: ImportPreview, *, actor: str) -> Import
                                       action="import_lke", detail=detail, file_name=preview.file_name,
                                       file_sha256=preview.sha256)
     except StoreError as exc:
-        result.problems.append(_fatal(f"nothing was imported: {exc}"))
+        result.problems.append(problem("import.failed", reason=str(exc)))
     return result
 
 
