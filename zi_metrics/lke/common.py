@@ -216,6 +216,22 @@ def _too_large(label: str, size: int, limit: int) -> Problem:
                    setting="ZI_MAX_FILE_MB")
 
 
+def column_letter(column: int) -> str:
+    """1 -> A, 27 -> AA (without importing openpyxl, which imports numpy: the CLI starts faster)."""
+    letters = ""
+    while column > 0:
+        column, rem = divmod(column - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

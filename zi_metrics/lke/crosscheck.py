@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from zi_metrics.lke.common import ParsedLke, clean_text, coerce_number, shown
+from zi_metrics.lke.common import ParsedLke, clean_text, coerce_number, column_letter, shown
 
 TOLERANCE = 0.005  # the workbook's total is compared as displayed (two decimals)
 ITEM_TOLERANCE = 1e-6
@@ -137,9 +137,7 @@ class _Checker:
         return self.at(row, self.cols.score)
 
     def ref(self, row: int, col: int | None = None) -> str:
-        from openpyxl.utils import get_column_letter
-
-        return f"{get_column_letter(col or self.cols.score)}{row}"
+        return f"{column_letter(col or self.cols.score)}{row}"
 
     def add(self, row: int, what: str, workbook: Any, project: float | None, reason: str,
             col: int | None = None, **detail: Any) -> None:
@@ -309,9 +307,7 @@ def check_workbook(parsed: ParsedLke, values: dict[tuple[int, int], Any] | None)
 
     project = score_answers(load_framework(parsed.framework_id), parsed.answers).total
     cached = values.get((total_row, parsed.columns.score))
-    from openpyxl.utils import get_column_letter
-
-    cell = f"{get_column_letter(parsed.columns.score)}{total_row}"
+    cell = f"{column_letter(parsed.columns.score)}{total_row}"
     if cached is None and not any(values.get((r, parsed.columns.score)) is not None
                                   for r in parsed.row_roles):
         return None  # never calculated (written by a library): nothing to compare with

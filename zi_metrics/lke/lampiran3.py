@@ -50,6 +50,7 @@ from zi_metrics.lke.common import (
     check_note,
     clean_text,
     coerce_number,
+    column_letter,
     file_name_of,
     is_blank,
     is_error_value,
@@ -125,9 +126,7 @@ class _Parser:
         self.out.problems.append(problem(code, self.sheet, cell, **params))
 
     def ref(self, col: int | None, row: int) -> str:
-        from openpyxl.utils import get_column_letter
-
-        return f"{get_column_letter(col)}{row}" if col else str(row)
+        return f"{column_letter(col)}{row}" if col else str(row)
 
     def role(self, row: int, kind: str, what: Any = None) -> None:
         self.out.row_roles[row] = (kind, what)
@@ -256,7 +255,7 @@ class _Parser:
     def run(self) -> ParsedLke:
         cols = self.cols
         last = min(self.ws.max_row or 0, cols.header_row + MAX_ROWS)
-        formulas: dict[tuple[int, int], str] | None = None if hasattr(self.ws, "rows_cached") else {}
+        formulas: dict[tuple[int, int], str] | None = {} if getattr(self.ws, "knows_formulas", True) else None
         for row in self.ws.iter_rows(min_row=cols.header_row + 1, max_row=last):
             if not row or is_numbering_row(row):
                 continue

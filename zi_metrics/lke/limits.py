@@ -226,17 +226,24 @@ def _xlsx_sheet_parts(archive: zipfile.ZipFile, budget: _Budget) -> list[tuple[s
     return out
 
 
-_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
-
-
 def _ref(ref: str) -> tuple[int, int] | None:
-    m = _REF.match(ref.strip().upper())
-    if not m:
-        return None
+    """(row, column) of an A1 reference ("K12", "$K$12"); None when it is not one."""
+    ref = ref.replace("$", "")
+    i = 0
     col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    for ch in ref:
+        o = ord(ch)
+        if 65 <= o <= 90:
+            col = col * 26 + o - 64
+        elif 97 <= o <= 122:
+            col = col * 26 + o - 96
+        else:
+            break
+        i += 1
+    digits = ref[i:]
+    if not 0 < i <= 3 or not digits.isdigit():
+        return None
+    return int(digits), col
 
 
 class _Extent:
