@@ -3,8 +3,9 @@
 The document has every key ``score-lke`` prints for one LKE (``evaluation_to_dict``: scores,
 rules, completeness, conservative figures, sub-areas; then ``layout`` and ``problems``), computed
 from the stored answers or area recap with the unit's predicate history (``holds_wbk``), plus the
-round it is (``unit_id``, ``year``, ``stage``). ``layout`` is ``"stored"`` and ``problems`` is
-empty: what was wrong with the file was shown when it was imported.
+round it is (``unit_id``, ``year``, ``stage``), and ``workbook`` (the imported workbook's own total
+and its differences explained by row) when the file carried cached results. ``layout`` is
+``"stored"`` and ``problems`` is empty: what was wrong with the file was shown when it was imported.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def show_document(store: Store, unit_id: str, year: int, stage: str) -> dict[str
     doc["unit_id"] = unit_id
     doc["year"] = int(year)
     doc["stage"] = stage
+    workbook = store.workbook_result(unit_id, year, stage)
+    if workbook is not None:  # the imported workbook's own total, as score-lke showed it
+        doc["workbook"] = workbook
     return doc
 
 

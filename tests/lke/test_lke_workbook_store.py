@@ -59,3 +59,15 @@ def test_a_reimport_without_cached_results_removes_it_and_a_deleted_round_takes_
     db.delete_evaluation(evaluation_id, actor="test")
     assert workbook_result(db, UNIT, 2025, "mandiri") is None
     assert db.table_rows("workbook_results") == []
+
+
+def test_show_prints_the_workbook_total_as_score_lke_did(db, capsys):
+    from zi_metrics.lke.reader import read_file, score_document
+    from zi_metrics.stored_round import show_document
+
+    import_file(db, FIXTURES / "unit-complete-saved.xlsx", actor="test", unit_id=UNIT, year=2025,
+                stage="mandiri")
+    shown = show_document(db, UNIT, 2025, "mandiri")
+    scored = score_document(read_file(FIXTURES / "unit-complete-saved.xlsx"))
+    assert shown["workbook"] == json.loads(json.dumps(scored["workbook"]))
+    assert shown["total"] == pytest.approx(scored["total"])
