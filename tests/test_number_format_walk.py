@@ -216,6 +216,7 @@ def indonesian_measure_names() -> set[str]:
         out |= {a.name for a in fw.areas if a.name != a.name_en}
         for comp in fw.hasil_components:
             out |= {x.name for x in (comp, *comp.items) if x.name != x.name_en}
+            out |= {x.short for x in (comp, *comp.items) if x.short != x.short_en}
     return out
 
 

@@ -59,14 +59,12 @@ def predicate_label(code: Any) -> str:
 
 def rules_text(framework_id: str, rules: Any) -> str:
     """Failing rules as short readable names for a table cell ("MP, PW, Nilai total")."""
-    from zi_metrics.analytics import rule_label
     from zi_metrics.framework import load_framework
 
     if not isinstance(rules, (list, tuple)) or not rules:
         return ""
-    fw = load_framework(framework_id)
-    # area rules by their code: the column would otherwise repeat "(% dari maksimum)" six times
-    return ", ".join(r.split(":", 1)[1] if r.startswith("area:") else rule_label(fw, r, lang()) for r in rules)
+    # area rules by their code, hasil rules by the framework's short names: a table cell is narrow
+    return names.rules_list(load_framework(framework_id), rules, lang())
 
 
 _MD_SPECIAL = "\\`*_{}[]()<>#+-.!|~"

@@ -24,7 +24,7 @@ from ui import state
 from zi_metrics import palette
 from zi_metrics.formatting import format_number, format_percent
 from zi_metrics.i18n import t
-from zi_metrics.names import rule_name
+from zi_metrics.names import rule_short_name
 
 THEMES = ("terang", "gelap")
 UNITS_KEY = "units"  # URL parameter and multiselect key
@@ -278,11 +278,11 @@ def tiles_html(tiles: Sequence[tuple[str, str]]) -> str:
 
 
 def _rule_label(rule: str, fw: Any, lang: str) -> str:
-    """An area rule by its code ("Area MP": the slide's rule table is narrow); every other rule by
-    the framework's one name of its measure (zi_metrics.names)."""
+    """The slide's rule table is narrow: an area rule by its code ("Area MP"), every other rule by
+    the framework's short name of its measure (zi_metrics.names)."""
     if rule.startswith("area:"):
         return t("present.rule.area", lang, code=rule.split(":", 1)[1])
-    return rule_name(fw, rule, lang)
+    return rule_short_name(fw, rule, lang)
 
 
 def _shown(value: Any, unit: str, lang: str) -> str:

@@ -133,6 +133,8 @@ class HasilItem:
     options: dict[str, float] | None = None
     question: int | None = None
     name_en: str = ""  # English name (the Indonesian ``name`` when the file gives none)
+    short: str = ""  # a short name for narrow places (a slide's rule table, a list of rules)
+    short_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class HasilComponent:
     max: float
     items: tuple[HasilItem, ...]
     name_en: str = ""  # English name (the Indonesian ``name`` when the file gives none)
+    short: str = ""  # a short name for narrow places (a slide's rule table, a list of rules)
+    short_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -501,11 +505,14 @@ def parse_framework(raw: Any, source: str = "<framework>") -> Framework:
             iname = _req(ctx, iraw, "name", iw, str)
             items.append(HasilItem(icode, iraw.get("rule", icode), iname, kind,
                                    _num(ctx, iraw, "points", iw), ccode, scale_max, iraw.get("answer_type"),
-                                   options, qid, str(iraw.get("name_en") or iname)))
+                                   options, qid, str(iraw.get("name_en") or iname), str(iraw.get("short") or iname),
+                                   str(iraw.get("short_en") or iraw.get("name_en") or iname)))
         cmax = _num(ctx, craw, "max", cw)
         _check_sum(ctx, cw, [i.points for i in items], cmax, "item points")
         cname = _req(ctx, craw, "name", cw, str)
-        components.append(HasilComponent(ccode, cname, cmax, tuple(items), str(craw.get("name_en") or cname)))
+        components.append(HasilComponent(ccode, cname, cmax, tuple(items), str(craw.get("name_en") or cname),
+                                         str(craw.get("short") or cname),
+                                         str(craw.get("short_en") or craw.get("name_en") or cname)))
     _check_sum(ctx, "hasil", [c.max for c in components], hasil_max, "component maxima")
 
     measures = {"total", "pengungkit", "area"} | {c.code for c in components} | {

@@ -21,8 +21,10 @@ from zi_metrics.i18n import t
 _FIGURES = ("total", "pengungkit", "hasil")
 
 
-def measure_name(fw: Framework, code: str, lang: str = "id") -> str:
-    """The framework's name of a measure in ``lang`` (``code`` itself if nothing is called that)."""
+def measure_name(fw: Framework, code: str, lang: str = "id", *, short: bool = False) -> str:
+    """The framework's name of a measure in ``lang`` (``code`` itself if nothing is called that).
+    ``short``: the file's short form of a hasil measure (``Survei anti korupsi (IPAK)``), for narrow
+    places; areas are then still named in full (their short form is their code)."""
     english = lang == "en"
     if code in _FIGURES:
         return t(f"measure.{code}", lang)
@@ -36,11 +38,16 @@ def measure_name(fw: Framework, code: str, lang: str = "id") -> str:
         return t(f"measure.half.{code}", lang)
     for comp in fw.hasil_components:
         if comp.code == code:
-            return comp.name_en if english else comp.name
+            return _pick(comp, english, short)
         for item in comp.items:
             if code in (item.code, item.rule):
-                return item.name_en if english else item.name
+                return _pick(item, english, short)
     return code
+
+
+def _pick(measure: object, english: bool, short: bool) -> str:
+    field = ("short" if short else "name") + ("_en" if english else "")
+    return str(getattr(measure, field, "") or getattr(measure, "name_en" if english else "name"))
 
 
 def area_label(fw: Framework, code: str, lang: str = "id") -> str:
@@ -65,10 +72,15 @@ def rule_name(fw: Framework, rule: str, lang: str = "id") -> str:
 
 
 def rule_short_name(fw: Framework, rule: str, lang: str = "id") -> str:
-    """A rule in a compact list: an area rule by its code (``PW``), the others by their name."""
+    """A rule in a compact list or a narrow table: an area rule by its code (``PW``), a hasil rule by
+    the framework's short name (``Survei anti korupsi (IPAK)``), the others by their name."""
     if rule.startswith("area:"):
         return rule.split(":", 1)[1]
-    return rule_name(fw, rule, lang)
+    if rule.startswith("holds_"):
+        return t(f"rule.{rule}_short", lang)
+    if rule in ("total", "pengungkit"):
+        return rule_name(fw, rule, lang)
+    return measure_name(fw, rule, lang, short=True)
 
 
 def rules_list(fw: Framework, rules: Iterable[str], lang: str = "id") -> str:
