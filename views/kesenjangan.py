@@ -87,6 +87,14 @@ def cell(text: Any) -> str:
     return "".join("\\" + ch if ch in _CELL_SPECIAL else ch for ch in str(text))
 
 
+def option_mark(option: str, current: Any, item: Any) -> str:
+    """What an option of the focused question is: the answer now, the plan's answer, or neither."""
+    marks = [tr("gaps.focus.mark_now")] if option == current else []
+    if item is not None and item.in_plan and option == item.suggested:
+        marks.append(tr("gaps.focus.mark_plan"))
+    return ", ".join(marks) or "–"
+
+
 def area_name(fw: Any, code: str) -> str:
     return names.measure_name(fw, code, lang)
 
@@ -111,148 +119,10 @@ if rnd is not None:
         st.session_state["gap_plan_target"] = next_target(fw, ev, rnd.held_before)
     st.session_state["_gap_context"] = rnd.input.evaluation_id
     target = st.session_state["gap_plan_target"]
-    prio = None
-    if answers_round:
-        prio = state.memo(store, ("gap_priorities", rnd.input.evaluation_id, target, holds),
-                          lambda: priorities(fw, card, target, holds))
-    stored = store.answers_for(rnd.input.evaluation_id) if answers_round else {}
-
-    # ------------------------------------------------------------------ one question in focus
-    focus = st.session_state.get("gap_soal")
-    if focus is not None:
-        q = fw.questions[focus]
-        with st.container(border=True, key="gap_focus"):
-            head, close = st.columns([5, 1], vertical_alignment="center")
-            head.subheader(tr("gaps.focus.heading", id=q.id, text=md_escape(q.text)))
-            close.button(tr("gaps.focus.close"), key="gap_focus_close", on_click=close_focus,
-                         icon=":material/close:", help=tr("gaps.focus.close_help"))
-            where = (tr("gaps.focus.where", area=area_name(fw, q.area), sub_area=fw.sub_area(q.sub_area).name)
-                     if q.area else tr("gaps.focus.where_hasil", measure=names.measure_name(fw, q.hasil_item, lang)))
-            st.caption(f"{where} · {tr('gaps.focus.type', type=fw.answer_types[q.type].label)}")
-            if not answers_round:
-                st.info(tr("gaps.no_answers"))
-            else:
-                value = card.answers.get(q.id)
-                row = stored.get(q.id) or {}
-                if q.hasil_item:
-                    now = hasil_words(fw, q.hasil_item, card.hasil_items[q.hasil_item].input, lang)
-                else:
-                    now = answer_words(fw, q.id, value, lang, card.answers)
-                st.markdown(f"**{tr('gaps.focus.now')}:** {md_escape(now)}")
-                if row.get("note"):
-                    st.markdown(f"**{tr('col.note')}:** {md_escape(row['note'])}")
-                if row.get("evidence_ref"):
-                    st.markdown(f"**{tr('col.evidence')}:** {md_escape(row['evidence_ref'])}")
-                item = next((i for i in prio.items if i.question == q.id), None) if prio else None
-                if item is not None and item.in_plan:
-                    st.success(tr("gaps.focus.in_plan", predicate=predicate_label(target),
-                                  to=md_escape(answer_words(fw, q.id, item.suggested, lang, card.answers))))
-                if item is not None and item.rules:
-                    st.markdown(tr("gaps.focus.helps", rules=", ".join(names.rule_name(fw, r, lang)
-                                                                        for r in item.rules)))
-                if q.kind == "option" and q.area:
-                    gains = gaps.option_gains(fw, card, q.id)
-                    st.table(
-                        pd.DataFrame({
-                            tr("col.answer_option"): [cell(option_words(q, k, lang)) for k in gains],
-                            tr("col.points_change"): [("+" if v > 0 else "") + fmt(v) for v in gains.values()],
-                            tr("col.status"): [", ".join(m for m in (
-                                tr("gaps.focus.mark_now") if k == value else "",
-                                tr("gaps.focus.mark_plan") if item is not None and item.in_plan and k == item.suggested
-                                else "") if m) or "–" for k in gains],
-                        }),
-                        hide_index=True,
-                    )
-                    st.caption(tr("gaps.focus.points_caption"))
-                elif item is not None and item.kind == "ratio":
-                    st.markdown(tr("gaps.focus.ratio", item=md_escape(item.item_name),
-                                   best=count_words(item.denominator, item.denominator, lang),
-                                   points=fmt(gaps.ratio_full_gain(card, q.id))))
-
-    # ------------------------------------------------------------------ Prioritas perbaikan
-    st.subheader(tr("gaps.priority.section"))
-    st.segmented_control(tr("gaps.target"), [p.code for p in fw.predicates], key="gap_plan_target",
-                         format_func=predicate_label, required=True)
-    if not answers_round:
-        st.info(tr("gaps.priority.no_answers"))
-    else:
-        plan, name = prio.plan, predicate_label(target)
-        st.caption(tr("gaps.priority.ranking", predicate=name))
-        if prio.assumes_held:
-            st.info(tr("gaps.priority.assumes_held", predicate=name,
-                       required=predicate_label(fw.predicate(target).requires)))
-        if plan.already:
-            st.success(f"{palette.PASS_SYMBOL} {tr('gaps.priority.already', predicate=name)}")
-        elif not plan.feasible:
-            reasons = "; ".join(blocker_text(fw, b, lang) for b in plan.blockers)
-            st.warning(f"{palette.FAIL_SYMBOL} {tr('gaps.priority.unreachable', predicate=name, reasons=reasons)}")
-        else:
-            st.success(f"{palette.PASS_SYMBOL} " + tr(
-                "gaps.priority.plan", predicate=name, changes=len(plan.lke_changes), steps=plan.steps,
-                points=fmt(plan.points)))
-            if plan.binding:
-                st.markdown(tr("gaps.priority.binding", rules=", ".join(names.rule_name(fw, r, lang)
-                                                                        for r in plan.binding)))
-        if prio.items:
-            planned = [r for r in prio.items if r.in_plan]
-            show_all = st.toggle(tr("gaps.priority.show_all", count=len(prio.items)), key="gap_show_all")
-            rows = prio.items if show_all else prio.items[: max(len(planned) + 10, 15)]
-            st.table(
-                pd.DataFrame({
-                    "#": [str(r.rank) for r in rows],
-                    tr("col.question"): [
-                        cell(("✓ " if r.in_plan else "") + f"{r.area} · [{r.question}] "
-                             + (r.item_name if r.kind == "option"
-                                else f"{r.item_name}: {fw.questions[r.question].text}")) for r in rows],
-                    tr("col.answer_now"): [cell(answer_words(fw, r.question, r.current, lang, card.answers))
-                                           for r in rows],
-                    tr("col.answer_suggested"): [cell(answer_words(fw, r.question, r.suggested, lang, card.answers))
-                                                 for r in rows],
-                    tr("col.increase"): [fmt(r.points) for r in rows],
-                    tr("col.steps"): [str(r.steps) for r in rows],
-                    tr("col.rules_helped"): [cell(rules_short(fw, r.rules)) for r in rows],
-                }),
-                hide_index=True,
-            )
-            if planned:
-                st.caption(tr("gaps.priority.in_plan_help"))
-            if len(rows) < len(prio.items):
-                st.caption(tr("gaps.priority.shown", shown=len(rows), total=len(prio.items)))
-        elif not plan.already:
-            st.info(tr("gaps.priority.no_items", predicate=name))
-        # Any question in focus: the priority list's first, then the rest by id.
-        ranked = [r.question for r in prio.items]
-        choices = ranked + [qid for qid in fw.questions if qid not in set(ranked)]
-        first = {} if st.session_state.get("gap_soal") is not None else {"index": None}
-        st.selectbox(tr("gaps.focus.pick"), choices, key="gap_soal", placeholder=tr("gaps.focus.pick_placeholder"),
-                     format_func=lambda qid: f"[{qid}] {fw.questions[qid].text}", **first)
-        if prio.measures:
-            st.markdown(f"**{tr('gaps.priority.measures_heading')}**")
-            st.table(
-                pd.DataFrame({
-                    tr("col.measure"): [cell(names.measure_name(fw, m.code, lang) if m.kind == "hasil" else m.name)
-                                        for m in prio.measures],
-                    tr("col.current"): [cell(hasil_words(fw, m.code, m.current, lang)) if m.kind == "hasil"
-                                        else (tr("gaps.priority.record_reduction", now=fmt(m.current, 0),
-                                                 before=fmt(m.before, 0))
-                                              if m.before is not None else format_percent(m.current * 100, lang))
-                                        for m in prio.measures],
-                    tr("col.needed", predicate=name): [
-                        cell(hasil_words(fw, m.code, m.needed, lang)) if m.kind == "hasil" and m.needed is not None
-                        else "–" for m in prio.measures],
-                    tr("col.points"): [f"{fmt(m.points)} / {fmt(m.max_points)}" for m in prio.measures],
-                    tr("col.rules_helped"): [cell(rules_short(fw, m.rules)) for m in prio.measures],
-                    tr("col.why_separate"): [
-                        tr("gaps.priority.why_record" if m.kind == "record" else
-                           "gaps.priority.why_survey" if fw.hasil_items[m.code].kind != "option"
-                           else "gaps.priority.why_capaian") for m in prio.measures],
-                }),
-                hide_index=True,
-            )
-        if plan.feasible and not plan.already:
-            st.page_link("views/simulasi.py", label=tr("gaps.priority.to_simulation"), icon=":material/tune:",
-                         query_params={"unit": selection.unit_id, "tahun": str(selection.year),
-                                       "tahap": selection.stage, "rencana": target})
+    # The page reads top-down as focus, priorities, then the area and rule detail; it is drawn in
+    # another order: the detail first (cheap), then the plan (an integer program, the slow part),
+    # into the boxes kept for it above, so the charts do not wait for the solver.
+    focus_box, prio_box = st.container(), st.container()
 
     # ------------------------------------------------------------------ points missing per area
     st.subheader(tr("gaps.area_section"))
@@ -333,6 +203,153 @@ if rnd is not None:
                 "answered": st.column_config.TextColumn(tr("col.answered_items")),
             },
         )
+
+
+    prio = None
+    if answers_round:
+        prio = state.memo(store, ("gap_priorities", rnd.input.evaluation_id, target, holds),
+                          lambda: priorities(fw, card, target, holds))
+    stored = store.answers_for(rnd.input.evaluation_id) if answers_round else {}
+
+
+    with focus_box:
+        # ------------------------------------------------------------------ one question in focus
+        focus = st.session_state.get("gap_soal")
+        if focus is not None:
+            q = fw.questions[focus]
+            with st.container(border=True, key="gap_focus"):
+                head, close = st.columns([5, 1], vertical_alignment="center")
+                head.subheader(tr("gaps.focus.heading", id=q.id, text=md_escape(q.text)))
+                close.button(tr("gaps.focus.close"), key="gap_focus_close", on_click=close_focus,
+                             icon=":material/close:", help=tr("gaps.focus.close_help"))
+                if q.area:
+                    where = tr("gaps.focus.where", area=area_name(fw, q.area),
+                               sub_area=fw.sub_area(q.sub_area).name)
+                else:
+                    where = tr("gaps.focus.where_hasil", measure=names.measure_name(fw, q.hasil_item, lang))
+                st.caption(f"{where} · {tr('gaps.focus.type', type=fw.answer_types[q.type].label)}")
+                if not answers_round:
+                    st.info(tr("gaps.no_answers"))
+                else:
+                    value = card.answers.get(q.id)
+                    row = stored.get(q.id) or {}
+                    if q.hasil_item:
+                        now = hasil_words(fw, q.hasil_item, card.hasil_items[q.hasil_item].input, lang)
+                    else:
+                        now = answer_words(fw, q.id, value, lang, card.answers)
+                    st.markdown(f"**{tr('gaps.focus.now')}:** {md_escape(now)}")
+                    if row.get("note"):
+                        st.markdown(f"**{tr('col.note')}:** {md_escape(row['note'])}")
+                    if row.get("evidence_ref"):
+                        st.markdown(f"**{tr('col.evidence')}:** {md_escape(row['evidence_ref'])}")
+                    item = next((i for i in prio.items if i.question == q.id), None) if prio else None
+                    if item is not None and item.in_plan:
+                        st.success(tr("gaps.focus.in_plan", predicate=predicate_label(target),
+                                      to=md_escape(answer_words(fw, q.id, item.suggested, lang, card.answers))))
+                    if item is not None and item.rules:
+                        st.markdown(tr("gaps.focus.helps", rules=", ".join(names.rule_name(fw, r, lang)
+                                                                            for r in item.rules)))
+                    if q.kind == "option" and q.area:
+                        gains = gaps.option_gains(fw, card, q.id)
+                        st.table(
+                            pd.DataFrame({
+                                tr("col.answer_option"): [cell(option_words(q, k, lang)) for k in gains],
+                                tr("col.points_change"): [("+" if v > 0 else "") + fmt(v) for v in gains.values()],
+                                tr("col.status"): [option_mark(k, value, item) for k in gains],
+                            }),
+                            hide_index=True,
+                        )
+                        st.caption(tr("gaps.focus.points_caption"))
+                    elif item is not None and item.kind == "ratio":
+                        st.markdown(tr("gaps.focus.ratio", item=md_escape(item.item_name),
+                                       best=count_words(item.denominator, item.denominator, lang),
+                                       points=fmt(gaps.ratio_full_gain(card, q.id))))
+
+    with prio_box:
+        # ------------------------------------------------------------------ Prioritas perbaikan
+        st.subheader(tr("gaps.priority.section"))
+        st.segmented_control(tr("gaps.target"), [p.code for p in fw.predicates], key="gap_plan_target",
+                             format_func=predicate_label, required=True)
+        if not answers_round:
+            st.info(tr("gaps.priority.no_answers"))
+        else:
+            plan, name = prio.plan, predicate_label(target)
+            st.caption(tr("gaps.priority.ranking", predicate=name))
+            if prio.assumes_held:
+                st.info(tr("gaps.priority.assumes_held", predicate=name,
+                           required=predicate_label(fw.predicate(target).requires)))
+            if plan.already:
+                st.success(f"{palette.PASS_SYMBOL} {tr('gaps.priority.already', predicate=name)}")
+            elif not plan.feasible:
+                reasons = "; ".join(blocker_text(fw, b, lang) for b in plan.blockers)
+                st.warning(f"{palette.FAIL_SYMBOL} {tr('gaps.priority.unreachable', predicate=name, reasons=reasons)}")
+            else:
+                st.success(f"{palette.PASS_SYMBOL} " + tr(
+                    "gaps.priority.plan", predicate=name, changes=len(plan.lke_changes), steps=plan.steps,
+                    points=fmt(plan.points)))
+                if plan.binding:
+                    st.markdown(tr("gaps.priority.binding", rules=", ".join(names.rule_name(fw, r, lang)
+                                                                            for r in plan.binding)))
+            if prio.items:
+                planned = [r for r in prio.items if r.in_plan]
+                show_all = st.toggle(tr("gaps.priority.show_all", count=len(prio.items)), key="gap_show_all")
+                rows = prio.items if show_all else prio.items[: max(len(planned) + 10, 15)]
+                st.table(
+                    pd.DataFrame({
+                        "#": [str(r.rank) for r in rows],
+                        tr("col.question"): [
+                            cell(("✓ " if r.in_plan else "") + f"{r.area} · [{r.question}] "
+                                 + (r.item_name if r.kind == "option"
+                                    else f"{r.item_name}: {fw.questions[r.question].text}")) for r in rows],
+                        tr("col.answer_now"): [cell(answer_words(fw, r.question, r.current, lang, card.answers))
+                                               for r in rows],
+                        tr("col.answer_suggested"): [cell(answer_words(fw, r.question, r.suggested, lang, card.answers))
+                                                     for r in rows],
+                        tr("col.increase"): [fmt(r.points) for r in rows],
+                        tr("col.steps"): [str(r.steps) for r in rows],
+                        tr("col.rules_helped"): [cell(rules_short(fw, r.rules)) for r in rows],
+                    }),
+                    hide_index=True,
+                )
+                if planned:
+                    st.caption(tr("gaps.priority.in_plan_help"))
+                if len(rows) < len(prio.items):
+                    st.caption(tr("gaps.priority.shown", shown=len(rows), total=len(prio.items)))
+            elif not plan.already:
+                st.info(tr("gaps.priority.no_items", predicate=name))
+            # Any question in focus: the priority list's first, then the rest by id.
+            ranked = [r.question for r in prio.items]
+            choices = ranked + [qid for qid in fw.questions if qid not in set(ranked)]
+            first = {} if st.session_state.get("gap_soal") is not None else {"index": None}
+            st.selectbox(tr("gaps.focus.pick"), choices, key="gap_soal", placeholder=tr("gaps.focus.pick_placeholder"),
+                         format_func=lambda qid: f"[{qid}] {fw.questions[qid].text}", **first)
+            if prio.measures:
+                st.markdown(f"**{tr('gaps.priority.measures_heading')}**")
+                st.table(
+                    pd.DataFrame({
+                        tr("col.measure"): [cell(names.measure_name(fw, m.code, lang) if m.kind == "hasil" else m.name)
+                                            for m in prio.measures],
+                        tr("col.current"): [cell(hasil_words(fw, m.code, m.current, lang)) if m.kind == "hasil"
+                                            else (tr("gaps.priority.record_reduction", now=fmt(m.current, 0),
+                                                     before=fmt(m.before, 0))
+                                                  if m.before is not None else format_percent(m.current * 100, lang))
+                                            for m in prio.measures],
+                        tr("col.needed", predicate=name): [
+                            cell(hasil_words(fw, m.code, m.needed, lang)) if m.kind == "hasil" and m.needed is not None
+                            else "–" for m in prio.measures],
+                        tr("col.points"): [f"{fmt(m.points)} / {fmt(m.max_points)}" for m in prio.measures],
+                        tr("col.rules_helped"): [cell(rules_short(fw, m.rules)) for m in prio.measures],
+                        tr("col.why_separate"): [
+                            tr("gaps.priority.why_record" if m.kind == "record" else
+                               "gaps.priority.why_survey" if fw.hasil_items[m.code].kind != "option"
+                               else "gaps.priority.why_capaian") for m in prio.measures],
+                    }),
+                    hide_index=True,
+                )
+            if plan.feasible and not plan.already:
+                st.page_link("views/simulasi.py", label=tr("gaps.priority.to_simulation"), icon=":material/tune:",
+                             query_params={"unit": selection.unit_id, "tahun": str(selection.year),
+                                           "tahap": selection.stage, "rencana": target})
 
     state.write_url("soal", str(st.session_state["gap_soal"]) if st.session_state.get("gap_soal") else None)
 
