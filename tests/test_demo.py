@@ -142,7 +142,11 @@ def test_seed_is_fast_and_one_transaction(tmp_path: Path) -> None:
 def test_marked_as_synthetic(demo_store: Store) -> None:
     assert demo_store.dataset_kind() == "demo"
     meta = demo_store.meta()
-    assert meta["dataset"] == "demo" and "sintetis" in meta["demo_notice"]
+    assert "sintetis" in meta["demo_notice"]
+    # every unit, round, fact and award is marked as a demo row
+    for table in ("units", "evaluations", "prerequisites", "predicate_awards"):
+        with demo_store.reading() as con:
+            assert con.execute(f"SELECT count(*) FILTER (WHERE NOT demo) FROM {table}").fetchone()[0] == 0
     notes = [r[4] for r in demo_store.table_rows("answers") if r[4] is not None]
     assert notes and all(n.startswith("[DEMO]") and "sintetis" in n for n in notes)
     refs = [r[5] for r in demo_store.table_rows("answers") if r[5] is not None]
@@ -325,12 +329,15 @@ def test_seed_refuses_real_data_unless_forced(tmp_path: Path) -> None:
     assert "pemkot" not in {u.id for u in store.list_units()}
 
 
-def test_real_write_on_demo_database_marks_it_real(tmp_path: Path) -> None:
+def test_a_real_write_on_a_demo_database_leaves_the_demo_rows_marked(tmp_path: Path) -> None:
+    """One real row never makes the synthetic rows pass for official ones (issue #10.8)."""
     store = open_store(tmp_path / "mix.duckdb", create=True)
     seed_demo(store)
     store.award_predicate(PILOT_A, 2025, "WBBM", "Kepmen nyata", actor="ana")
-    assert store.dataset_kind() == "real"
-    assert "demo_notice" not in store.meta() or store.meta()["dataset"] == "real"
+    assert store.dataset_kind() == "mixed"
+    rows = store.demo_rows()
+    assert len(rows.rounds) == 143 and PILOT_A in rows.units  # the award is real, its unit still a demo unit
+    assert store.shows_demo(year=2025, stage="tpi") and store.shows_demo(unit_id=PILOT_A)
     with pytest.raises(DemoRefusedError):
         seed_demo(store)
 

@@ -55,6 +55,27 @@ def first_steps(store: Store, *, editor: bool, editors_configured: bool, on_demo
             st.caption(tr("onboarding.demo.editor_only"))
 
 
+REMOVE_PENDING = "_demo_remove_pending"
+
+
+def demo_section(store: Store, *, on_remove: object) -> None:
+    """For editors, while demo rows exist: how many, and removing exactly them (two steps)."""
+    rows = state.demo_rows(store)
+    if not rows.any():
+        return
+    st.subheader(tr("demo.title"))
+    st.caption(tr("demo.count", units=len(rows.units), rounds=len(rows.rounds)))
+    if not st.session_state.get(REMOVE_PENDING):
+        st.button(tr("demo.remove"), key="data_remove_demo", icon=":material/delete_sweep:",
+                  on_click=lambda: st.session_state.__setitem__(REMOVE_PENDING, True))
+        return
+    st.warning(tr("demo.confirm_text", units=len(rows.units), rounds=len(rows.rounds)))
+    cols = st.columns(2)
+    cols[0].button(tr("demo.confirm"), type="primary", key="data_remove_demo_confirm", on_click=on_remove)
+    cols[1].button(tr("data.delete.cancel"), key="data_remove_demo_cancel",
+                   on_click=lambda: st.session_state.pop(REMOVE_PENDING, None))
+
+
 def profile_link(unit_id: str, unit_name: str, year: int, stage: str) -> None:
     """A link to the profile of a round just imported (the sidebar follows the link's parameters)."""
     st.page_link(PROFILE_PAGE, label=tr("onboarding.see_profile", unit=unit_name, year=year,

@@ -14,7 +14,7 @@ import streamlit as st
 from zi_metrics import analytics
 from zi_metrics.database import ensure_database
 from zi_metrics.i18n import t
-from zi_metrics.store import Store, StoreError, Unit, default_db_path
+from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_db_path
 
 LANGS = ("id", "en")
 LANG_NAMES = {"id": "Indonesia", "en": "English"}
@@ -323,9 +323,22 @@ def page_heading(title: str, *, unit_name: str | None = None, year: int | None =
         st.markdown(f"### {' · '.join(parts)}")
 
 
-def demo_banner(store: Store) -> None:
-    """Every screen that shows demo data says the scores are synthetic."""
-    if dataset_kind(store) == "demo":
+def demo_rows(store: Store) -> DemoRows:
+    """Which rows are synthetic demo rows (cached until the database changes)."""
+    return _cached(store, "demo_rows", store.demo_rows)
+
+
+def shows_demo(store: Store, *, unit_id: str | None = None, year: int | None = None,
+               stage: str | None = None) -> bool:
+    """Whether a view of this unit and/or round shows a demo row (nothing given: any demo row)."""
+    return demo_rows(store).shown(unit_id=unit_id, year=year, stage=stage)
+
+
+def demo_banner(store: Store, *, unit_id: str | None = None, year: int | None = None,
+                stage: str | None = None) -> None:
+    """Every screen that shows a demo row says the scores are synthetic, whatever else the database
+    holds: a unit's page passes its unit (and round), a round's page its year and stage."""
+    if shows_demo(store, unit_id=unit_id, year=year, stage=stage):
         st.caption(tr("app.demo_banner"))
 
 

@@ -131,6 +131,24 @@ def on_save_units() -> None:
     registry_section.reset_upload()
 
 
+def on_remove_demo() -> None:
+    """Second step of "Hapus data demo": delete exactly the demo rows (one transaction)."""
+    st.session_state.pop(onboarding.REMOVE_PENDING, None)
+    editor = signed_in_editor()
+    if editor is None:
+        return
+    try:
+        removal = store.remove_demo(actor=editor.actor)
+    except StoreError as exc:
+        flash("error", tr("data.store_error", message=str(exc)))
+        return
+    flash("success", tr("demo.removed", units=removal.units, rounds=removal.rounds, facts=removal.facts,
+                        awards=removal.awards))
+    if removal.kept_units:
+        units = state.units_of(store)
+        flash("info", tr("demo.kept", units=", ".join(unit_label(units, u) for u in removal.kept_units)))
+
+
 def on_load_demo() -> None:
     """Load the synthetic demo into a database without real data (seed-demo's refusal applies)."""
     from zi_metrics.demo import DemoRefusedError, seed_demo
@@ -285,7 +303,7 @@ def import_log() -> None:
 # ---------------------------------------------------------------------------------------------
 
 st.title(tr("page.data"))
-state.demo_banner(store)
+state.demo_banner(store)  # the page offers the whole database: any demo row
 show_flash()
 try:
     all_units = dict(state.units_of(store))
@@ -308,5 +326,8 @@ if editor is not None:
         delete_section(all_units)
         st.divider()
         downloads_section(all_units)
+        st.divider()
+    if state.shows_demo(store):
+        onboarding.demo_section(store, on_remove=on_remove_demo)
         st.divider()
 import_log()

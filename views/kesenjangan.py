@@ -33,7 +33,7 @@ store = state.get_store()
 selection = st.session_state["selection"]
 
 st.title(tr("page.gaps"))
-state.demo_banner(store)
+state.demo_banner(store, unit_id=selection.unit_id, year=selection.year, stage=selection.stage)
 
 if selection.year is None:
     st.info(tr("empty.no_data"))

@@ -60,7 +60,8 @@ st.html(present.deck_css(lk))
 for notice in notices:
     st.warning(notice)
 
-if store.dataset_kind() == "demo":  # every screen with demo data says the scores are synthetic
+# every screen with demo data says the scores are synthetic: the round, or a unit's slides
+if state.shows_demo(store, year=year, stage=stage) or any(state.shows_demo(store, unit_id=u) for u in unit_ids):
     bar[3].html(present.note_html(tr("app.demo_banner")))
 chart_options = {"dark": lk.dark, "large": True, "lang": lang}
 plot_config = {"displayModeBar": False, "responsive": True}

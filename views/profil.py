@@ -25,7 +25,7 @@ selection = st.session_state["selection"]
 _shown = state.units_of(store).get(selection.unit_id) if selection.unit_id else None
 state.page_heading(tr("page.unit"), unit_name=_shown.name if _shown else None, year=selection.year,
                    stage=selection.stage)
-state.demo_banner(store)
+state.demo_banner(store, unit_id=selection.unit_id)  # the unit's rounds of every year are shown
 
 if selection.year is None:
     st.info(tr("empty.no_data"))
@@ -107,7 +107,7 @@ st.caption(tr("unit.framework", name=fw.name))
 st.download_button(
     tr("unit.report_pdf"), icon=":material/picture_as_pdf:", key="unit_report",
     data=lambda: unit_report_pdf(current, rounds, unit.name, awards=store.awards(unit.id), lang=lang,
-                                 synthetic=store.dataset_kind() == "demo"),
+                                 synthetic=state.shows_demo(store, unit_id=unit.id)),
     file_name=f"laporan-zi-{unit.id}-{year}-{stage}.pdf", mime="application/pdf")
 
 # --------------------------------------------------------------------------- headline

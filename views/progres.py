@@ -24,7 +24,7 @@ STAGE_DASHES = {"mandiri": "dot", "tpi": "dashdot", "tpn": "solid"}
 SUGGESTED = (*PILOTS, KKP_PEER)
 
 st.title(tr("page.progress"))
-state.demo_banner(store)
+demo_slot = st.empty()  # the synthetic-data banner, once the units compared are known
 
 if selection.year is None:
     st.info(tr("empty.no_data"))
@@ -56,6 +56,9 @@ chosen = left.multiselect(tr("progress.units"), unit_ids, key="progres_units", f
                           persist_state="session")
 stages = right.multiselect(tr("progress.stages"), list(analytics.STAGES), default=list(analytics.STAGES),
                            key="progres_stages", format_func=lambda s: tr(f"stage.{s}"), persist_state="session")
+if any(state.shows_demo(store, unit_id=uid) for uid in chosen):
+    with demo_slot:
+        st.caption(tr("app.demo_banner"))
 if not chosen:
     st.info(tr("progress.no_units"))
     st.stop()

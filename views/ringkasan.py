@@ -28,7 +28,7 @@ if opening and PROFILE_PAGE and selection.year is not None:
     state.open_page(PROFILE_PAGE, selection, unit=opening)
 
 state.page_heading(tr("page.overview"), year=selection.year, stage=selection.stage)
-state.demo_banner(store)
+state.demo_banner(store, year=selection.year, stage=selection.stage)
 
 if selection.year is None:
     st.info(tr("empty.no_data"))
@@ -73,7 +73,8 @@ st.download_button(
     data=lambda: leadership_report_pdf(
         round_reports(store, selection.year, selection.stage, list(frame["unit_id"]),
                       rounds_of=lambda u: state.unit_rounds(store, u)),
-        year=selection.year, stage=selection.stage, lang=state.lang(), synthetic=store.dataset_kind() == "demo"))
+        year=selection.year, stage=selection.stage, lang=state.lang(),
+        synthetic=state.shows_demo(store, year=selection.year, stage=selection.stage)))
 
 
 def display_table() -> pd.DataFrame:

@@ -33,7 +33,7 @@ store = state.get_store()
 selection = st.session_state["selection"]
 
 st.title(tr("page.whatif"))
-state.demo_banner(store)
+state.demo_banner(store, unit_id=selection.unit_id)  # the simulation starts from one of the unit's rounds
 
 if selection.unit_id is None:
     st.info(tr("empty.no_selection") if selection.year is not None else tr("empty.no_data"))

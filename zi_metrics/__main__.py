@@ -47,7 +47,7 @@ def _store_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-CORE_COMMANDS = ("evaluate", "init-db", "seed-demo")
+CORE_COMMANDS = ("evaluate", "init-db", "seed-demo", "remove-demo")
 
 
 def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
@@ -66,6 +66,11 @@ def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
     p.add_argument("--force", action="store_true", help="replace real data too")
     p.set_defaults(func=_store_command("cmd_seed_demo"))
+
+    p = sub.add_parser("remove-demo", help="delete exactly the synthetic demo rows (real data stays)")
+    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--actor", default="cli", help="who removes it (written to the audit log)")
+    p.set_defaults(func=_store_command("cmd_remove_demo"))
 
     for register in _extra_commands() if with_extras else ():
         register(sub)

@@ -42,7 +42,7 @@ def _cmd_export_report(args: argparse.Namespace) -> int:
             print(f"export-report: {args.unit} has no {args.stage} round in {args.year}", file=sys.stderr)
             return 2
         pdf = unit_report_pdf(scored, rounds, unit.name, awards=store.awards(args.unit), lang=args.lang,
-                              synthetic=store.dataset_kind() == "demo")
+                              synthetic=store.shows_demo(unit_id=args.unit))
     except StoreError as exc:
         print(f"export-report: {exc}", file=sys.stderr)
         return 2
@@ -65,7 +65,7 @@ def _cmd_export_leadership_report(args: argparse.Namespace) -> int:
                   + (f" among {', '.join(units)}" if units else ""), file=sys.stderr)
             return 2
         pdf = leadership_report_pdf(reports, year=args.year, stage=args.stage, lang=args.lang,
-                                    synthetic=store.dataset_kind() == "demo",
+                                    synthetic=store.shows_demo(year=args.year, stage=args.stage),
                                     max_sections=args.max_sections or MAX_SECTIONS)
     except StoreError as exc:
         print(f"export-leadership-report: {exc}", file=sys.stderr)

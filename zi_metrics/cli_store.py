@@ -27,9 +27,17 @@ def cmd_init_db(args: argparse.Namespace) -> int:
         print(f"init-db: {exc}", file=sys.stderr)
         return 2
     if not existed:
-        print(f"created database {store.path} (schema version {new})")
+        print(f"created database {store.path} (schema version {new}), empty")
     elif old != new:
-        print(f"upgraded database {store.path} from schema version {old} to {new}")
+        from zi_metrics.demo_legacy import recognise_demo_rows  # noqa: PLC0415
+
+        try:
+            marked = recognise_demo_rows(store)
+        except StoreError as exc:
+            print(f"init-db: {exc}", file=sys.stderr)
+            return 2
+        print(f"upgraded database {store.path} from schema version {old} to {new}"
+              + (f"; {marked} synthetic demo rows recognised and marked" if marked else ""))
     else:
         print(f"database {store.path} is already at schema version {new}")
     return 0
@@ -53,4 +61,25 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         f"{summary.evaluations} evaluations, "
         f"{summary.answers} answers, {summary.awards} awards in {seconds:.2f} s"
     )
+    return 0
+
+
+def cmd_remove_demo(args: argparse.Namespace) -> int:
+    """Delete every synthetic demo row in one transaction; real rows stay."""
+    store = Store(_db_path(args))
+    if not store.exists():
+        print(f"remove-demo: database file {store.path} does not exist", file=sys.stderr)
+        return 2
+    try:
+        store.migrate()
+        if not store.demo_rows().any():
+            print(f"{store.path} holds no demo data; nothing removed")
+            return 0
+        removal = store.remove_demo(actor=getattr(args, "actor", None) or "cli")
+    except StoreError as exc:
+        print(f"remove-demo: {exc}", file=sys.stderr)
+        return 2
+    kept = f"; kept as real units (real data uses them): {', '.join(removal.kept_units)}" if removal.kept_units else ""
+    print(f"removed the demo data from {store.path}: {removal.units} units, {removal.rounds} evaluations, "
+          f"{removal.facts} prerequisite facts, {removal.awards} awards{kept}")
     return 0

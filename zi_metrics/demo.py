@@ -860,16 +860,17 @@ def _prerequisites(rng: random.Random, data: DemoData) -> list[tuple[str, int, d
 
 
 def seed_demo(store: Store, force: bool = False, seed: int = DEMO_SEED) -> DemoSummary:
-    """Replace the store's content with the demo data set, in ONE transaction.
+    """Replace the store's content with the demo data set, in ONE transaction; every row it writes
+    is marked as a demo row.
 
-    Refuses (DemoRefusedError) when the store holds real data, unless ``force``.
+    Refuses (DemoRefusedError) when the store holds any real row, unless ``force``.
     """
     started = time.perf_counter()
     data = generate_demo(seed)
     detail = {"seed": seed, "units": len(data.units), "evaluations": len(data.rounds), "force": force}
 
     def refuse_real_data(kind: str) -> None:
-        if kind == "real" and not force:
+        if kind in ("real", "mixed") and not force:
             raise DemoRefusedError(
                 f"{store.location} holds real data; the demo would replace it. Use another database, "
                 "or force it (seed-demo --force) if the real data may be deleted"

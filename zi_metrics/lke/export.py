@@ -214,13 +214,13 @@ def export_recap(store: Store, year: int, stage: str, lang: str = "id") -> bytes
     if not scored:
         raise ExportError(f"no evaluation stored for {year} {stage}")
     title = t("xlsx.recap.title", lang, year=year, stage=stage_name(stage, lang))
-    warning = t("app.demo_banner", lang) if store.dataset_kind() == "demo" else None
+    warning = t("app.demo_banner", lang) if store.shows_demo(year=year, stage=stage) else None
     return build_recap_workbook(scored, units_by_id(store), title=title, lang=lang, warning=warning)
 
 
-def _synthetic(store: Store) -> str:
-    """A label for exports of the demo database: its scores are synthetic and must say so."""
-    return " (DATA SINTETIS - demo)" if store.dataset_kind() == "demo" else ""
+def _synthetic(store: Store, unit_id: str, year: int | None = None, stage: str | None = None) -> str:
+    """A label for exports of demo rows: their scores are synthetic and must say so."""
+    return " (DATA SINTETIS - demo)" if store.shows_demo(unit_id=unit_id, year=year, stage=stage) else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,8 +262,8 @@ def export_lke(store: Store, unit_id: str, year: int, stage: str) -> bytes:
     importing it back gives the same answers and scores."""
     fw, answers, notes, evidence = stored_lke(store, unit_id, year, stage)
     unit = store.get_unit(unit_id)
-    return write_lampiran3(fw, answers, notes, evidence, unit_name=unit.name + _synthetic(store), year=year,
-                           stage=stage)
+    name = unit.name + _synthetic(store, unit_id, year, stage)
+    return write_lampiran3(fw, answers, notes, evidence, unit_name=name, year=year, stage=stage)
 
 
 def export_payload(store: Store, unit_id: str, year: int) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``awards``          prerequisites and predicate awards
 * ``audit``           audit rows, written inside each write's transaction
 * ``dataset``         the database as a whole: kind of data, meta, audit log, replace or clear all
+* ``demo_rows``       synthetic demo rows, marked row by row: which are shown, remove them
 * ``national``        national scale: columnar round data, bulk scoring and loading
 * ``workbook_results`` the imported workbook's own total beside a round (issue #10.3)
 
@@ -40,6 +41,7 @@ import os
 from zi_metrics.store.awards import AwardStore
 from zi_metrics.store.base import StoreBase, default_db_path
 from zi_metrics.store.dataset import DatasetStore
+from zi_metrics.store.demo_rows import DemoRemoval, DemoRows, DemoStore
 from zi_metrics.store.errors import (
     StoreBusyError,
     StoreError,
@@ -90,7 +92,7 @@ from zi_metrics.store.units import UnitStore
 from zi_metrics.store.workbook_results import WorkbookResults, workbook_result
 
 
-class Store(UnitStore, RoundReads, RoundWrites, AwardStore, DatasetStore, WorkbookResults, StoreBase):
+class Store(UnitStore, RoundReads, RoundWrites, AwardStore, DatasetStore, DemoStore, WorkbookResults, StoreBase):
     """A Zona Integritas database. Cheap to create: nothing is opened until a query runs.
 
     ``Store(path)`` (default: :func:`default_db_path`); every read opens a connection for that
@@ -131,6 +133,8 @@ __all__ = [
     "BulkScores",
     "Connection",
     "DatasetContent",
+    "DemoRemoval",
+    "DemoRows",
     "Migration",
     "OverviewData",
     "RoundData",

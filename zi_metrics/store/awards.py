@@ -12,7 +12,6 @@ import pandas as pd
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
 from zi_metrics.store.model import INSTANSI_FIELDS, PREREQUISITE_FIELDS, Unit
-from zi_metrics.store.schema import set_meta
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import _all_units, _require_unit, _write_units
 from zi_metrics.store.validation import (
@@ -108,7 +107,7 @@ def _award(con: Connection, unit_id: Any, year: Any, predicate: Any, decree_ref:
         )
     else:
         con.execute(
-            "UPDATE predicate_awards SET decree_ref = ? WHERE unit_id = ? AND year = ? AND predicate = ?",
+            "UPDATE predicate_awards SET decree_ref = ?, demo = FALSE WHERE unit_id = ? AND year = ? AND predicate = ?",
             [decree_ref, unit_id, year, predicate],
         )
 
@@ -232,7 +231,6 @@ class AwardStore(StoreBase):
                     merged = {**dict.fromkeys(PREREQUISITE_FIELDS), **stored.get(unit_id, {}), **values}
                     rows.append(_prepare_prerequisites(con, unit_id, year, merged))
             _write_prerequisites_many(con, rows)
-            set_meta(con, "dataset", "real")
 
     def save_prerequisites(
         self,
@@ -250,7 +248,6 @@ class AwardStore(StoreBase):
         ) as con:
             uid, y, clean = _prepare_prerequisites(con, unit_id, year, values)
             _write_prerequisites(con, uid, y, clean)
-            set_meta(con, "dataset", "real")
 
     def award_predicate(
         self, unit_id: str, year: int, predicate: str, decree_ref: str | None = None, *, actor: str
@@ -261,7 +258,6 @@ class AwardStore(StoreBase):
             {"unit_id": unit_id, "year": year, "predicate": predicate, "decree_ref": decree_ref},
         ) as con:
             _award(con, unit_id, year, predicate, decree_ref)
-            set_meta(con, "dataset", "real")
 
     def revoke_predicate(
         self,
@@ -285,4 +281,3 @@ class AwardStore(StoreBase):
             },
         ) as con:
             _revoke(con, unit_id, year, predicate, revoked_on, reason)
-            set_meta(con, "dataset", "real")

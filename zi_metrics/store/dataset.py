@@ -10,10 +10,11 @@ import pandas as pd
 
 from zi_metrics.store.awards import _award, _prepare_prerequisites, _revoke, _write_prerequisites_many
 from zi_metrics.store.base import StoreBase
+from zi_metrics.store.demo_rows import demo_kind, mark_all_demo
 from zi_metrics.store.errors import StoreValidationError
 from zi_metrics.store.model import DatasetContent
 from zi_metrics.store.rounds import _prepare_round, _write_evaluations
-from zi_metrics.store.schema import DATA_TABLES, TABLES, get_meta, set_meta
+from zi_metrics.store.schema import DATA_TABLES, TABLES, set_meta
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import _write_units
 from zi_metrics.store.validation import _sort_key
@@ -26,16 +27,13 @@ def _clear_data(con: Connection) -> None:
 
 
 def _dataset_kind(con: Connection) -> str:
-    value = get_meta(con, "dataset")
-    if value in ("demo", "real"):
-        return value
-    has_rows = any(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES)
-    return "real" if has_rows else "empty"
+    return demo_kind(con)
 
 
 class DatasetStore(StoreBase):
     def dataset_kind(self) -> str:
-        """'demo' (synthetic data written by zi_metrics.demo), 'real', or 'empty'."""
+        """'demo' (only synthetic demo rows), 'real' (no demo row), 'mixed' or 'empty' (see
+        zi_metrics.store.demo_rows: rows are marked one by one)."""
         with self.reading() as con:
             return _dataset_kind(con)
 
@@ -77,8 +75,9 @@ class DatasetStore(StoreBase):
     ) -> int:
         """Replace every unit, fact, evaluation and award with ``content`` in ONE transaction (the
         audit log stays); returns the number of answer rows written. ``check`` is called first,
-        inside the transaction, with the kind of data held now ('demo', 'real', 'empty'): raising
-        there refuses the replacement and changes nothing."""
+        inside the transaction, with the kind of data held now ('demo', 'real', 'mixed', 'empty'):
+        raising there refuses the replacement and changes nothing. Content of kind 'demo' is
+        written as demo rows."""
         with self.writing(actor, action, detail) as con:
             if check is not None:
                 check(_dataset_kind(con))
@@ -93,7 +92,8 @@ class DatasetStore(StoreBase):
                 _award(con, w["unit_id"], w["year"], w["predicate"], w.get("decree_ref"))
             for v in content.revocations:
                 _revoke(con, v["unit_id"], v["year"], v["predicate"], v["revoked_on"], v.get("reason"))
-            set_meta(con, "dataset", content.kind)
+            if content.kind == "demo":
+                mark_all_demo(con)
             for key, value in content.meta.items():
                 set_meta(con, key, value)
         return sum(len(p.answers) for p in prepared)

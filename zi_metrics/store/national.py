@@ -18,7 +18,6 @@ import pandas as pd
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
 from zi_metrics.store.model import STAGES
-from zi_metrics.store.schema import set_meta
 from zi_metrics.store.units import _all_units, _write_units
 from zi_metrics.store.validation import _as_int, _check_stage, _coerce_unit, _load_fw, _opt_int, _where
 
@@ -222,8 +221,10 @@ def bulk_load(
         con.raw.register("zi_bulk_answers", answers.assign(evaluation_id=answers["evaluation_id"].map(id_map)))
         con.execute("INSERT INTO answers (evaluation_id, question_id, answer_text, answer_number) "
                     "SELECT evaluation_id, question_id, answer_text, answer_number FROM zi_bulk_answers")
-        if dataset is not None:
-            set_meta(con, "dataset", dataset)
+        if dataset == "demo":  # synthetic units and rounds (the benchmarks' national data set)
+            con.execute("UPDATE units SET demo = TRUE WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                        [[u.id for u in unit_records]])
+            con.execute("UPDATE evaluations SET demo = TRUE WHERE id IN (SELECT new_id FROM zi_bulk_evaluations)")
 
 
 # ---------------------------------------------------------------------------------------------

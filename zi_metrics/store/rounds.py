@@ -10,7 +10,6 @@ from typing import Any
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownEvaluationError
 from zi_metrics.store.model import PreparedEvaluation, RoundStatus
-from zi_metrics.store.schema import set_meta
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import _require_unit
 from zi_metrics.store.validation import (
@@ -128,7 +127,7 @@ def _write_evaluation(con: Connection, p: PreparedEvaluation) -> int:
     else:
         eid = row[0]
         con.execute(
-            "UPDATE evaluations SET framework_id = ?, evaluated_on = ?, source = ? WHERE id = ?",
+            "UPDATE evaluations SET framework_id = ?, evaluated_on = ?, source = ?, demo = FALSE WHERE id = ?",
             [p.framework_id, p.evaluated_on, p.source, eid],
         )
         _delete_evaluation_children(con, eid)
@@ -163,8 +162,8 @@ def _write_evaluations(con: Connection, prepared: Sequence[PreparedEvaluation]) 
     for p, key in zip(prepared, keys, strict=True):
         if key in existing:
             eid = existing[key]
-            con.execute(
-                "UPDATE evaluations SET framework_id = ?, evaluated_on = ?, source = ? WHERE id = ?",
+            con.execute(  # a round imported over a demo round is a real round
+                "UPDATE evaluations SET framework_id = ?, evaluated_on = ?, source = ?, demo = FALSE WHERE id = ?",
                 [p.framework_id, p.evaluated_on, p.source, eid],
             )
         else:
@@ -346,7 +345,6 @@ def save_rounds(
             if s.status != "unchanged":
                 results.append((int(eid), spec.get("workbook")))
         replace_results(con, results)
-        set_meta(con, "dataset", "real")
     return out
 
 
@@ -376,7 +374,6 @@ class RoundWrites(StoreBase):
                 con, unit_id, year, stage, framework_id, evaluated_on, answers, area_points, hasil
             )
             eid = _write_evaluation(con, prepared)
-            set_meta(con, "dataset", "real")
         return eid
 
     def save_evaluations(
@@ -428,8 +425,6 @@ class RoundWrites(StoreBase):
                     )
                 )
             ids = _write_evaluations(con, prepared)
-            if ids:
-                set_meta(con, "dataset", "real")
         return ids
 
     def delete_evaluation(self, evaluation_id: int, *, actor: str) -> None:

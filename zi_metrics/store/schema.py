@@ -21,6 +21,9 @@ class Migration:
     statements: tuple[str, ...]
 
 
+# Tables whose rows say whether they are synthetic demo rows (column ``demo``, migration 4).
+DEMO_MARKED_TABLES: tuple[str, ...] = ("units", "evaluations", "prerequisites", "predicate_awards")
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -129,6 +132,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             total_text TEXT,
             detail TEXT
         )""",
+        ),
+    ),
+    Migration(
+        4,
+        "demo rows marked row by row (units, rounds, facts, awards) instead of one flag for the database",
+        (
+            *(f"ALTER TABLE {table} ADD COLUMN demo BOOLEAN DEFAULT FALSE" for table in DEMO_MARKED_TABLES),
+            # A database the demo filled (and nothing else since): every row is a demo row. One that
+            # also holds real data says 'real' here: zi_metrics.demo.recognise_demo_rows finds its
+            # demo rows by comparing them with the demo generator's.
+            *(f"UPDATE {table} SET demo = EXISTS (SELECT 1 FROM meta WHERE key = 'dataset' AND value = 'demo')"
+              for table in DEMO_MARKED_TABLES),
+            "DELETE FROM meta WHERE key = 'dataset' AND value <> 'real'",
         ),
     ),
 )

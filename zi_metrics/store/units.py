@@ -8,7 +8,6 @@ from typing import Any
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
 from zi_metrics.store.model import Unit
-from zi_metrics.store.schema import set_meta
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.validation import _check_hierarchy, _coerce_unit
 
@@ -21,11 +20,13 @@ _UNIT_COLS = (
     ("level", "VARCHAR"),
     ("instansi_kind", "VARCHAR"),
     ("afirmasi", "BOOLEAN"),
+    ("demo", "BOOLEAN"),
 )
+# Registering a unit under a demo unit's id makes it a real unit (demo = excluded.demo, false).
 _UNIT_UPSERT = (
     "ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, "
     "parent_id = excluded.parent_id, level = excluded.level, instansi_kind = excluded.instansi_kind, "
-    "afirmasi = excluded.afirmasi"
+    "afirmasi = excluded.afirmasi, demo = excluded.demo"
 )
 
 
@@ -48,7 +49,8 @@ def _all_units(con: Connection) -> dict[str, Unit]:
     return {r[0]: Unit(*r[:6], bool(r[6])) for r in rows}
 
 
-def _write_units(con: Connection, units: Iterable[Unit | Mapping[str, Any]]) -> list[str]:
+def _write_units(con: Connection, units: Iterable[Unit | Mapping[str, Any]], demo: bool = False) -> list[str]:
+    """Insert or update units (hierarchy checked) as real units, or as demo units with ``demo``."""
     batch: dict[str, Unit] = {}
     for n, raw in enumerate(units):
         u = _coerce_unit(raw, n)
@@ -62,7 +64,7 @@ def _write_units(con: Connection, units: Iterable[Unit | Mapping[str, Any]]) -> 
     affected = set(batch) | {uid for uid, u in merged.items() if u.parent_id in batch}
     _check_hierarchy(merged, sorted(affected))
     rows = [
-        (u.id, u.name, u.short_name, u.parent_id, u.level, u.instansi_kind, u.afirmasi)
+        (u.id, u.name, u.short_name, u.parent_id, u.level, u.instansi_kind, u.afirmasi, demo)
         for u in batch.values()
     ]
     con.dialect.insert_rows(con, "units", _UNIT_COLS, rows, _UNIT_UPSERT)
@@ -94,7 +96,6 @@ class UnitStore(StoreBase):
         units = list(units)
         with self.writing(actor, "upsert_units", {"count": len(units)}, file_name, file_sha256) as con:
             ids = _write_units(con, units)
-            set_meta(con, "dataset", "real")
         return ids
 
     def upsert_unit(self, unit: Unit | Mapping[str, Any], *, actor: str) -> str:
