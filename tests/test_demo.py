@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -122,12 +121,10 @@ def test_two_seeded_databases_are_identical(tmp_path: Path) -> None:
     assert len(after["audit_log"]) == len(before["audit_log"]) + 1
 
 
-def test_seed_is_fast_and_one_transaction(tmp_path: Path) -> None:
+def test_seed_is_one_transaction(tmp_path: Path) -> None:
+    # No timing assertion here (the machine is shared): bench/ measures speed as ratios.
     store = open_store(tmp_path / "t.duckdb", create=True)
-    started = time.perf_counter()
     summary = seed_demo(store)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"seeding took {elapsed:.2f} s"
     assert summary.units == 16 and summary.evaluations == len(store.evaluations())
     assert summary.answers == len(store.table_rows("answers"))
     log = store.audit_log(10)
