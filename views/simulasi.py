@@ -99,6 +99,15 @@ def derived(changes: dict[int, Any]) -> Any:
     return cache[key]
 
 
+def change_points(question: int, value: Any) -> float:
+    """What one answer change alone adds to the total (re-scored once per change and round)."""
+    cache = st.session_state.setdefault("_wi_points", {})
+    key = (eid, question, value)
+    if key not in cache:
+        cache[key] = with_changes(fw, card, answers={question: value}).total - card.total
+    return cache[key]
+
+
 def reset() -> None:
     set_sliders(base_values)
     st.session_state.pop("_wi_plan", None)
@@ -357,7 +366,7 @@ if answers_round:
                 tr("col.answer_from"): [cell(answer_words(fw, q, card.answers.get(q), lang, card.answers))
                                         for q, _ in rows],
                 tr("col.answer_to"): [cell(answer_words(fw, q, v, lang, card.answers)) for q, v in rows],
-                tr("col.increase"): [fmt(with_changes(fw, card, answers={q: v}).total - card.total) for q, v in rows],
+                tr("col.increase"): [fmt(change_points(q, v)) for q, v in rows],
             }),
             hide_index=True,
         )
