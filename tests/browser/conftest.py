@@ -137,6 +137,23 @@ def streamlit_server(
         yield base_url
 
 
+@pytest.fixture(scope="session")
+def warm_server(browser, streamlit_server: str) -> str:
+    """The shared server after one load of its default page: on a fresh server process the first
+    session that opens a deep link (/simulasi) gets Streamlit's "Page not found" dialog (the routes
+    are known only after the router's first run). Yields the base URL."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    try:
+        page.goto(streamlit_server)
+        expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_visible(
+            timeout=30_000)
+    finally:
+        page.close()
+    return streamlit_server
+
+
 @pytest.fixture(scope="module")
 def empty_installation(
     tmp_path_factory: pytest.TempPathFactory, free_port_factory: Callable[[], int], artifacts_dir: Path

@@ -19,16 +19,9 @@ UNIT = "kemendesa-ditjen-pdt"
 ROUND = "tahun=2026&tahap=tpi"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _warm_server(browser, streamlit_server: str) -> None:
-    """The first session of a fresh server that opens a deep link gets "Page not found" (the routes
-    are known after the router's first run): load the default page once first."""
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    finally:
-        page.close()
+@pytest.fixture(autouse=True)
+def _warm(warm_server: str) -> None:
+    """Every test here opens deep links: the server must have run its router once."""
 
 
 def _settled(page: Page) -> None:
