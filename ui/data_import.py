@@ -207,6 +207,7 @@ def file_view(store: Store, upload: Any, data: bytes, sha: str, units: dict[str,
         unit_id, year, stage, complete = round_choice(key, parsed.layout, hints, units, unit_ids)
         if not complete:
             st.info(tr("data.import.choose_round"))
+            workbook_check(parsed)  # a fact of the file: shown before its round is chosen
             problems_view(parsed.problems, key)
             return WAITING, None
         preview, changes = _planned(str(store.path), state.data_version(store), sha, upload.name, unit_id, year,
@@ -228,15 +229,15 @@ def _preview_body(preview: ImportPreview, changes: list[editing.RoundChange], un
         changes_table(changes, units)
     if preview.changes is False:
         st.info(tr("data.preview.unchanged"))
-    workbook_check(preview)
+    workbook_check(preview.parsed)
     problems_view(preview.problems, "")
 
 
-def workbook_check(preview: ImportPreview) -> None:
+def workbook_check(parsed: Any) -> None:
     """The workbook's own total (cached by Excel/LibreOffice) beside the project's, each
     difference explained by its row (issue #10.3)."""
-    check = getattr(preview.parsed, "workbook", None)
-    if check is None or preview.fatal:
+    check = getattr(parsed, "workbook", None)
+    if check is None or parsed.fatal:
         return
     total = fmt(check.total) if isinstance(check.total, float) else (check.total or "–")
     text = tr("data.workbook.total", workbook=total, cell=check.cell or "–", project=fmt(check.project_total))
@@ -245,10 +246,11 @@ def workbook_check(preview: ImportPreview) -> None:
         return
     st.caption(text + " " + tr("data.workbook.differs", count=len(check.differences)))
     if check.differences:
-        st.dataframe(pd.DataFrame([{"cell": d.cell, "why": d.text(state.lang())} for d in check.differences]),
-                     hide_index=True, width="stretch", column_config={
-                         "cell": st.column_config.TextColumn(tr("data.col.cell"), width="small"),
-                         "why": st.column_config.TextColumn(tr("data.workbook.why"), width="large")})
+        lang = state.lang()
+        rows = [{"cell": d.cell, "why": d.text(lang).removeprefix(f"{d.cell}: ")} for d in check.differences]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+            "cell": st.column_config.TextColumn(tr("data.col.cell"), width="small"),
+            "why": st.column_config.TextColumn(tr("data.workbook.why"), width="large")})
 
 
 def import_section(store: Store, units: dict[str, Any], on_import: Callable[[], None],
