@@ -225,3 +225,9 @@ def test_real_workbooks_pass_the_default_limits():
         check_file(data, kind, name, ReadLimits())
     if FORM_PATH.is_file():
         check_file(FORM_PATH.read_bytes(), "xlsx", "form.xlsx", ReadLimits())
+
+
+def test_json_nested_too_deep_is_one_clear_line():
+    for data in (b"[" * 200_000 + b"]" * 200_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        p = refused(data, "payload.json")
+        assert p.code == "limit.json_depth" and "payload.json" in p.message

@@ -58,7 +58,10 @@ def read_bytes(data: bytes, name: str = "upload", framework_id: str | None = Non
             raise LkeFileError(problem("file.lock_file", file=shown(name), original=shown(name[2:])))
         check_file(data, kind, name, limits)
         if kind == "json":
-            return read_payload(data, name=name, framework_id=framework_id)
+            try:
+                return read_payload(data, name=name, framework_id=framework_id)
+            except RecursionError:  # "[[[[..." nested deeper than any payload: refused, no traceback
+                raise LkeFileError(problem("limit.json_depth", file=shown(name))) from None
         if kind == "csv":
             try:
                 text = data.decode("utf-8-sig")
