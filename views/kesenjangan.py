@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, md_escape, predicate_label
+from ui.display import fmt, md_escape, number_formats, predicate_label
 from zi_metrics import analytics, charts, gaps, names, palette
 from zi_metrics.answer_plan import next_target
 from zi_metrics.formatting import format_percent
@@ -141,23 +141,24 @@ if rnd is not None:
                 st.success(tr("gaps.all_areas_met", predicate=predicate_label(pred), percent=fmt(pct, 0)))
     else:
         st.info(tr("gaps.no_area_minimum", framework=fw.name))
+    # numbers stay numbers (the grid sorts them); number_formats shows them in the language's format
     st.dataframe(
-        pd.DataFrame({
+        number_formats(pd.DataFrame({
             "code": [g.code for g in area_gaps],
             "area": [area_name(fw, g.code) for g in area_gaps],
-            "score": [fmt(g.score) for g in area_gaps],
-            "max": [fmt(g.max) for g in area_gaps],
-            "percent": [format_percent(g.percent, lang) for g in area_gaps],
-            **{f"need_{pred}": [fmt(g.need[pred]) for g in area_gaps] for pred in minimums},
-        }),
+            "score": [g.score for g in area_gaps],
+            "max": [g.max for g in area_gaps],
+            "percent": [g.percent for g in area_gaps],
+            **{f"need_{pred}": [g.need[pred] for g in area_gaps] for pred in minimums},
+        }), {"score": 2, "max": 2, "percent": "%2", **{f"need_{pred}": 2 for pred in minimums}}),
         hide_index=True, width="stretch", key="gap_area_table",
         column_config={
             "code": st.column_config.TextColumn(tr("col.code"), width="small"),
             "area": st.column_config.TextColumn(tr("col.area")),
-            "score": st.column_config.TextColumn(tr("col.points")),
-            "max": st.column_config.TextColumn(tr("col.max")),
-            "percent": st.column_config.TextColumn(tr("col.percent_of_max")),
-            **{f"need_{pred}": st.column_config.TextColumn(tr("gaps.need_col", predicate=predicate_label(pred)))
+            "score": st.column_config.NumberColumn(tr("col.points")),
+            "max": st.column_config.NumberColumn(tr("col.max")),
+            "percent": st.column_config.NumberColumn(tr("col.percent_of_max")),
+            **{f"need_{pred}": st.column_config.NumberColumn(tr("gaps.need_col", predicate=predicate_label(pred)))
                for pred in minimums},
         },
     )
@@ -185,21 +186,21 @@ if rnd is not None:
         sub_gaps = [g for g in gaps.sub_area_gaps(card) if g.lost > 0]
         st.subheader(tr("gaps.sub_area_heading"))
         st.dataframe(
-            pd.DataFrame({
+            number_formats(pd.DataFrame({
                 "area": [g.area for g in sub_gaps],
                 "sub_area": [g.name for g in sub_gaps],
-                "weight": [fmt(g.weight) for g in sub_gaps],
-                "score": [fmt(g.score) for g in sub_gaps],
-                "lost": [fmt(g.lost) for g in sub_gaps],
+                "weight": [g.weight for g in sub_gaps],
+                "score": [g.score for g in sub_gaps],
+                "lost": [g.lost for g in sub_gaps],
                 "answered": [f"{g.answered_items}/{g.total_items}" for g in sub_gaps],
-            }),
+            }), {"weight": 2, "score": 2, "lost": 2}),
             hide_index=True, width="stretch", key="gap_sub_areas", height=320,
             column_config={
                 "area": st.column_config.TextColumn(tr("col.area"), width="small"),
                 "sub_area": st.column_config.TextColumn(tr("col.sub_area")),
-                "weight": st.column_config.TextColumn(tr("col.weight")),
-                "score": st.column_config.TextColumn(tr("col.points")),
-                "lost": st.column_config.TextColumn(tr("col.lost")),
+                "weight": st.column_config.NumberColumn(tr("col.weight")),
+                "score": st.column_config.NumberColumn(tr("col.points")),
+                "lost": st.column_config.NumberColumn(tr("col.lost")),
                 "answered": st.column_config.TextColumn(tr("col.answered_items")),
             },
         )

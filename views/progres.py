@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, predicate_label
+from ui.display import number_formats, predicate_label
 from zi_metrics import analytics, charts, palette
 from zi_metrics.demo import KKP_PEER, PILOTS
 from zi_metrics.store import Unit
@@ -84,17 +84,17 @@ else:
         st.caption(tr("progress.recap_note"))
     with st.expander(tr("progress.table")):
         rows = frame[frame["stage"].isin(stages)]
-        st.dataframe(pd.DataFrame({
+        st.dataframe(number_formats(pd.DataFrame({
             "unit": [short(u) for u in rows["unit_id"]],
             "year": rows["year"],
             "stage": [tr(f"stage_short.{s}") for s in rows["stage"]],
-            "total": [fmt(x) for x in rows["total"]],
+            "total": rows["total"].tolist(),
             "predicate": [predicate_label(p) for p in rows["predicate"]],
-        }), hide_index=True, width="stretch", column_config={
+        }), {"total": 2}), hide_index=True, width="stretch", column_config={
             "unit": st.column_config.TextColumn(tr("col.unit")),
             "year": st.column_config.NumberColumn(tr("col.year"), format="%d"),
             "stage": st.column_config.TextColumn(tr("col.stage")),
-            "total": st.column_config.TextColumn(tr("col.total")),
+            "total": st.column_config.NumberColumn(tr("col.total")),
             "predicate": st.column_config.TextColumn(tr("col.predicate")),
         })
 
