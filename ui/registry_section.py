@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from zi_metrics import registry
+from zi_metrics import registry, units_file
 from zi_metrics.store import INSTANSI_KINDS, LEVELS, Store, StoreError, Unit
 
 tr = state.tr
@@ -57,7 +57,7 @@ def problems_view(problems: list[registry.UnitProblem]) -> None:
 
 
 def units_table(units: dict[str, Unit]) -> None:
-    tree = registry.unit_tree(list(units.values()))
+    tree = units_file.unit_tree(list(units.values()))
     frame = pd.DataFrame([{
         "name": "\u2003" * item.depth + item.unit.name,
         "id": item.unit.id,
@@ -84,7 +84,7 @@ def units_table(units: dict[str, Unit]) -> None:
 
 def unit_form(units: dict[str, Unit], on_add: Callable[[], None]) -> None:
     code = state.lang()
-    parents = [u.id for u in (i.unit for i in registry.unit_tree(list(units.values()))) if u.level != "satker"]
+    parents = [u.id for u in (i.unit for i in units_file.unit_tree(list(units.values()))) if u.level != "satker"]
     with st.form("unit_form", border=True):
         st.caption(tr("registry.form.help"))
         cols = st.columns(2)
@@ -247,7 +247,7 @@ def registry_section(store: Store, units: dict[str, Unit], *, on_add: Callable[[
     with tabs[2]:
         if units:
             units_table(units)
-            st.download_button(tr("registry.download"), data=lambda: registry.units_csv(list(units.values())),
+            st.download_button(tr("registry.download"), data=lambda: units_file.units_csv(list(units.values())),
                                file_name="daftar-unit.csv", mime="text/csv", key="dl_units",
                                on_click="ignore", icon=":material/download:")
         else:

@@ -61,8 +61,8 @@ def _report(command: str, plan: Any, result: Any) -> int:
 
 
 def cmd_units(args: argparse.Namespace) -> int:
-    from zi_metrics.registry import unit_tree, units_csv
     from zi_metrics.store import StoreError
+    from zi_metrics.units_file import unit_tree, units_csv
 
     store = _store("units", args)
     if store is None:

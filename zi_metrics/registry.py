@@ -25,46 +25,38 @@ Messages are i18n keys (``registry.problem.<code>``) with parameters, in the cal
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from zi_metrics.i18n import t
 from zi_metrics.store import (
-    BPK_OPINIONS,
-    GRADES,
     INSTANSI_KINDS,
     LEVELS,
     MAX_YEAR,
     MIN_YEAR,
-    PREREQUISITE_FIELDS,
     Store,
     StoreError,
     Unit,
+)
+from zi_metrics.unit_values import (
+    KIND_WORDS,
+    LEVEL_WORDS,
+    bool_of,
+    fact_value,
+    shown,
+    suggest_id,
+    text_of,
+    unquote_formula,
+    whole_of,
+    word_of,
 )
 from zi_metrics.units_file import FACT_FIELDS, REQUIRED_FIELDS, Cell, RawFile, RawRecord, blank, read_units_file
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 NAME_MAX, SHORT_MAX = 300, 100
-
-_LEVEL_WORDS = {
-    "instansi": "instansi", "agency": "instansi",
-    "eselon1": "eselon1", "eseloni": "eselon1", "es1": "eselon1", "esi": "eselon1", "echelon1": "eselon1",
-    "eselon2": "eselon2", "eselonii": "eselon2", "es2": "eselon2", "esii": "eselon2", "echelon2": "eselon2",
-    "satker": "satker", "satuankerja": "satker", "unitkerja": "satker",
-}
-_KIND_WORDS = {
-    "kementerianlembaga": "kementerian_lembaga", "kl": "kementerian_lembaga", "kementerian": "kementerian_lembaga",
-    "lembaga": "kementerian_lembaga", "ministry": "kementerian_lembaga",
-    "pemerintahdaerah": "pemerintah_daerah", "pemda": "pemerintah_daerah", "pemprov": "pemerintah_daerah",
-    "pemkab": "pemerintah_daerah", "pemkot": "pemerintah_daerah", "localgovernment": "pemerintah_daerah",
-}
-_TRUE = {"ya", "true", "1", "benar", "yes", "x"}
-_FALSE = {"tidak", "false", "0", "salah", "no", "bukan"}
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,97 +99,6 @@ def _problem(code: str, cell: Cell | None = None, *, line: int | None = None, co
         line = cell.line if line is None else line
         column = cell.column if column is None else column
     return UnitProblem(code, params, line, column, fatal)
-
-
-def _shown(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# ---------------------------------------------------------------------------------------------
-# Values
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _unsafe(text: str) -> str:
-    """Undo the apostrophe :func:`units_csv` puts before a name starting like a formula."""
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@" else text
-
-
-def _word(value: Any) -> str:
-    return re.sub(r"[\s_\-./]+", "", _text(value).casefold())
-
-
-def suggest_id(text: str) -> str:
-    """A slug from a name: ``"Itjen Kemendesa"`` -> ``itjen-kemendesa``."""
-    import unicodedata
-
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    text = _text(value).rstrip("%").strip().replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    word = _word(value)
-    return True if word in _TRUE else False if word in _FALSE else None
-
-
-def _whole(value: Any) -> int | None:
-    number = _number(value)
-    if number is None or not number.is_integer():
-        return None
-    return int(number)
-
-
-def _fact(name: str, value: Any, year: int | None) -> tuple[Any, dict[str, Any] | None]:
-    """(the fact's value, None) or (None, the problem's parameters)."""
-    kind = PREREQUISITE_FIELDS[name]
-    shown = _shown(_text(value))
-    if kind in ("opinion", "grade"):
-        allowed = BPK_OPINIONS if kind == "opinion" else GRADES
-        v = _text(value).upper().replace(" ", "")
-        return (v, None) if v in allowed else (None, {"field": name, "value": shown, "allowed": ", ".join(allowed)})
-    if kind == "bool":
-        v = _bool(value)
-        return (v, None) if v is not None else (None, {"field": name, "value": shown, "allowed": "ya, tidak"})
-    if kind in ("percent", "spip"):
-        high = 100.0 if kind == "percent" else 5.0
-        v = _number(value)
-        ok = v is not None and 0 <= v <= high
-        return (v, None) if ok else (None, {"field": name, "value": shown, "allowed": f"0-{high:g}"})
-    if kind == "eselon":
-        v = _ROMAN.get(_word(value)) or _whole(value)
-        ok = v is not None and 1 <= v <= 4
-        return (v, None) if ok else (None, {"field": name, "value": shown, "allowed": "1-4"})
-    if kind == "year":
-        v = _whole(value)
-        high = year if year is not None else MAX_YEAR
-        ok = v is not None and MIN_YEAR <= v <= high
-        return (v, None) if ok else (None, {"field": name, "value": shown, "allowed": f"{MIN_YEAR}-{high}"})
-    raise AssertionError(kind)  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,13 +202,13 @@ def _draft(rec: RawRecord, problems: list[UnitProblem], default_year: int | None
         problems.append(_problem("empty_id", cells.get("id"), line=rec.line))
         d.ok = False
     else:
-        uid = _text(raw_id)
+        uid = text_of(raw_id)
         if _SLUG.match(uid):
             d.id = uid
         else:
-            problems.append(_problem("bad_id", cells["id"], value=_shown(uid), suggestion=suggest_id(uid) or "unit-1"))
+            problems.append(_problem("bad_id", cells["id"], value=shown(uid), suggestion=suggest_id(uid) or "unit-1"))
             d.ok = False
-    name = _unsafe(_text(rec.value("name")))
+    name = unquote_formula(text_of(rec.value("name")))
     if not name:
         problems.append(_problem("empty_name", cells.get("name"), line=rec.line))
         d.ok = False
@@ -317,38 +218,38 @@ def _draft(rec: RawRecord, problems: list[UnitProblem], default_year: int | None
     else:
         d.name = name
     if not blank(rec.value("parent_id")):
-        parent = _text(rec.value("parent_id"))
+        parent = text_of(rec.value("parent_id"))
         if _SLUG.match(parent):
             d.parent_id = parent
         else:
-            problems.append(_problem("unknown_parent", cells["parent_id"], value=_shown(parent)))
+            problems.append(_problem("unknown_parent", cells["parent_id"], value=shown(parent)))
             d.ok = False
     if not blank(rec.value("level")):
-        level = _LEVEL_WORDS.get(_word(rec.value("level")))
+        level = LEVEL_WORDS.get(word_of(rec.value("level")))
         if level is None:
-            problems.append(_problem("bad_level", cells["level"], value=_shown(_text(rec.value("level"))),
+            problems.append(_problem("bad_level", cells["level"], value=shown(text_of(rec.value("level"))),
                                      allowed=", ".join(LEVELS)))
             d.ok = False
         d.level = level
     if not blank(rec.value("short_name")):
-        short = _unsafe(_text(rec.value("short_name")))
+        short = unquote_formula(text_of(rec.value("short_name")))
         if len(short) > SHORT_MAX:
             problems.append(_problem("too_long", cells["short_name"], field="short_name", limit=SHORT_MAX))
         else:
             d.short_name = short
     if not blank(rec.value("instansi_kind")):
-        kind = _KIND_WORDS.get(_word(rec.value("instansi_kind")))
+        kind = KIND_WORDS.get(word_of(rec.value("instansi_kind")))
         if kind is None:
             problems.append(_problem("bad_kind", cells["instansi_kind"],
-                                     value=_shown(_text(rec.value("instansi_kind"))),
+                                     value=shown(text_of(rec.value("instansi_kind"))),
                                      allowed=", ".join(INSTANSI_KINDS)))
             d.ok = False
         d.instansi_kind = kind
     if not blank(rec.value("afirmasi")):
-        afirmasi = _bool(rec.value("afirmasi"))
+        afirmasi = bool_of(rec.value("afirmasi"))
         if afirmasi is None:
             problems.append(_problem("bad_bool", cells["afirmasi"], field="afirmasi",
-                                     value=_shown(_text(rec.value("afirmasi")))))
+                                     value=shown(text_of(rec.value("afirmasi")))))
         d.afirmasi = afirmasi
     _draft_facts(d, problems, default_year)
     return d
@@ -359,9 +260,9 @@ def _draft_facts(d: UnitDraft, problems: list[UnitProblem], default_year: int | 
     given = {f: rec.cells[f] for f in FACT_FIELDS[1:] if f in rec.cells and not blank(rec.cells[f].value)}
     year = default_year
     if not blank(rec.value("year")):
-        year = _whole(rec.value("year"))
+        year = whole_of(rec.value("year"))
         if year is None or not MIN_YEAR <= year <= MAX_YEAR:
-            problems.append(_problem("bad_year", rec.cells["year"], value=_shown(_text(rec.value("year"))),
+            problems.append(_problem("bad_year", rec.cells["year"], value=shown(text_of(rec.value("year"))),
                                      low=MIN_YEAR, high=MAX_YEAR))
             return
     if not given:
@@ -373,7 +274,7 @@ def _draft_facts(d: UnitDraft, problems: list[UnitProblem], default_year: int | 
         return
     d.year = year
     for name, cell in given.items():
-        value, bad = _fact(name, cell.value, year)
+        value, bad = fact_value(name, cell.value, year)
         if bad is not None:
             problems.append(_problem("bad_fact", cell, **bad))
         else:
@@ -599,62 +500,3 @@ def save_plan(store: Store, plan: UnitPlan, *, actor: str, action: str = "import
 def save_units_file(store: Store, data: bytes, name: str, *, actor: str, year: int | None = None) -> UnitResult:
     """:func:`plan_units_file` then :func:`save_plan`."""
     return save_plan(store, plan_units_file(store, data, name, year=year), actor=actor)
-
-
-# ---------------------------------------------------------------------------------------------
-# Listing
-
-
-@dataclass(frozen=True)
-class ListedUnit:
-    unit: Unit
-    depth: int
-
-
-def unit_tree(units: Sequence[Unit]) -> list[ListedUnit]:
-    """Units in hierarchy order (each unit followed by its sub-units, siblings by id) with their
-    depth; units whose parent is missing are listed as roots."""
-    by_id = {u.id: u for u in units}
-    children: dict[str | None, list[Unit]] = {}
-    for u in units:
-        parent = u.parent_id if u.parent_id in by_id else None
-        children.setdefault(parent, []).append(u)
-    out: list[ListedUnit] = []
-    seen: set[str] = set()
-
-    def walk(parent: str | None, depth: int) -> None:
-        for u in sorted(children.get(parent, []), key=lambda x: x.id):
-            if u.id in seen:
-                continue
-            seen.add(u.id)
-            out.append(ListedUnit(u, depth))
-            walk(u.id, depth + 1)
-
-    walk(None, 0)
-    for u in sorted(units, key=lambda x: x.id):  # a stored cycle (not possible through this module)
-        if u.id not in seen:
-            out.append(ListedUnit(u, 0))
-    return out
-
-
-UNITS_CSV_COLUMNS = ("id", "name", "parent_id", "level", "short_name", "instansi_kind", "afirmasi")
-
-
-def units_csv(units: Sequence[Unit]) -> str:
-    """The registry as a units file that import-units reads back unchanged."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(UNITS_CSV_COLUMNS)
-    for item in unit_tree(units):
-        u = item.unit
-        writer.writerow([u.id, _csv_safe(u.name), u.parent_id or "", u.level, _csv_safe(u.short_name or ""),
-                         u.instansi_kind, "ya" if u.afirmasi else "tidak"])
-    return buf.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """A name that a spreadsheet would take for a formula gets an apostrophe (as the exports do)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,4 +1,5 @@
-"""Reading a units file (CSV or XLSX) into raw records that remember where each value was.
+"""Units files (CSV or XLSX): reading them into raw records that remember where each value was,
+and writing the registry as one (``units --format csv``), in hierarchy order.
 
 The header row may sit under title rows (the first row, within the first 20, that names the
 columns ``id`` and ``name`` is the header). Column names are matched case-insensitively with
@@ -13,11 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from zi_metrics.store import PREREQUISITE_FIELDS
+from zi_metrics.store import PREREQUISITE_FIELDS, Unit
 
 MAX_UNITS_FILE_BYTES = 20 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20
@@ -218,3 +219,59 @@ def read_units_file(data: bytes, name: str) -> RawFile:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or b"\x00" in data[:4096]:
         return RawFile([], [], [FileIssue("not_units_file", {"name": name})])
     return read_csv(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing: the registry in hierarchy order, and as a units file
+
+
+@dataclass(frozen=True)
+class ListedUnit:
+    unit: Unit
+    depth: int
+
+
+def unit_tree(units: Sequence[Unit]) -> list[ListedUnit]:
+    """Units in hierarchy order (each unit followed by its sub-units, siblings by id) with their
+    depth; units whose parent is missing are listed as roots."""
+    by_id = {u.id: u for u in units}
+    children: dict[str | None, list[Unit]] = {}
+    for u in units:
+        parent = u.parent_id if u.parent_id in by_id else None
+        children.setdefault(parent, []).append(u)
+    out: list[ListedUnit] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None, depth: int) -> None:
+        for u in sorted(children.get(parent, []), key=lambda x: x.id):
+            if u.id in seen:
+                continue
+            seen.add(u.id)
+            out.append(ListedUnit(u, depth))
+            walk(u.id, depth + 1)
+
+    walk(None, 0)
+    for u in sorted(units, key=lambda x: x.id):  # a stored cycle (not possible through this module)
+        if u.id not in seen:
+            out.append(ListedUnit(u, 0))
+    return out
+
+
+UNITS_CSV_COLUMNS = ("id", "name", "parent_id", "level", "short_name", "instansi_kind", "afirmasi")
+
+
+def units_csv(units: Sequence[Unit]) -> str:
+    """The registry as a units file that import-units reads back unchanged."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(UNITS_CSV_COLUMNS)
+    for item in unit_tree(units):
+        u = item.unit
+        writer.writerow([u.id, _csv_safe(u.name), u.parent_id or "", u.level, _csv_safe(u.short_name or ""),
+                         u.instansi_kind, "ya" if u.afirmasi else "tidak"])
+    return buf.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """A name that a spreadsheet would take for a formula gets an apostrophe (as the exports do)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

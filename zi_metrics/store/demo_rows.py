@@ -23,7 +23,9 @@ from zi_metrics.store.base import StoreBase
 from zi_metrics.store.schema import DEMO_MARKED_TABLES
 from zi_metrics.store.sql import Connection
 
-_CHILD_TABLES = ("answers", "area_points", "hasil_inputs", "workbook_results")  # rows of an evaluation
+# Rows that belong to an evaluation (keyed by evaluation_id): deleted with a demo round. Tables a
+# later schema adds (the assessors' follow-ups) are taken when the database has them.
+_CHILD_TABLES = ("answers", "area_points", "hasil_inputs", "workbook_results", "follow_ups")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def _unit_tree(con: Connection) -> tuple[dict[str, str | None], set[str]]:
 def _remove_demo(con: Connection) -> DemoRemoval:
     ids = [int(r[0]) for r in con.execute("SELECT id FROM evaluations WHERE demo").fetchall()]
     if ids:
-        for table in _CHILD_TABLES:  # module constants
+        present = con.dialect.table_names(con)
+        for table in (t for t in _CHILD_TABLES if t in present):  # module constants
             con.execute(f"DELETE FROM {table} WHERE evaluation_id IN (SELECT unnest(?::INTEGER[]))", [ids])
         con.execute("DELETE FROM evaluations WHERE demo")
     facts = con.execute("SELECT count(*) FROM prerequisites WHERE demo").fetchone()[0]
