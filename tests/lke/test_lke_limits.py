@@ -231,3 +231,24 @@ def test_json_nested_too_deep_is_one_clear_line():
     for data in (b"[" * 200_000 + b"]" * 200_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
         p = refused(data, "payload.json")
         assert p.code == "limit.json_depth" and "payload.json" in p.message
+
+
+@pytest.mark.parametrize("name", ["unit-complete-saved.xlsx", "unit-complete.xls", "unit-complete.ods"])
+def test_damaged_copies_of_real_workbooks_never_raise(name):
+    """Random bytes overwritten and files cut short (seeded): every one is read or refused, none
+    raises (zlib errors, unknown zip methods and calamine's Rust panics included)."""
+    import random
+
+    data = (FIXTURES / name).read_bytes()
+    rng = random.Random(20260514)
+    refused_count = 0
+    for _ in range(25):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 30)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            b = b[: rng.randrange(len(b))]
+        parsed = read_bytes(bytes(b), name)
+        refused_count += parsed.fatal
+        assert all(p.message and "\n" not in p.message for p in parsed.problems)
+    assert refused_count  # the damage is seen

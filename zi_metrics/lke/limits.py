@@ -25,6 +25,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -122,7 +123,7 @@ def _check_zip(data: bytes, kind: str, limits: ReadLimits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return  # not readable as a zip at all: the workbook reader says so
     if len(members) > limits.max_members:
         raise _Exceeded("members", count=len(members), limit=limits.max_members, setting="ZI_MAX_ARCHIVE_MEMBERS")
@@ -185,11 +186,12 @@ def _scan_xml(archive: zipfile.ZipFile, part: str, scan: Any, budget: _Budget) -
                 budget.take(len(chunk))
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
-    except zipfile.BadZipFile:
-        # A CRC mismatch: the member unpacks to other bytes than the central directory declares
-        # (zipfile stops at the declared size): damaged, or built to mislead a size check.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+        # A CRC mismatch, a broken deflate stream or an unknown method: the member does not unpack
+        # to what the central directory declares (zipfile stops at the declared size): damaged, or
+        # built to mislead a size check.
         raise _Exceeded("damaged_member", member=part[:80]) from None
-    except (expat.ExpatError, OSError, EOFError, ValueError, RuntimeError):
+    except (expat.ExpatError, OSError, ValueError, RuntimeError):
         return  # damaged XML: the workbook reader reports it
     except StopIteration:
         return  # the scan has seen all it needs

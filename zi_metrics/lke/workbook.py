@@ -15,10 +15,15 @@ compares values in computed rows with what the counts give instead of trusting t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
 import re
+import sys
+import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +143,29 @@ class CalamineSheet:
         return self.cell(int(m.group(2)), column_index(m.group(1)))
 
 
+@contextlib.contextmanager
+def _rust_quiet() -> Any:
+    """Keep a Rust panic's report (written straight to file descriptor 2 by calamine's panic hook)
+    off the terminal of a CLI run; the panic itself becomes a clear refusal. Only in the main
+    thread of a process whose stderr is a real file (never inside the dashboard's threads)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = -1
+    if fd < 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 class CalamineBook:
     """A workbook read by python-calamine: ``.xls``, ``.ods``, and ``.xlsx`` with its overlay
     (10 to 40 times faster than openpyxl's full load of the official form, which binds the style
@@ -147,9 +175,12 @@ class CalamineBook:
         import python_calamine as pc
 
         try:
-            self._book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            meta = self._book.sheets_metadata
-        except Exception as exc:  # noqa: BLE001 - calamine raises its own kinds on damaged files
+            with _rust_quiet():
+                self._book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+                meta = self._book.sheets_metadata
+        except BaseException as exc:  # noqa: BLE001 - calamine's own errors, and a Rust panic (a BaseException)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
+                raise
             raise LkeFileError(problem(f"file.damaged_{kind}", file=label,
                                        reason=f"{type(exc).__name__}: {str(exc)[:120]}")) from None
         parts: dict[str, str] = {}
@@ -173,6 +204,15 @@ class CalamineBook:
         self.sheetnames = [ws.title for ws in self.worksheets]
         if not self.worksheets:
             raise LkeFileError(problem(f"file.damaged_{kind}", file=label, reason="no worksheet in the file"))
+        for ws in self.worksheets:  # decoded now (the limits were checked): a damaged sheet is refused here
+            try:
+                with _rust_quiet():
+                    ws.rows  # noqa: B018
+            except BaseException as exc:  # noqa: BLE001 - as above
+                if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
+                    raise
+                raise LkeFileError(problem(f"file.damaged_{kind}", file=label,
+                                           reason=f"{ws.title[:40]}: {type(exc).__name__}: {str(exc)[:100]}")) from None
 
     def shared_strings(self, archive: zipfile.ZipFile) -> list[str]:
         if self._strings is None:
@@ -291,7 +331,7 @@ def _scan_overlay(archive: zipfile.ZipFile, part: str, shared: list[str]) -> Ove
             while chunk := stream.read(65536):
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError):
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
         pass
     if link_ids:
         targets = _rels(archive, part)
@@ -316,7 +356,7 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     parser.StartElementHandler = start
     try:
         parser.Parse(archive.read(path), True)
-    except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError):
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
         return {}
     return out
 
@@ -362,6 +402,6 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
             while chunk := stream.read(65536):
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError):
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
         return strings
     return strings
