@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -235,9 +235,6 @@ def messy_answers(answers: Mapping[int, Any]) -> dict[int, Any]:
         else:
             out[q] = v
     return out
-
-
-EDITS: dict[str, Callable[[Workbook], dict[int, int] | None]] = {}
 
 
 def repair(wb: Workbook) -> None:
