@@ -9,6 +9,7 @@ import io
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,26 @@ def test_leadership_report_has_a_summary_and_a_section_per_unit(demo: Store):
         for rule in r.scored.evaluation.failing("WBK"):
             assert rule_name(r.scored.framework, rule.rule) in section
     assert all("Data sintetis (demo)" in p for p in pages)
+
+
+def test_the_demo_banner_follows_the_units_a_page_shows(demo: Store):
+    reports = round_reports(demo, YEAR, STAGE, [FAILING_UNIT, "kemendesa-itjen"])
+    assert all(r.synthetic for r in reports)  # the demo database: every unit is demo data
+    real = [replace(r, synthetic=r.scored.unit_id != FAILING_UNIT) for r in reports]  # one real unit
+    pages = [_flat(p) for p in _pages(leadership_report_pdf(real, year=YEAR, stage=STAGE))]
+    itjen = demo.get_unit("kemendesa-itjen").name
+    sections = {}
+    for text in pages:
+        if "Laporan unit · 2025 · TPI" in text:
+            current = itjen if itjen in text.split("Laporan unit")[0] else FAILING_UNIT
+        else:
+            current = sections and current or "summary"
+        sections.setdefault(current, []).append("Data sintetis (demo)" in text)
+    assert sections["summary"] and all(sections["summary"])  # the summary shows a demo unit
+    assert sections[itjen] and all(sections[itjen])
+    assert sections[FAILING_UNIT] and not any(sections[FAILING_UNIT])
+    only_real = [replace(r, synthetic=False) for r in reports]
+    assert not any("Data sintetis" in p for p in _pages(leadership_report_pdf(only_real, year=YEAR, stage=STAGE)))
 
 
 def test_a_ranking_longer_than_a_page_repeats_its_header(demo: Store):

@@ -73,8 +73,7 @@ st.download_button(
     data=lambda: leadership_report_pdf(
         round_reports(store, selection.year, selection.stage, list(frame["unit_id"]),
                       rounds_of=lambda u: state.unit_rounds(store, u)),
-        year=selection.year, stage=selection.stage, lang=state.lang(),
-        synthetic=state.shows_demo(store, year=selection.year, stage=selection.stage)))
+        year=selection.year, stage=selection.stage, lang=state.lang()))  # demo banner per unit section
 
 
 def display_table() -> pd.DataFrame:

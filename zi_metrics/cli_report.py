@@ -50,7 +50,7 @@ def _cmd_export_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_leadership_report(args: argparse.Namespace) -> int:
-    from zi_metrics.report import MAX_SECTIONS, leadership_report_pdf, round_reports
+    from zi_metrics.report import leadership_report_pdf, round_reports
     from zi_metrics.store import StoreError, open_store
 
     started = time.perf_counter()
@@ -65,8 +65,8 @@ def _cmd_export_leadership_report(args: argparse.Namespace) -> int:
                   + (f" among {', '.join(units)}" if units else ""), file=sys.stderr)
             return 2
         pdf = leadership_report_pdf(reports, year=args.year, stage=args.stage, lang=args.lang,
-                                    synthetic=store.shows_demo(year=args.year, stage=args.stage),
-                                    max_sections=args.max_sections or MAX_SECTIONS)
+                                    # the demo banner on the pages of demo units (round_reports marks them)
+                                    max_sections=max(args.max_sections, 0))
     except StoreError as exc:
         print(f"export-leadership-report: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ from reportlab.platypus import PageBreak
 from zi_metrics.analytics import ScoredRound
 from zi_metrics.i18n import t
 from zi_metrics.names import stage_name
-from zi_metrics.report.document import build_pdf
+from zi_metrics.report.document import Banner, build_pdf
 from zi_metrics.report.sections import UnitReport, leadership_summary, unit_section
 
 #: unit sections in one leadership report at most (the summary table always lists every unit)
@@ -52,17 +52,22 @@ def leadership_report_pdf(reports: Sequence[UnitReport], *, year: int, stage: st
                           synthetic: bool = False, max_sections: int = MAX_SECTIONS) -> bytes:
     """The leadership's report of a round: a summary (headline counts, the rules holding units
     back, every unit ranked with what it still fails), then one section per unit in rank order
-    (the first ``max_sections``; the summary says when there are more)."""
+    (the first ``max_sections``; the summary says when there are more). The demo banner is on
+    the summary's pages when any unit is demo data and on the sections of the demo units
+    (``synthetic``: on every page)."""
     ranked = sorted(reports, key=lambda r: (-r.scored.scorecard.total, r.unit_name))
     shown = ranked[:max_sections]
-    story: list[Any] = leadership_summary(ranked, year=year, stage=stage, lang=lang, sections=len(shown))
+    warning = t("app.demo_banner", lang)
+    any_demo = synthetic or any(r.synthetic for r in ranked)
+    story: list[Any] = [Banner(warning if any_demo else None),
+                        *leadership_summary(ranked, year=year, stage=stage, lang=lang, sections=len(shown))]
     for r in shown:
-        story += [PageBreak(), *unit_section(r, lang)]
+        story += [PageBreak(), Banner(warning if synthetic or r.synthetic else None), *unit_section(r, lang)]
     stage_text = stage_name(stage, lang)
     return build_pdf(
         story, title=t("report.leadership.title", lang, year=year, stage=stage_text),
         subject=t("report.leadership.pdf_subject", lang, count=len(ranked)), lang=lang,
-        banner=t("app.demo_banner", lang) if synthetic else None,
+        banner=warning if any_demo else None, per_section=True,
         running_title=t("report.leadership.title", lang, year=year, stage=stage_text),
         keywords=["Zona Integritas", "WBK", "WBBM"])
 
@@ -86,14 +91,21 @@ def round_reports(store: Any, year: int, stage: str, unit_ids: Sequence[str] | N
         return str(units.get(s.unit_id, {}).get("name", s.unit_id))
 
     scored.sort(key=lambda s: (-s.scorecard.total, name(s)))
+    rows = store.demo_rows()
+
+    def demo(unit_id: str) -> bool:
+        """Whether the unit's section shows a demo row (its unit, or any of its rounds)."""
+        return rows.shown(unit_id=unit_id)
+
     out = []
     for k, s in enumerate(scored):
         if k < with_history:
             history = list(rounds_of(s.unit_id))
             current = analytics.round_for(history, year, stage) or s
-            out.append(UnitReport(name(s), current, tuple(history), tuple(store.awards(s.unit_id))))
+            out.append(UnitReport(name(s), current, tuple(history), tuple(store.awards(s.unit_id)),
+                                  demo(s.unit_id)))
         else:
-            out.append(UnitReport(name(s), s))
+            out.append(UnitReport(name(s), s, synthetic=demo(s.unit_id)))
     return out
 
 

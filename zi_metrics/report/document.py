@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
 from zi_metrics import palette
 from zi_metrics.i18n import t
@@ -114,12 +114,30 @@ class PageDecor:
     lang: str
 
 
+class Banner(Flowable):
+    """Switches the demo banner on or off from this page on (a section of a report that mixes
+    demo and real units carries the banner only on the pages that show demo data)."""
+
+    width = height = 0
+
+    def __init__(self, text: str | None):
+        super().__init__()
+        self.text = text
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._zi_banner = self.text  # saved with the page's state (see _NumberedCanvas)
+
+
 class _NumberedCanvas(Canvas):
     """Draws "page x of y" once the page count is known (every page is kept until the save)."""
 
     def __init__(self, *args: Any, decor: PageDecor, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._decor = decor
+        self._zi_banner = decor.banner
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
@@ -138,13 +156,15 @@ class _NumberedCanvas(Canvas):
         f, d = fonts(), self._decor
         self.saveState()
         top = PAGE_HEIGHT - 9 * mm
-        if d.banner:
+        banner = self._zi_banner
+        if banner:
             self.setFillColor(colors.HexColor("#FBE3D6"))
             self.setStrokeColor(colors.HexColor(palette.VERMILLION))
             self.rect(MARGIN_X, top - 3.2 * mm, CONTENT_WIDTH, 6.4 * mm, fill=1, stroke=1)
             self.setFillColor(colors.HexColor("#8A2E00"))
             self.setFont(f.bold, 8)
-            self.drawCentredString(PAGE_WIDTH / 2, top - 1.1 * mm, d.banner)
+            self.drawCentredString(PAGE_WIDTH / 2, top - 1.1 * mm, banner)
+        if d.banner or banner:  # the same room on every page of a document that has a banner
             top -= 6.5 * mm
         self.setFillColor(colors.HexColor("#606060"))
         self.setFont(f.regular, 7.5)
@@ -159,8 +179,10 @@ class _NumberedCanvas(Canvas):
 
 
 def build_pdf(story: Sequence[Any], *, title: str, subject: str, lang: str, banner: str | None,
-              running_title: str, keywords: Sequence[str] = ()) -> bytes:
-    """The PDF bytes of ``story`` on A4 pages, with title, author, subject and language metadata."""
+              running_title: str, keywords: Sequence[str] = (), per_section: bool = False) -> bytes:
+    """The PDF bytes of ``story`` on A4 pages, with title, author, subject and language metadata.
+    ``banner``: the demo warning, with room for it on every page; on every page, or with
+    ``per_section`` only from where a :class:`Banner` flowable in the story switches it on."""
     decor = PageDecor(running_title, banner, lang)
     buf = io.BytesIO()
     top = MARGIN_TOP + (6.5 * mm if banner else 0)
@@ -171,5 +193,11 @@ def build_pdf(story: Sequence[Any], *, title: str, subject: str, lang: str, bann
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - top - MARGIN_BOTTOM, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    doc.build(list(story), canvasmaker=lambda *a, **k: _NumberedCanvas(*a, decor=decor, **k))
+    def canvas(*a: Any, **k: Any) -> _NumberedCanvas:
+        c = _NumberedCanvas(*a, decor=decor, **k)
+        if per_section:
+            c._zi_banner = None
+        return c
+
+    doc.build(list(story), canvasmaker=canvas)
     return buf.getvalue()

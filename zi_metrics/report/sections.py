@@ -36,6 +36,7 @@ class UnitReport:
     scored: ScoredRound
     history: Sequence[ScoredRound] = ()
     awards: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    synthetic: bool = False  # its rows are demo data: its pages carry the demo banner
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
