@@ -101,7 +101,7 @@ def test_units_lists_id_name_parent_level_in_hierarchy_order_and_its_csv_reads_b
     rows = json.loads(out)
     assert rows[1] == {"id": "tangsel-dpmptsp", "name": "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
                        "parent_id": "tangsel", "level": "eselon2", "short_name": "DPMPTSP",
-                       "instansi_kind": "pemerintah_daerah", "afirmasi": False}
+                       "instansi_kind": "pemerintah_daerah", "afirmasi": False, "demo": False}
     code, out, _ = run(capsys, "units", "--db", str(db), "--format", "csv")
     again = write(tmp_path, "export.csv", out)
     before = fingerprint(db)
@@ -440,3 +440,19 @@ def test_show_carries_the_imported_workbooks_own_total_as_score_lke_printed_it(c
         doc.pop(key, None)
         expected.pop(key, None)
     assert doc == expected
+
+
+def test_units_marks_the_demo_units(capsys, tmp_path):
+    from zi_metrics.demo import seed_demo
+
+    path = tmp_path / "demo.duckdb"
+    store = open_store(path, create=True)
+    seed_demo(store)
+    store.upsert_units([Unit("kota-q", "Pemerintah Kota Q", "instansi", "pemerintah_daerah")], actor="ana")
+    code, out, _ = run(capsys, "units", "--db", str(path))
+    lines = out.splitlines()
+    assert code == 0 and lines[-1] == "17 unit(s), 16 of them synthetic demo units"
+    assert next(ln for ln in lines if ln.startswith("kota-q ")).count("(demo)") == 0
+    assert "Inspektorat Jenderal (demo)" in next(ln for ln in lines if ln.startswith("kemendesa-itjen "))
+    rows = json.loads(run(capsys, "units", "--db", str(path), "--format", "json")[1])
+    assert sum(r["demo"] for r in rows) == 16

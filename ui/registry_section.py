@@ -56,7 +56,7 @@ def problems_view(problems: list[registry.UnitProblem]) -> None:
             st.dataframe(problems_frame(warnings, lang), hide_index=True, width="stretch", column_config=config)
 
 
-def units_table(units: dict[str, Unit]) -> None:
+def units_table(units: dict[str, Unit], demo: frozenset[str] = frozenset()) -> None:
     tree = units_file.unit_tree(list(units.values()))
     frame = pd.DataFrame([{
         "name": "\u2003" * item.depth + item.unit.name,
@@ -66,6 +66,7 @@ def units_table(units: dict[str, Unit]) -> None:
         "level": tr(f"level.{item.unit.level}"),
         "instansi_kind": tr(f"registry.kind.{item.unit.instansi_kind}"),
         "afirmasi": item.unit.afirmasi,
+        "demo": item.unit.id in demo,
     } for item in tree])
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "name": st.column_config.TextColumn(tr("registry.field.name"), width="large"),
@@ -75,6 +76,7 @@ def units_table(units: dict[str, Unit]) -> None:
         "level": st.column_config.TextColumn(tr("registry.field.level")),
         "instansi_kind": st.column_config.TextColumn(tr("registry.field.instansi_kind")),
         "afirmasi": st.column_config.CheckboxColumn(tr("registry.field.afirmasi"), width="small"),
+        "demo": st.column_config.CheckboxColumn(tr("registry.field.demo"), width="small"),
     }, key="registry_table")
 
 
@@ -246,7 +248,7 @@ def registry_section(store: Store, units: dict[str, Unit], *, on_add: Callable[[
         unit_form(units, on_add)
     with tabs[2]:
         if units:
-            units_table(units)
+            units_table(units, state.demo_rows(store).units)
             st.download_button(tr("registry.download"), data=lambda: units_file.units_csv(list(units.values())),
                                file_name="daftar-unit.csv", mime="text/csv", key="dl_units",
                                on_click="ignore", icon=":material/download:")

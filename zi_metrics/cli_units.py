@@ -69,6 +69,7 @@ def cmd_units(args: argparse.Namespace) -> int:
         return 2
     try:
         units = store.list_units()
+        demo = store.demo_rows().units
     except StoreError as exc:
         return _fail("units", str(exc))
     if args.format == "csv":
@@ -78,7 +79,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     if args.format == "json":
         rows = [{"id": i.unit.id, "name": i.unit.name, "parent_id": i.unit.parent_id, "level": i.unit.level,
                  "short_name": i.unit.short_name, "instansi_kind": i.unit.instansi_kind,
-                 "afirmasi": i.unit.afirmasi} for i in tree]
+                 "afirmasi": i.unit.afirmasi, "demo": i.unit.id in demo} for i in tree]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -86,12 +87,14 @@ def cmd_units(args: argparse.Namespace) -> int:
         print(f"no units registered in {store.path}; add them with import-units or add-unit")
         return 0
     header = ("id", "name", "parent", "level")
-    rows_t = [(i.unit.id, "  " * i.depth + i.unit.name.translate(_LINE_BREAKS), i.unit.parent_id or "-",
-               i.unit.level) for i in tree]
+    def name(item: Any) -> str:
+        return "  " * item.depth + item.unit.name.translate(_LINE_BREAKS) + (" (demo)" if item.unit.id in demo else "")
+
+    rows_t = [(i.unit.id, name(i), i.unit.parent_id or "-", i.unit.level) for i in tree]
     widths = [max(len(r[c]) for r in [header, *rows_t]) for c in range(3)]
     for r in [header, *rows_t]:
         print("  ".join(v.ljust(widths[c]) for c, v in enumerate(r[:3])) + "  " + r[3])
-    print(f"{len(tree)} unit(s)")
+    print(f"{len(tree)} unit(s)" + (f", {len(demo)} of them synthetic demo units" if demo else ""))
     return 0
 
 
