@@ -299,15 +299,33 @@ def test_round_overview_equals_the_per_unit_reference_on_every_demo_round(demo_s
             earlier = [y for y in demo_store.years() if y < year]
             previous = ({r.unit_id: r.scorecard.total for r in analytics.score_round(demo_store, earlier[-1], stage)}
                         if earlier else {})
+            awards: dict[str, list] = {}
+            for a in demo_store.awards():
+                awards.setdefault(a["unit_id"], []).append(a)
             old = analytics.overview_frame(analytics.score_round(demo_store, year, stage),
-                                           analytics.units_by_id(demo_store), previous)
+                                           analytics.units_by_id(demo_store), previous, awards)
             assert list(new.columns) == list(old.columns)
             for col in old.columns:
                 assert new[col].dtype == old[col].dtype, col
                 if new[col].dtype.kind == "f":
                     assert np.allclose(new[col], old[col], atol=1e-9, equal_nan=True), col
+                elif col == "next_rules":  # rules.RuleResult: the same rules, figures equal to 1e-9
+                    for got, want in zip(new[col].tolist(), old[col].tolist(), strict=True):
+                        assert len(got) == len(want), (year, stage)
+                        for a, b in zip(got, want, strict=True):
+                            for x, y in zip(_rule_fields(a), _rule_fields(b), strict=True):
+                                assert x == (pytest.approx(y, abs=1e-9) if isinstance(y, float) else y), (a, b)
                 else:
                     assert new[col].tolist() == old[col].tolist(), col
+            assert new["next_rules"].map(len).sum() > 0
+
+
+def _rule_fields(r) -> tuple:
+    """A RuleResult as comparable figures (flags and texts as they are, numbers as floats)."""
+    return tuple(getattr(r, f) if isinstance(getattr(r, f), (str, bool)) or getattr(r, f) is None
+                 else float(getattr(r, f)) for f in ("predicate", "rule", "value", "threshold", "passed", "gap",
+                                                     "unit", "value_points", "threshold_points", "input_value",
+                                                     "input_threshold"))
 
 
 def test_overview_data_reads_the_previous_year_of_the_same_stage(demo_store: Store):

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from zi_metrics import analytics
+from zi_metrics import analytics, overview
 from zi_metrics.database import ensure_database
 from zi_metrics.i18n import t
 from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_db_path
@@ -57,9 +57,10 @@ def _scored_round(path: str, version: tuple[Any, ...], year: int, stage: str) ->
     return analytics.score_round(Store(path), year, stage)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# A resource, not cache_data: cache_data would unpickle a copy of a 10,000-row table on every rerun.
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _round_overview(path: str, version: tuple[Any, ...], year: int, stage: str) -> pd.DataFrame:
-    return analytics.round_overview(Store(path), year, stage)
+    return overview.round_overview(Store(path), year, stage)
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -73,6 +74,7 @@ def scored_round(store: Store, year: int, stage: str) -> list[analytics.ScoredRo
 
 
 def round_overview(store: Store, year: int, stage: str) -> pd.DataFrame:
+    """overview.round_overview, cached until the database changes (shared: never mutate it)."""
     return _round_overview(str(store.path), data_version(store), year, stage)
 
 
@@ -221,6 +223,41 @@ def seed_from_url(key: str, valid: Any, notices: list[str], *, state_key: str | 
         st.session_state[state_key or key] = raw
     else:
         notices.append(tr("notice.invalid_url_value", param=key, value=md_text(raw[:60])))
+
+
+def url_values_to_apply(key: str, widget_key: str) -> list[str] | None:
+    """The URL's values of ``key`` (repeated parameters in order) when this session has not seen
+    them yet or the widget ``widget_key`` has no state (see seed_from_url); else None."""
+    new = url_param_if_new(key)
+    if new is None and widget_key not in st.session_state:
+        new = ",".join(st.query_params.get_all(key)) or None
+    return st.query_params.get_all(key) if new is not None else None
+
+
+def seed_list_from_url(key: str, valid: Any, notices: list[str], *, widget_key: str) -> None:
+    """seed_from_url for a multi-choice widget: the URL repeats the parameter once per value
+    (``?tingkat=satker&tingkat=eselon2``); the valid values go into ``st.session_state[widget_key]``
+    and the others are ignored with a notice."""
+    values = url_values_to_apply(key, widget_key)
+    if values is None:
+        return
+    st.session_state[widget_key] = list(dict.fromkeys(v for v in values if v in valid))
+    for value in values:
+        if value not in valid:
+            notices.append(tr("notice.invalid_url_value", param=key, value=md_text(value[:60])))
+
+
+def write_url_list(key: str, values: list[str]) -> None:
+    """Put ``values`` in the URL as repeated ``key`` parameters (none: the parameter is removed)."""
+    synced = st.session_state.setdefault(_SYNCED, {})
+    if not values:
+        if key in st.query_params:
+            del st.query_params[key]
+        synced.pop(key, None)
+        return
+    if st.query_params.get_all(key) != list(values):
+        st.query_params[key] = list(values)
+    synced[key] = ",".join(values)
 
 
 def write_url(key: str, value: str | None) -> None:

@@ -1,30 +1,38 @@
-"""Ringkasan: every unit of the selected year and stage, ranked, with the headline figures, a
-heatmap of units x areas (% of max, WBK/WBBM bands), filters by parent unit and level; selecting
-a row opens that unit's profile."""
+"""Ringkasan: who fails, and why, in the selected year and stage. Every unit ranked, with the
+predicate it holds (and since when), the predicate this round meets and, for the next predicate,
+each failing rule with its value, threshold and gap; filters by parent unit, level, status and
+name (all in the URL); the filtered list as an XLSX download; a heatmap of the units shown.
+Selecting a row opens that unit's profile on the same year and stage.
 
-from pathlib import Path
+At national scale the page sends only what is shown: one page of the table, the heatmap of those
+rows; everything that depends only on the data is cached per data version (ui/state.py)."""
 
-import pandas as pd
+from __future__ import annotations
+
+import re
+
 import streamlit as st
 
 from ui import state
-from ui.display import area_names, fmt, number_formats, predicate_label, rules_text
-from zi_metrics import analytics, charts
-from zi_metrics.analytics import headline
-from zi_metrics.framework import load_framework
-from zi_metrics.report import leadership_report_pdf, round_reports
+from ui.display import area_names, fmt, number_formats
+from zi_metrics import charts, overview
+from zi_metrics.formatting import format_number
+from zi_metrics.i18n import t
+from zi_metrics.overview_xlsx import overview_workbook
 
 tr = state.tr
+lang = state.lang()  # widget labels use it directly: AppTest formats options after the run
 store = state.get_store()
 selection = st.session_state["selection"]
 
-# A row picked in the table opens the unit's profile page (views/profil.py; the gap analysis while
-# that page does not exist). The row's callback (open_profile) has already pointed the sidebar's unit
-# picker at it; the query parameters make the new page's URL name the unit, year and stage.
-PROFILE_PAGE = next((p for p in ("views/profil.py", "views/kesenjangan.py")
-                     if (Path(__file__).resolve().parents[1] / p).exists()), None)
+PROFILE_PAGE = "views/profil.py"
+PAGE_SIZE = overview.PAGE_SIZE
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A row picked in the table: its callback (open_profile) remembered the unit; open its profile on
+# this page's year and stage (the link carries the language, year, stage and unit in its URL).
 opening = st.session_state.pop("_ov_open", None)
-if opening and PROFILE_PAGE and selection.year is not None:
+if opening and selection.year is not None:
     state.open_page(PROFILE_PAGE, selection, unit=opening)
 
 state.page_heading(tr("page.overview"), year=selection.year, stage=selection.stage)
@@ -39,108 +47,182 @@ if full.empty:
     st.info(tr("empty.no_round", year=selection.year, stage=tr(f"stage.{selection.stage}")))
     st.stop()
 
+# --------------------------------------------------------------------------- filters (in the URL)
 units = state.unit_fields(store)
 unit_label = {uid: u.get("short_name") or u.get("name", uid) for uid, u in units.items()}
-filters = st.columns(2)
 parent_choices = state.memo(store, ("ov_parents", selection.year, selection.stage),
-                            lambda: analytics.parent_options(units, full["unit_id"]))
-parents = filters[0].multiselect(tr("overview.filter_parent"), parent_choices,
-                                 key="ov_parent", format_func=lambda u: unit_label.get(u, u),
-                                 placeholder=tr("overview.filter_all"))
-levels = filters[1].multiselect(tr("overview.filter_level"), sorted(full["level"].dropna().unique()),
-                                key="ov_level", format_func=lambda lv: tr(f"level.{lv}"),
-                                placeholder=tr("overview.filter_all"))
-frame = analytics.filter_overview(full, units, parents, levels)
+                            lambda: overview.parent_options(units, full["unit_id"]))
+level_choices = state.memo(store, ("ov_levels", selection.year, selection.stage),
+                           lambda: sorted(full["level"].dropna().unique().tolist()))
+status_choices = ["", *overview.STATUS_FILTERS]
+notices: list[str] = []
+state.seed_list_from_url("induk", set(parent_choices), notices, widget_key="ov_parent")
+state.seed_list_from_url("tingkat", set(level_choices), notices, widget_key="ov_level")
+state.seed_from_url("status", overview.STATUS_FILTERS, notices, state_key="ov_status")
+search_url = state.url_values_to_apply("cari", "ov_search")
+if search_url is not None:
+    st.session_state["ov_search"] = search_url[0][:100]
+page_url = state.url_values_to_apply("hal", "ov_page")
+
+cols = st.columns([3, 2, 3, 3])
+parents = cols[0].multiselect(tr("overview.filter_parent"), parent_choices, key="ov_parent",
+                              format_func=lambda u: unit_label.get(u, u), placeholder=tr("overview.filter_all"),
+                              persist_state="session")
+levels = cols[1].multiselect(tr("overview.filter_level"), level_choices, key="ov_level",
+                             format_func=lambda lv: t(f"level.{lv}", lang), placeholder=tr("overview.filter_all"),
+                             persist_state="session")
+status = cols[2].selectbox(tr("overview.filter_status"), status_choices, key="ov_status",
+                           format_func=lambda s: t(f"overview.status.{s or 'all'}", lang), persist_state="session")
+search = cols[3].text_input(tr("overview.search"), key="ov_search", max_chars=100,
+                            placeholder=tr("overview.search_placeholder"), persist_state="session")
+state.write_url_list("induk", parents)
+state.write_url_list("tingkat", levels)
+state.write_url("status", status or None)
+state.write_url("cari", search.strip() or None)
+for notice in notices:
+    st.warning(notice)
+
+filter_key = (selection.year, selection.stage, tuple(parents), tuple(levels), status, search.strip().casefold())
+frame = state.memo(store, ("ov_frame", *filter_key),
+                   lambda: overview.filter_overview(full, units, parents, levels, status or None, search))
 if frame.empty:
     st.info(tr("overview.filter_empty"))
     st.stop()
 if len(frame) < len(full):
-    st.caption(tr("overview.filtered", shown=len(frame), total=len(full)))
+    st.caption(tr("overview.filtered", shown=format_number(len(frame), lang, 0),
+                  total=format_number(len(full), lang, 0)))
 
-head = headline(frame)
-cols = st.columns(5)
-cols[0].metric(tr("overview.units"), head["units"])
-cols[1].metric(tr("overview.meet_wbk"), head["wbk"])
-cols[2].metric(tr("overview.meet_wbbm"), head["wbbm"])
-cols[3].metric(tr("overview.average_total"), fmt(head["average_total"]))
-cols[4].metric(tr("overview.incomplete"), head["incomplete"])
+# --------------------------------------------------------------------------- headline figures
+head = overview.headline(frame)
+count = lambda n: format_number(n, lang, 0)  # noqa: E731
+row1, row2 = st.columns(3), st.columns(3)
+row1[0].metric(tr("overview.units"), count(head["units"]))
+# Units meeting WBBM meet every WBK rule too: the count says they are in it.
+row1[1].metric(tr("overview.meet_wbk_short"), count(head["wbk"]), help=tr("overview.meet_wbk_help"),
+               delta=tr("overview.including_wbbm", count=count(head["wbbm"])), delta_color="off",
+               delta_arrow="off")
+row1[2].metric(tr("overview.meet_wbbm"), count(head["wbbm"]))
+row2[0].metric(tr("overview.below_wbk"), count(head["below_wbk"]))
+row2[1].metric(tr("overview.average_total"), fmt(head["average_total"]))
+row2[2].metric(tr("overview.incomplete"), count(head["incomplete"]))
 
-# The leadership's PDF (summary, ranking, one section per unit) of the units shown, drawn on demand.
-st.download_button(
-    tr("overview.leadership_pdf", count=len(frame)), key="ov_leadership_pdf", on_click="ignore",
-    icon=":material/picture_as_pdf:", mime="application/pdf",
-    file_name=f"laporan-pimpinan-zi-{selection.year}-{selection.stage}.pdf",
-    data=lambda: leadership_report_pdf(
-        round_reports(store, selection.year, selection.stage, list(frame["unit_id"]),
-                      rounds_of=lambda u: state.unit_rounds(store, u)),
-        year=selection.year, stage=selection.stage, lang=state.lang()))  # demo banner per unit section
-
-
-def display_table() -> pd.DataFrame:
-    # Labels are worked out once per distinct value (a round of 10,000 units has a few hundred
-    # distinct lists of failing rules): per row, the label lookups took most of a second.
-    predicate_text = {p: predicate_label(p) for p in frame["predicate"].drop_duplicates().tolist()}
-    failing_keys = [(fid, tuple(rules)) for fid, rules in zip(frame["framework_id"], frame["failing_next"],
-                                                               strict=True)]
-    failing_text = {key: rules_text(key[0], list(key[1])) for key in set(failing_keys)}
-    return frame.assign(
-        predicate=[predicate_text[p] for p in frame["predicate"].tolist()],
-        completeness=frame["completeness"] * 100,
-        failing=[failing_text[key] for key in failing_keys],
-    )[["rank", "unit", "total", "pengungkit", "hasil", "predicate", "failing", "completeness", "change"]]
-
-
-# Built once per round, filter and language (state.memo), like the heatmap below.
-view_key = (selection.year, selection.stage, tuple(parents), tuple(levels), state.lang())
-table = state.memo(store, ("ov_table", *view_key), display_table)
+# --------------------------------------------------------------------------- the table (one page)
+pages = overview.page_count(len(frame), PAGE_SIZE)
+if st.session_state.get("_ov_filter_key") != filter_key:  # new filters: back to the first page
+    st.session_state["_ov_filter_key"] = filter_key
+    if page_url is None:
+        st.session_state["ov_page"] = 1
+if page_url is not None:
+    if re.fullmatch(r"[1-9][0-9]{0,6}", page_url[0]) and int(page_url[0]) <= pages:
+        st.session_state["ov_page"] = int(page_url[0])
+    else:
+        st.warning(tr("notice.invalid_url_value", param="hal", value=state.md_text(page_url[0][:60])))
+st.session_state["ov_page"] = min(max(1, int(st.session_state.get("ov_page", 1))), pages)
+page = st.session_state["ov_page"]
+shown = overview.page_of(frame, page, PAGE_SIZE)
+view_key = (*filter_key, page, lang)
+table = state.memo(store, ("ov_table", *view_key), lambda: overview.display_rows(shown, lang))
 
 
 def open_profile() -> None:
     """Row picked: remember the unit (and point the sidebar at it) before the next run draws it."""
     rows = st.session_state.get("ov_table", {}).get("selection", {}).get("rows", [])
-    if rows and rows[0] < len(frame):
-        unit_id = frame["unit_id"].iloc[rows[0]]
+    if rows and rows[0] < len(shown):
+        unit_id = shown["unit_id"].iloc[rows[0]]
         st.session_state["_ov_open"] = unit_id
         st.session_state["unit"] = unit_id
 
 
-if PROFILE_PAGE:
-    st.caption(tr("overview.select_hint"))
+def overview_filters_text() -> str:
+    parts = []
+    if parents:
+        parts.append(f"{tr('overview.filter_parent')}: {', '.join(unit_label.get(p, p) for p in parents)}")
+    if levels:
+        parts.append(f"{tr('overview.filter_level')}: {', '.join(tr(f'level.{lv}') for lv in levels)}")
+    if status:
+        parts.append(tr(f"overview.status.{status}"))
+    if search.strip():
+        parts.append(f"{tr('overview.search')}: {search.strip()}")
+    return "; ".join(parts)
+
+
+def leadership_pdf() -> bytes:
+    from zi_metrics.report import leadership_report_pdf, round_reports  # ReportLab: only when asked for
+
+    return leadership_report_pdf(
+        round_reports(store, selection.year, selection.stage, list(frame["unit_id"]),
+                      rounds_of=lambda u: state.unit_rounds(store, u)),
+        year=selection.year, stage=selection.stage, lang=lang)  # the demo banner per unit section
+
+
+# Rows tall enough for the longest list of failing rules on this page (the cell wraps its text).
+longest = max((len(text) for text in table["why"].tolist()), default=0)
+lines = min(5, max(1, -(-longest // 64), -(-max(len(u) for u in table["unit"].tolist()) // 26)))
+hint, xlsx, pdf = st.columns([3, 3, 4], vertical_alignment="bottom")
+hint.caption(tr("overview.select_hint"))
+xlsx.download_button(
+    tr("overview.download"), icon=":material/download:", key="ov_download", on_click="ignore", mime=XLSX,
+    data=lambda: overview_workbook(frame, lang, year=selection.year, stage=selection.stage, units=units,
+                                   filters=overview_filters_text(),
+                                   synthetic=state.shows_demo(store, year=selection.year, stage=selection.stage)),
+    file_name=f"ringkasan-zi-{selection.year}-{selection.stage}{'-' + status if status else ''}.xlsx")
+# The leadership's PDF (summary, ranking, one section per unit) of the units the filters show, on demand.
+pdf.download_button(
+    tr("overview.leadership_pdf", count=len(frame)), key="ov_leadership_pdf", on_click="ignore",
+    icon=":material/picture_as_pdf:", mime="application/pdf",
+    file_name=f"laporan-pimpinan-zi-{selection.year}-{selection.stage}.pdf",
+    data=leadership_pdf)
+
+
+
 st.dataframe(
-    number_formats(table, {"total": 2, "pengungkit": 2, "hasil": 2, "change": "+2"}),
+    number_formats(table, {"total": 2, "pengungkit": 2, "hasil": 2, "change": "+2"}, lang_code=lang),
     hide_index=True,
     width="stretch",
     key="ov_table",
-    on_select=open_profile if PROFILE_PAGE else "ignore",
+    on_select=open_profile,
     selection_mode="single-row",
+    row_height=16 + 20 * lines,
+    height=38 + len(table) * (16 + 20 * lines) + 2,  # the whole page of rows, no scrolling inside
+    placeholder="–",
+    column_order=("rank", "unit", "total", "met", "why", "held", "completeness", "change", "pengungkit", "hasil"),
     column_config={
-        "rank": st.column_config.NumberColumn("#", width="small"),
-        "unit": st.column_config.TextColumn(tr("col.unit")),
-        "total": st.column_config.NumberColumn(tr("col.total")),
-        "pengungkit": st.column_config.NumberColumn(tr("col.pengungkit")),
-        "hasil": st.column_config.NumberColumn(tr("col.hasil")),
-        "predicate": st.column_config.TextColumn(tr("col.predicate")),
-        "failing": st.column_config.TextColumn(tr("col.failed_rules")),
+        "rank": st.column_config.NumberColumn("#", width=40, format="%d"),
+        "unit": st.column_config.TextColumn(tr("col.unit"), width=170),
+        "total": st.column_config.NumberColumn(tr("col.total"), width=62),
+        "met": st.column_config.TextColumn(tr("col.meets_now"), width=110, help=tr("col.meets_now_help")),
+        "why": st.column_config.TextColumn(tr("col.failing_next"), width="large", help=tr("col.failing_next_help")),
+        "held": st.column_config.TextColumn(tr("col.held"), width=170),
         "completeness": st.column_config.ProgressColumn(tr("col.completeness"), format="%.0f%%",
-                                                        min_value=0, max_value=100),
-        "change": st.column_config.NumberColumn(tr("col.change")),
+                                                        min_value=0, max_value=100, width=110),
+        "change": st.column_config.NumberColumn(tr("col.change"), width=90),
+        "pengungkit": st.column_config.NumberColumn(tr("col.pengungkit"), width=90),
+        "hasil": st.column_config.NumberColumn(tr("col.hasil"), width=70),
     },
 )
+if pages > 1:
+    left, right = st.columns([1, 4], vertical_alignment="center")
+    left.number_input(tr("overview.page"), min_value=1, max_value=pages, step=1, key="ov_page")
+    right.caption(tr("overview.page_rows", first=format_number((page - 1) * PAGE_SIZE + 1, lang, 0),
+                     last=format_number(min(page * PAGE_SIZE, len(frame)), lang, 0),
+                     total=format_number(len(frame), lang, 0), pages=format_number(pages, lang, 0)))
+state.write_url("hal", str(page) if page > 1 else None)
 
-# Units x areas, coloured by % of each area's max, with the WBK / WBBM per-area minimums as bands.
-# At most HEATMAP_UNITS rows (the first of the table's order, after the filters): 10,000 rows took
-# seconds to build and minutes for the browser to draw, and could not be read anyway.
-HEATMAP_UNITS = 50
-fw = load_framework(frame["framework_id"].iloc[0])
-heat = analytics.heatmap_data(frame.head(HEATMAP_UNITS), fw)
-if len(frame) > HEATMAP_UNITS:
-    st.caption(tr("overview.heatmap_capped", shown=HEATMAP_UNITS, total=len(frame)))
-# The figure (about 0.1 s of plotly objects) is built once per round, filter and language.
-fig = state.memo(
-    store, ("ov_heatmap", *view_key),
-    lambda: charts.heatmap_figure(heat.units, heat.area_order, heat.percents,
-                                  area_names(fw), thresholds=heat.thresholds,
-                                  lang=state.lang()))
-st.plotly_chart(fig, width="stretch", theme=None, key="ov_heatmap")
-if not heat.framework_has_minimum:
+# --------------------------------------------------------------------------- heatmap of the rows shown
+# Units x areas, coloured by % of each area's max, with the WBK / WBBM per-area minimums as bands:
+# the units of the table's page, in the table's order.
+fw = overview.framework_of(shown)
+
+
+def heatmap_figure():  # noqa: ANN201 - a plotly Figure, built once per view (state.memo)
+    heat = overview.heatmap_data(shown, fw)
+    return charts.heatmap_figure(heat.units, heat.area_order, heat.percents, area_names(fw),
+                                 thresholds=heat.thresholds, lang=lang)
+
+
+if pages > 1:
+    st.caption(tr("overview.heatmap_page"))
+st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
+                key="ov_heatmap")
+if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
     st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))

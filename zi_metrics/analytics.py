@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from zi_metrics.framework import Framework, load_framework
@@ -86,61 +85,6 @@ def failing_rules(ev: Evaluation, predicate: str) -> list[str]:
     return [r.rule for r in ev.failing(predicate)]
 
 
-def overview_frame(scored: Sequence[ScoredRound], units: Mapping[str, Mapping[str, Any]],
-                   previous_totals: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """One row per unit: the figures the overview table shows, ranked by total (highest first)."""
-    previous_totals = previous_totals or {}
-    rows = []
-    for s in scored:
-        unit = units.get(s.unit_id, {})
-        card, ev = s.scorecard, s.evaluation
-        prev = previous_totals.get(s.unit_id)
-        target = "WBBM" if s.held_before else "WBK"
-        row = {
-            "unit_id": s.unit_id,
-            "unit": unit.get("name", s.unit_id),
-            "short_name": unit.get("short_name") or unit.get("name", s.unit_id),
-            "parent_id": unit.get("parent_id"),
-            "level": unit.get("level"),
-            "framework_id": s.framework.id,
-            "total": card.total,
-            "pengungkit": card.pengungkit,
-            "hasil": card.hasil,
-            "predicate": ev.predicate,
-            "held_before": s.held_before,
-            "failing_wbk": failing_rules(ev, "WBK"),
-            "failing_wbbm": failing_rules(ev, "WBBM"),
-            "failing_next": failing_rules(ev, target) if ev.predicate != "WBBM" else [],
-            "answered": card.completeness.answered,
-            "questions": card.completeness.total,
-            "completeness": card.completeness.ratio,
-            "provisional": card.provisional,
-            "change": (card.total - prev) if prev is not None else None,
-        }
-        for area in s.framework.areas:
-            row[f"pct_{area.code}"] = card.areas[area.code].percent
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    frame = frame.sort_values(["total", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    frame.insert(0, "rank", range(1, len(frame) + 1))
-    return frame
-
-
-def headline(frame: pd.DataFrame) -> dict[str, Any]:
-    """Headline figures of a round: units evaluated, meeting WBK / WBBM, average total, incomplete."""
-    if frame.empty:
-        return {"units": 0, "wbk": 0, "wbbm": 0, "average_total": None, "incomplete": 0}
-    return {
-        "units": int(len(frame)),
-        "wbk": int((frame["predicate"] == "WBK").sum()),
-        "wbbm": int((frame["predicate"] == "WBBM").sum()),
-        "average_total": float(frame["total"].mean()),
-        "incomplete": int(frame["provisional"].sum()),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # From the store (the store runs the SQL; this module only scores what it returns)
 
@@ -187,99 +131,6 @@ def score_round(store: Any, year: int, stage: str) -> list[ScoredRound]:
     return score_inputs(round_inputs_from_store(store, year, stage), _awards_by_unit(store))
 
 
-def round_overview(store: Any, year: int, stage: str) -> pd.DataFrame:
-    """The overview table of a round, with the change since the same stage of the previous year.
-
-    Scored in bulk (store.overview_data: one connection; bulk.score_round_data; bulk.evaluate_frame):
-    the same figures as ``overview_frame(score_round(...))``, which tests/test_bulk.py checks, at a
-    fraction of the cost for a national round."""
-    from zi_metrics import bulk
-    from zi_metrics.store import overview_data
-
-    data = overview_data(store, bulk.round_layouts(), year, stage)
-    awards: dict[str, list[dict[str, Any]]] = {}
-    for a in data.awards:
-        awards.setdefault(a["unit_id"], []).append(a)
-    units = _units_from_columns(data.units)
-    previous: dict[str, float] = {}
-    if data.previous is not None:
-        for frame, _ in _bulk_scored(data.previous, awards):
-            previous.update(zip(frame.unit_id.tolist(), frame.total.tolist(), strict=True))
-    parts = [_overview_part(frame, rules, held, units, previous)
-             for frame, (rules, held) in _bulk_scored(data.current, awards)]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame()
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    frame = frame.sort_values(["total", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    frame.insert(0, "rank", range(1, len(frame) + 1))
-    return frame
-
-
-def _bulk_scored(data: Any, awards: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[tuple[Any, tuple[Any, Any]]]:
-    """(ScoreFrame, (RuleFrame, predicate held before)) per framework of a store.RoundData."""
-    from zi_metrics import bulk
-
-    out = []
-    for frame in bulk.score_round_data(data).values():
-        held = np.full(len(frame), None, dtype=object)
-        if awards:
-            for i in np.flatnonzero(np.isin(frame.unit_id, list(awards))).tolist():
-                held[i] = held_predicate(awards[frame.unit_id[i]], int(frame.year[i]))
-        out.append((frame, (bulk.evaluate_frame(frame, held != None), held)))  # noqa: E711
-    return out
-
-
-def _overview_part(frame: Any, rules: Any, held: np.ndarray, units: Mapping[str, Mapping[str, Any]],
-                   previous: Mapping[str, float]) -> pd.DataFrame:
-    """overview_frame's rows (unsorted) for one framework's ScoreFrame and RuleFrame."""
-    fw = frame.framework
-    uid = pd.Series(frame.unit_id, dtype=object)
-    empty: dict[str, Any] = {}
-    info = [units.get(u, empty) for u in uid.tolist()]
-    names = np.asarray([i.get("name", u) for i, u in zip(info, uid.tolist(), strict=True)], dtype=object)
-    short = np.asarray([i.get("short_name") or n for i, n in zip(info, names.tolist(), strict=True)], dtype=object)
-    codes = [p.code for p in fw.predicates]
-    failing = {c: rules.failing(c) for c in ("WBK", "WBBM")}
-    nothing = np.empty(len(frame), dtype=object)
-    nothing[:] = [[] for _ in range(len(frame))]
-    wbk = failing["WBK"] if "WBK" in codes else nothing
-    wbbm = failing["WBBM"] if "WBBM" in codes else nothing
-    predicate = rules.predicate
-    nxt = np.where(held != None, wbbm, wbk)  # noqa: E711
-    nxt = np.where(predicate == "WBBM", nothing, nxt)
-    total = frame.total
-    prev = pd.Series(previous, dtype=np.float64).reindex(uid).to_numpy() if previous else np.full(len(uid), np.nan)
-    # as overview_frame: a float column (NaN without a previous round), all None when none has one
-    change = total - prev if not np.isnan(prev).all() else np.full(len(uid), None, dtype=object)
-    answered, questions = frame.answered, frame.questions
-    out = pd.DataFrame({
-        "unit_id": uid.to_numpy(),
-        "unit": names,
-        "short_name": short,
-        "parent_id": [i.get("parent_id") for i in info],
-        "level": [i.get("level") for i in info],
-        "framework_id": fw.id,
-        "total": total,
-        "pengungkit": frame.pengungkit,
-        "hasil": frame.hasil,
-        "predicate": predicate,
-        "held_before": held,
-        "failing_wbk": wbk,
-        "failing_wbbm": wbbm,
-        "failing_next": nxt,
-        "answered": answered,
-        "questions": questions,
-        "completeness": np.divide(answered, questions, out=np.ones(len(frame)), where=questions > 0),
-        "provisional": answered != questions,
-        "change": change,
-    })
-    percent = frame.area_percent
-    for a, area in enumerate(fw.areas):
-        out[f"pct_{area.code}"] = percent[:, a]
-    return out
-
-
 def unit_rounds(store: Any, unit_id: str) -> list[ScoredRound]:
     """Every stored round of one unit, scored, ordered by year then stage (one bulk read)."""
     rounds = _round_inputs(store.unit_inputs(unit_id))  # raises UnknownUnitError with a clear message
@@ -295,7 +146,7 @@ def latest_round(rounds: Sequence[ScoredRound], year: int | None = None) -> Scor
 
 
 # ---------------------------------------------------------------------------------------------
-# Page helpers (Ringkasan, Analisis kesenjangan, Simulasi): pure shaping of scored results so
+# Page helpers (Analisis kesenjangan, Simulasi, Profil): pure shaping of scored results so
 # the pages only read, call and draw.
 
 
@@ -337,83 +188,6 @@ def rule_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str = "id") -
             "input_threshold": r.input_threshold,
         })
     return rows
-
-
-def unit_descendants(units: Mapping[str, Mapping[str, Any]], root: str) -> set[str]:
-    """``root`` and every unit below it in the parent hierarchy."""
-    children: dict[str, list[str]] = {}
-    for uid, u in units.items():
-        if u.get("parent_id"):
-            children.setdefault(u["parent_id"], []).append(uid)
-    out, todo = set(), [root]
-    while todo:
-        uid = todo.pop()
-        if uid in out:
-            continue
-        out.add(uid)
-        todo.extend(children.get(uid, []))
-    return out
-
-
-def _depth(units: Mapping[str, Mapping[str, Any]], uid: str) -> int:
-    depth, parent, seen = 0, units.get(uid, {}).get("parent_id"), {uid}
-    while parent and parent not in seen:
-        seen.add(parent)
-        depth += 1
-        parent = units.get(parent, {}).get("parent_id")
-    return depth
-
-
-def parent_options(units: Mapping[str, Mapping[str, Any]], unit_ids: Iterable[str]) -> list[str]:
-    """Units above (at any level) at least one of ``unit_ids``, top of the tree first."""
-    found: set[str] = set()
-    for uid in unit_ids:
-        parent, seen = units.get(uid, {}).get("parent_id"), {uid}
-        while parent and parent not in seen:
-            seen.add(parent)
-            found.add(parent)
-            parent = units.get(parent, {}).get("parent_id")
-    return sorted(found, key=lambda u: (_depth(units, u), units.get(u, {}).get("name", u)))
-
-
-def filter_overview(frame: pd.DataFrame, units: Mapping[str, Mapping[str, Any]],
-                    parents: Sequence[str] = (), levels: Sequence[str] = ()) -> pd.DataFrame:
-    """Rows of the overview table under any of ``parents`` (the parent itself included) and at any
-    of ``levels``; an empty selection does not filter. Ranks stay those of the whole round."""
-    if frame.empty:
-        return frame
-    keep = pd.Series(True, index=frame.index)
-    if parents:
-        allowed: set[str] = set()
-        for p in parents:
-            allowed |= unit_descendants(units, p)
-        keep &= frame["unit_id"].isin(allowed)
-    if levels:
-        keep &= frame["level"].isin(list(levels))
-    return frame[keep].reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class HeatmapData:
-    units: list[str]  # row labels
-    unit_ids: list[str]
-    area_order: list[str]
-    percents: list[list[float | None]]  # % of each area's max, rows follow ``units``
-    thresholds: tuple[float, float]  # WBK and WBBM per-area minimum (%)
-    framework_has_minimum: bool  # False for 52/2014: the bands then show 90/2021's minimums
-
-
-def heatmap_data(frame: pd.DataFrame, fw: Framework, label_column: str = "short_name") -> HeatmapData:
-    """Units x areas (% of max) from the overview table, in the table's order."""
-    order = list(fw.area_codes)
-    minimums = area_minimum_percents(fw)
-    thresholds = (minimums.get("WBK", 60.0), minimums.get("WBBM", 75.0))
-    if frame.empty:
-        return HeatmapData([], [], order, [], thresholds, bool(minimums))
-    columns = frame[[f"pct_{c}" for c in order]]
-    percents = [[None if pd.isna(v) else float(v) for v in row] for row in columns.itertuples(index=False)]
-    return HeatmapData(list(frame[label_column]), list(frame["unit_id"]), order, percents,
-                       thresholds, bool(minimums))
 
 
 def _answer_text(answer: Mapping[str, Any] | None) -> str | float | None:
@@ -687,3 +461,17 @@ def timeline_events(awards: Iterable[Mapping[str, Any]], frame: pd.DataFrame) ->
     events.sort(key=lambda e: (e["unit_id"], e["year"], status_rank[e["status"]]))
     return events
 
+
+
+# The round overview (Ringkasan) moved to zi_metrics.overview; these names stay importable from here
+# for existing callers (resolved on first use: zi_metrics.overview imports this module).
+_MOVED_TO_OVERVIEW = frozenset({"overview_frame", "headline", "round_overview", "unit_descendants", "parent_options",
+                                "filter_overview", "HeatmapData", "heatmap_data"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_OVERVIEW:
+        from zi_metrics import overview
+
+        return getattr(overview, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,22 +40,47 @@ def _params(page: Page) -> dict[str, str]:
 def test_a_row_of_ringkasan_2025_tpi_opens_the_2025_tpi_profile(page: Page, streamlit_server: str,
                                                                 artifacts_dir: Path) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi")
+    # The unit search (in the URL like every filter) leaves BBPLM Jakarta alone in the table.
+    page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi&cari=bbplm-jakarta")
     _settled(page)
+    expect(page.get_by_label("Cari unit")).to_have_value("bbplm-jakarta", timeout=30_000)
     table = page.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible(timeout=20_000)
     box = table.bounding_box()
     assert box is not None
-    # The grid is a canvas: click the row-marker cell of BBPLM Jakarta, 6th of the ranked round.
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 5 * 35 + 17)
+    # The grid is a canvas: click the row-marker cell of its first (only) row, below the header.
+    page.mouse.click(box["x"] + 14, box["y"] + 38 + 20)
     page.wait_for_url(re.compile(r"/profil\?"), timeout=20_000)
     _settled(page)
     assert {k: _params(page)[k] for k in ("unit", "tahun", "tahap")} == {"unit": JAKARTA, "tahun": "2025",
                                                                           "tahap": "tpi"}
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name="Balai Besar Pelatihan Masyarakat Jakarta · Tahun 2025 · Tahap TPI"))\
-        .to_be_visible()
+        .to_be_visible(timeout=30_000)
     total = page.get_by_test_id("stMetric").filter(has_text="Nilai total (resmi)").get_by_test_id("stMetricValue")
-    expect(total).to_have_text("80,40")  # 2025 TPI; its 2026 TPI round is 84,45
-    expect(main.get_by_text("Predikat tahap ini: Belum ada predikat")).to_be_visible()
+    expect(total).to_have_text("80,40", timeout=30_000)  # 2025 TPI; its 2026 TPI round is 84,45
+    expect(main.get_by_text("Predikat tahap ini: Belum ada predikat")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(artifacts_dir / "overview-row-opened-profile.png"))
+    # Back: Ringkasan as it was left, its filter restored from the address
+    page.go_back()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('cari') === 'bbplm-jakarta'")
+    _settled(page)
+    expect(page.get_by_label("Cari unit")).to_have_value("bbplm-jakarta", timeout=30_000)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)], ids=["1280x720", "1440x900"])
+def test_ringkasan_screenshots(page: Page, streamlit_server: str, artifacts_dir: Path, size: tuple[int, int]) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi")
+    _settled(page)
+    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first).to_be_attached(timeout=20_000)
+    metric = page.get_by_test_id("stMetric").filter(has_text="Memenuhi Menuju WBK").first
+    expect(metric).to_contain_text("termasuk 2 yang memenuhi WBBM", timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / f"overview-{size[0]}x{size[1]}.png"))
+    # the units not meeting Menuju WBK, and why
+    page.get_by_role("combobox", name="Status tahap ini").click(timeout=30_000)
+    page.get_by_role("option", name="Belum memenuhi Menuju WBK").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('status') === 'belum-wbk'")
+    _settled(page)
+    page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"overview-belum-wbk-{size[0]}x{size[1]}.png"))
