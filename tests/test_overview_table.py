@@ -97,12 +97,11 @@ def test_display_rows_are_text_in_the_interface_format():
                                    "Belum ada predikat"]
     assert list(shown["met"]) == ["Menuju WBBM", "Menuju WBK", "Belum memenuhi", "Belum memenuhi (sementara)"]
     assert list(shown["next"]) == ["–", "Menuju WBBM", "Menuju WBK", "Menuju WBK"]
-    assert list(shown["change"]) == ["+1,23", "-0,50", "0,00", "–"]
-    assert list(shown["total"]) == ["89,00", "88,00", "87,00", "86,00"]
+    assert shown["change"].tolist()[:3] == [1.234, -0.5, 0.001] and pd.isna(shown["change"].iloc[3])
+    assert list(shown["total"]) == [89.0, 88.0, 87.0, 86.0]  # numbers: the grid formats and sorts them
     assert shown["why"].iloc[0] == "–" and shown["why"].iloc[1] == "Menuju WBBM: "
     english = overview.display_rows(_frame(), "en")
     assert list(english["met"])[2:] == ["Meets none", "Meets none (provisional)"]
-    assert english["total"].iloc[0] == "89.00"
 
 
 def test_pages():

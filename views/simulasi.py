@@ -32,21 +32,25 @@ lang = state.lang()
 store = state.get_store()
 selection = st.session_state["selection"]
 
-st.title(tr("page.whatif"))
-state.demo_banner(store, unit_id=selection.unit_id)  # the simulation starts from one of the unit's rounds
-
 if selection.unit_id is None:
+    state.page_heading(tr("page.whatif"))
+    state.demo_banner(store)
     st.info(tr("empty.no_selection") if selection.year is not None else tr("empty.no_data"))
     st.stop()
 
 unit = state.units_of(store).get(selection.unit_id)
 unit_name = (unit.short_name or unit.name) if unit else selection.unit_id
 rounds = state.unit_rounds(store, selection.unit_id)
-if not rounds:
+base = (analytics.round_for(rounds, selection.year, selection.stage) or analytics.latest_round(rounds)
+        if rounds else None)
+# the heading names the round the simulation starts from (the latest one when the sidebar's is missing)
+state.page_heading(tr("page.whatif"), unit_name=unit.name if unit else unit_name,
+                   year=base.year if base else selection.year, stage=base.stage if base else selection.stage)
+state.demo_banner(store, unit_id=selection.unit_id)  # the simulation starts from one of the unit's rounds
+if base is None:
     st.info(tr("whatif.no_rounds", unit=unit_name))
     st.stop()
 
-base = analytics.round_for(rounds, selection.year, selection.stage) or analytics.latest_round(rounds)
 fw, card = base.framework, base.scorecard
 holds_wbk = base.held_before is not None
 answers_round = card.source == "answers"

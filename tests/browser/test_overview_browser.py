@@ -45,12 +45,12 @@ def test_a_row_of_ringkasan_2025_tpi_opens_the_2025_tpi_profile(page: Page, stre
     _settled(page)
     expect(page.get_by_label("Cari unit")).to_have_value("bbplm-jakarta", timeout=30_000)
     table = page.get_by_test_id("stDataFrame").first
-    expect(table).to_be_visible(timeout=20_000)
+    expect(table).to_be_visible(timeout=60_000)
     box = table.bounding_box()
     assert box is not None
     # The grid is a canvas: click the row-marker cell of its first (only) row, below the header.
     page.mouse.click(box["x"] + 14, box["y"] + 38 + 20)
-    page.wait_for_url(re.compile(r"/profil\?"), timeout=20_000)
+    page.wait_for_url(re.compile(r"/profil\?"), timeout=60_000)
     _settled(page)
     assert {k: _params(page)[k] for k in ("unit", "tahun", "tahap")} == {"unit": JAKARTA, "tahun": "2025",
                                                                           "tahap": "tpi"}
@@ -73,7 +73,7 @@ def test_ringkasan_screenshots(page: Page, streamlit_server: str, artifacts_dir:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi")
     _settled(page)
-    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first).to_be_attached(timeout=20_000)
+    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first).to_be_attached(timeout=60_000)
     metric = page.get_by_test_id("stMetric").filter(has_text="Memenuhi Menuju WBK").first
     expect(metric).to_contain_text("termasuk 2 yang memenuhi WBBM", timeout=30_000)
     page.screenshot(path=str(artifacts_dir / f"overview-{size[0]}x{size[1]}.png"))

@@ -248,7 +248,7 @@ def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, ed
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}}, unit=SETJEN)
     at.switch_page("views/ringkasan.py").run()
     overview_before = _overview_total(at, ITJEN_NAME)  # fills the caches of the overview
-    assert overview_before == pytest.approx(stored_before.scorecard.total, abs=0.005)  # shown with 2 decimals
+    assert overview_before == pytest.approx(stored_before.scorecard.total)
     at.switch_page("views/kelola-data.py").run()
     _sign_in(at, EDITOR, PASSWORD)
     assert any(EDITOR in s for s in _texts(at.success))
@@ -293,7 +293,7 @@ def test_an_editor_previews_imports_and_the_log_names_the_editor(app, app_db, ed
     assert at.button(key="data_confirm").disabled
     assert not any("menunggu" in i for i in _texts(at.info))
     # The overview's cached round refreshed by itself (it keys on the data version).
-    assert _overview_total(at, ITJEN_NAME) == pytest.approx(expected, abs=0.005)
+    assert _overview_total(at, ITJEN_NAME) == pytest.approx(expected)
 
 
 @needs_master
@@ -489,8 +489,7 @@ def _overview_total(at, unit_name: str) -> float:
     at.switch_page("views/ringkasan.py").run()
     assert not at.exception, at.exception
     frame = at.dataframe[0].value
-    shown = frame.loc[frame["unit"] == unit_name, "total"].iloc[0]  # text in the interface's format: 87,73
-    return float(shown.replace(".", "").replace(",", "."))
+    return float(frame.loc[frame["unit"] == unit_name, "total"].iloc[0])
 
 
 # ---------------------------------------------------------------------------------------------
