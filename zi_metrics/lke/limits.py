@@ -47,7 +47,7 @@ class ReadLimits:
     max_sheets: int = 50  # ZI_MAX_SHEETS
     max_rows: int = 50_000  # ZI_MAX_SHEET_ROWS: per sheet (or CSV lines, JSON records)
     max_columns: int = 256  # ZI_MAX_SHEET_COLUMNS: per sheet
-    max_cells: int = 2_000_000  # ZI_MAX_SHEET_CELLS: rows x columns of a sheet's used range
+    max_cells: int = 500_000  # ZI_MAX_SHEET_CELLS: rows x columns of the used range (10,000-unit recap: 200,000)
 
     @property
     def settings(self) -> dict[str, str]:
