@@ -17,12 +17,14 @@ from zi_metrics.framework import Framework, FrameworkError, framework_for_year, 
 from zi_metrics.lke.common import (
     LkeFileError,
     ParsedLke,
-    Problem,
     Source,
     check_answer,
     check_note,
     file_name_of,
+    problem,
     read_source,
+    shown,
+    warning,
 )
 
 LAYOUT = "payload"
@@ -71,36 +73,35 @@ def parse_payload(doc: Any, framework_id: str | None = None, sheet: str = "") ->
                 framework_id = framework_for_year(tahun)
         fw = load_framework(framework_id)
     except FrameworkError as exc:
-        return ParsedLke(LAYOUT, framework_id, problems=[Problem(sheet, "tahun", str(exc))])
+        return ParsedLke(LAYOUT, framework_id, problems=[problem("payload.framework", sheet, "tahun", reason=str(exc))])
     out = ParsedLke(LAYOUT, fw.id, tpi_answers={}, sheet=sheet or None)
     seen: dict[int, str] = {}
     unknown_keys: set[str] = set()
     for i, rec in enumerate(records):
         where = f"[{i}]"
         if not isinstance(rec, Mapping):
-            out.problems.append(Problem(sheet, where, "a record must be an object with soal_id"))
+            out.problems.append(problem("payload.not_object", sheet, where))
             continue
         unknown_keys.update(k for k in rec if k not in FIELDS)
         qid = _soal_id(rec.get("soal_id"))
         if qid is None:
-            out.problems.append(Problem(sheet, f"{where}.soal_id",
-                                        f"missing or not a question number: {rec.get('soal_id')!r}"))
+            out.problems.append(problem("payload.bad_soal_id", sheet, f"{where}.soal_id",
+                                        value=shown(rec.get("soal_id"))))
             continue
         if qid not in fw.questions:
-            out.problems.append(Problem(sheet, f"{where}.soal_id",
-                                        f"soal_id {qid} is not a question of {fw.id} (a payload of another "
-                                        f"LKE version?)"))
+            out.problems.append(problem("payload.unknown_soal", sheet, f"{where}.soal_id", qid=qid,
+                                        framework=fw.id))
             continue
         if qid in seen:
-            out.problems.append(Problem(sheet, f"{where}.soal_id",
-                                        f"question {qid} answered twice: records {seen[qid]} and {where}"))
+            out.problems.append(problem("payload.answered_twice", sheet, f"{where}.soal_id", qid=qid,
+                                        first=seen[qid], second=where))
             continue
         seen[qid] = where
         q = fw.questions[qid]
         for key, who, target in (("jawaban_unit", "", out.answers), ("jawaban_tpi", "TPI", out.tpi_answers)):
-            value, problem = check_answer(fw, q, rec.get(key), sheet=sheet, cell=f"{where}.{key}", who=who)
-            if problem is not None:
-                out.problems.append(problem)
+            value, trouble = check_answer(fw, q, rec.get(key), sheet=sheet, cell=f"{where}.{key}", who=who)
+            if trouble is not None:
+                out.problems.append(trouble)
             elif value is not None:
                 target[qid] = value
                 if key == "jawaban_unit":
@@ -109,18 +110,18 @@ def parse_payload(doc: Any, framework_id: str | None = None, sheet: str = "") ->
                             ("catatan_tpi", out.tpi_notes)):
             value = rec.get(key)
             if value is not None and not isinstance(value, (str, int, float)):
-                out.problems.append(Problem(sheet, f"{where}.{key}",
-                                            f"must be text, got {type(value).__name__}"))
+                out.problems.append(problem("payload.not_text", sheet, f"{where}.{key}",
+                                            kind=type(value).__name__))
                 continue
             text = check_note(value)
             if text:
                 target[qid] = text
     out.questions_found = len(seen)
     if unknown_keys:
-        out.problems.append(Problem(sheet, "", f"ignored unknown field(s): {', '.join(sorted(unknown_keys))}",
-                                    fatal=False))
+        out.problems.append(warning("payload.unknown_fields", sheet, "",
+                                    fields=shown(", ".join(sorted(map(str, unknown_keys))), 200)))
     if not seen and not out.fatal:
-        out.problems.append(Problem(sheet, "", "the payload holds no record"))
+        out.problems.append(problem("payload.empty", sheet))
     return out
 
 
@@ -134,11 +135,11 @@ def read_payload(source: Source, *, name: str | None = None, framework_id: str |
     try:
         doc = json.loads(data.decode("utf-8-sig"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
-        return ParsedLke(LAYOUT, framework_id, problems=[Problem("", "", f"{label} is not UTF-8 text")])
+        return ParsedLke(LAYOUT, framework_id, problems=[problem("payload.not_utf8", file=shown(label))])
     except (json.JSONDecodeError, ValueError) as exc:
         where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        return ParsedLke(LAYOUT, framework_id, problems=[Problem("", where, f"{label} is not valid JSON: "
-                                                                            f"{getattr(exc, 'msg', exc)}")])
+        return ParsedLke(LAYOUT, framework_id, problems=[problem("payload.not_json", "", where, file=shown(label),
+                                                                 reason=str(getattr(exc, "msg", exc)))])
     return parse_payload(doc, framework_id)
 
 

@@ -26,15 +26,18 @@ from zi_metrics.lke.common import (
     Source,
     clean_text,
     coerce_number,
-    describe_unreadable,
     file_name_of,
     is_blank,
     is_error_value,
     is_formula,
     open_workbook,
+    problem,
     read_source,
     safe_text,
+    shown,
     sniff,
+    unreadable_problem,
+    warning,
 )
 from zi_metrics.scoring import ScoringInputError, normalize_hasil_value, normalize_scale
 
@@ -91,8 +94,8 @@ class _RowReader:
         self.sheet = sheet
         self.seen: dict[tuple[str, int, str], str] = {}
 
-    def fail(self, cell: str, message: str) -> None:
-        self.out.problems.append(Problem(self.sheet, cell, message))
+    def fail(self, cell: str, code: str, **params: Any) -> None:
+        self.out.problems.append(problem(code, self.sheet, cell, **params))
 
     def read(self, where: str, cells: dict[str, tuple[Any, str, str | None]]) -> None:
         """``cells``: column -> (value, cell reference, data type)."""
@@ -100,10 +103,10 @@ class _RowReader:
         clean: dict[str, Any] = {}
         for col, (value, ref, dtype) in cells.items():
             if is_formula(value, dtype):
-                self.fail(ref, f"{col}: a formula ({value}) where a value belongs; paste the values")
+                self.fail(ref, "recap.formula", column=col, formula=shown(value))
                 bad = True
             elif is_error_value(value, dtype):
-                self.fail(ref, f"{col}: the error value {value} where a value belongs")
+                self.fail(ref, "recap.error_value", column=col, value=shown(value))
                 bad = True
             elif not is_blank(value):
                 clean[col] = value.strip() if isinstance(value, str) else value
@@ -115,27 +118,28 @@ class _RowReader:
 
         unit_id = clean_text(clean.get("unit_id", ""))
         if not unit_id:
-            self.fail(ref("unit_id"), "unit_id is empty")
+            self.fail(ref("unit_id"), "recap.no_unit")
             return
         year = coerce_number(clean.get("year"))
         if isinstance(year, bool) or not isinstance(year, (int, float)) or not float(year).is_integer() \
                 or not 2000 <= year <= 2100:
-            self.fail(ref("year"), f"year must be a year such as 2026, got {clean.get('year')!r}")
+            self.fail(ref("year"), "recap.bad_year", value=shown(clean.get("year")))
             return
         year = int(year)
         stage = clean_text(clean.get("stage", "")).casefold()
         if stage not in STAGES:
-            self.fail(ref("stage"), f"stage must be one of {', '.join(STAGES)}, got {clean.get('stage')!r}")
+            self.fail(ref("stage"), "recap.bad_stage", stages=", ".join(STAGES), value=shown(clean.get("stage")))
             return
         try:
             fid = clean_text(clean.get("framework", "")) or framework_for_year(year)
             fw = load_framework(fid)
         except FrameworkError as exc:
-            self.fail(ref("framework"), str(exc))
+            self.fail(ref("framework"), "recap.framework", reason=str(exc))
             return
         key = (unit_id, year, stage)
         if key in self.seen:
-            self.fail(where, f"unit {unit_id} {year} {stage} appears twice ({self.seen[key]} and {where})")
+            self.fail(where, "recap.twice", unit=shown(unit_id), year=year, stage=stage, first=self.seen[key],
+                      second=where)
             return
         self.seen[key] = where
         areas = self._areas(fw, clean, ref)
@@ -153,8 +157,8 @@ class _RowReader:
             amax = fw.area(code).max
             try:
                 areas[code] = normalize_scale(coerce_number(clean[code]), code, 0.0, amax, f"{code} points")
-            except ScoringInputError as exc:
-                self.fail(ref(code), exc.message)
+            except ScoringInputError:
+                self.fail(ref(code), "recap.area_range", area=code, max=float(amax), value=shown(clean[code]))
                 ok = False
         return areas if ok else None
 
@@ -166,8 +170,7 @@ class _RowReader:
             if col not in clean:
                 continue
             if col not in items:
-                self.fail(ref(col), f"{col} is not a hasil item of {fw.id}; leave it blank "
-                                    f"(its items: {', '.join(items)})")
+                self.fail(ref(col), "recap.not_hasil_item", column=col, framework=fw.id, items=", ".join(items))
                 ok = False
                 continue
             item = items[col]
@@ -175,7 +178,7 @@ class _RowReader:
             try:
                 hasil[col] = normalize_hasil_value(item, value, col)
             except ScoringInputError as exc:
-                self.fail(ref(col), exc.message)
+                self.fail(ref(col), "recap.hasil_value", column=col, reason=exc.message)
                 ok = False
         return hasil if ok else None
 
@@ -187,17 +190,17 @@ def _check_header(out: ParsedRecap, sheet: str, names: list[str], where: str) ->
         if not key:
             continue
         if key in index:
-            out.problems.append(Problem(sheet, where, f"column {key} appears twice in the header"))
+            out.problems.append(problem("recap.column_twice", sheet, where, column=key))
             return None
         index[key] = i
     missing = [c for c in REQUIRED_COLUMNS if c not in index]
     if missing:
-        out.problems.append(Problem(sheet, where, f"missing column(s): {', '.join(missing)} (expected the "
-                                                  f"columns {', '.join(RECAP_COLUMNS)})"))
+        out.problems.append(problem("recap.missing_columns", sheet, where, missing=", ".join(missing),
+                                    expected=", ".join(RECAP_COLUMNS)))
         return None
     extra = [n for n in index if n not in RECAP_COLUMNS and n not in ("unit_name", "unit")]
     if extra:
-        out.problems.append(Problem(sheet, where, f"ignored column(s): {', '.join(extra)}", fatal=False))
+        out.problems.append(warning("recap.ignored_columns", sheet, where, columns=", ".join(extra)))
     return {k: v for k, v in index.items() if k in RECAP_COLUMNS}
 
 
@@ -209,7 +212,7 @@ def parse_recap_csv(text: str) -> ParsedRecap:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = list(reader)
     if not rows:
-        out.problems.append(Problem("", "", "the recap is empty"))
+        out.problems.append(problem("recap.empty"))
         return out
     index = _check_header(out, "", rows[0], "line 1")
     if index is None:
@@ -222,7 +225,7 @@ def parse_recap_csv(text: str) -> ParsedRecap:
         cells = {col: (row[i] if i < len(row) else None, f"{where}, {col}", None) for col, i in index.items()}
         rr.read(where, cells)
     if not rr.seen and not out.fatal:
-        out.problems.append(Problem("", "", "the recap holds no data row"))
+        out.problems.append(problem("recap.no_rows"))
     return out
 
 
@@ -251,10 +254,9 @@ def parse_recap_workbook(wb: Any) -> ParsedRecap:
                     cells[col] = (c.value if c is not None else None, ref, getattr(c, "data_type", None))
                 rr.read(f"row {n}", cells)
             if not rr.seen and not out.fatal:
-                out.problems.append(Problem(ws.title, "", "the recap holds no data row"))
+                out.problems.append(problem("recap.no_rows", ws.title))
             return out
-    out.problems.append(Problem("", "", "no recap sheet: no sheet has a header row with unit_id and the area "
-                                        "codes MP, TT, SDM, AK, PW, PP"))
+    out.problems.append(problem("recap.no_sheet"))
     return out
 
 
@@ -267,7 +269,7 @@ def read_recap(source: Source, *, name: str | None = None) -> ParsedRecap:
         if kind == "xlsx":
             return parse_recap_workbook(open_workbook(data, label))
         if kind in ("encrypted", "xls"):
-            return ParsedRecap(problems=[Problem("", "", describe_unreadable(kind, label))])
+            return ParsedRecap(problems=[unreadable_problem(kind, label)])
     except LkeFileError as exc:
         return ParsedRecap(problems=[exc.problem])
     try:
