@@ -284,13 +284,15 @@ if rnd is not None:
             elif not plan.feasible:
                 reasons = "; ".join(blocker_text(fw, b, lang) for b in plan.blockers)
                 st.warning(f"{palette.FAIL_SYMBOL} {tr('gaps.priority.unreachable', predicate=name, reasons=reasons)}")
-            else:
+            elif plan.lke_changes:
                 st.success(f"{palette.PASS_SYMBOL} " + tr(
-                    "gaps.priority.plan", predicate=name, changes=len(plan.lke_changes), steps=plan.steps,
+                    "gaps.priority.plan", predicate=name, changes=len(plan.lke_changes), steps=plan.lke_steps,
                     points=fmt(plan.points)))
-                if plan.binding:
-                    st.markdown(tr("gaps.priority.binding", rules=", ".join(names.rule_name(fw, r, lang)
-                                                                            for r in plan.binding)))
+            else:
+                st.success(f"{palette.PASS_SYMBOL} {tr('gaps.priority.plan_hasil_only', predicate=name)}")
+            if plan.feasible and plan.binding:
+                st.markdown(tr("gaps.priority.binding", rules=", ".join(names.rule_name(fw, r, lang)
+                                                                        for r in plan.binding)))
             if prio.items:
                 planned = [r for r in prio.items if r.in_plan]
                 show_all = st.toggle(tr("gaps.priority.show_all", count=len(prio.items)), key="gap_show_all")

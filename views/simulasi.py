@@ -179,9 +179,12 @@ def show_answer_plan(target: str) -> None:
         reasons = "; ".join(blocker_text(fw, b, lang) for b in plan.blockers)
         st.warning(f"{palette.FAIL_SYMBOL} {tr('whatif.plan.unreachable', predicate=name, reasons=reasons)}")
         return
-    st.success(f"{palette.PASS_SYMBOL} " + tr("whatif.plan.answers_summary", predicate=name,
-                                               changes=len(plan.lke_changes), steps=plan.steps,
-                                               points=fmt(plan.points)))
+    if plan.lke_changes:
+        st.success(f"{palette.PASS_SYMBOL} " + tr("whatif.plan.answers_summary", predicate=name,
+                                                   changes=len(plan.lke_changes), steps=plan.lke_steps,
+                                                   points=fmt(plan.points)))
+    else:
+        st.success(f"{palette.PASS_SYMBOL} {tr('whatif.plan.hasil_only', predicate=name, points=fmt(plan.points))}")
     if plan.hasil_changes:
         st.markdown(tr("whatif.plan.hasil_changes", changes="; ".join(
             f"{names.measure_name(fw, c.code, lang)} {hasil_words(fw, c.code, c.current, lang)} → "

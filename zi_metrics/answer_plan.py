@@ -128,6 +128,11 @@ class AnswerPlan:
     def hasil_changes(self) -> tuple[AnswerChange, ...]:
         return tuple(c for c in self.changes if c.kind == "hasil")
 
+    @property
+    def lke_steps(self) -> int:
+        """The steps of the LKE answer changes (``steps`` also counts capaian kinerja's)."""
+        return sum(c.steps for c in self.lke_changes)
+
 
 class PlanError(ValueError):
     """The round cannot be planned down to answers (a recap round, an unknown target)."""

@@ -107,7 +107,7 @@ def test_priority_list_puts_the_minimum_plan_first_with_answers_in_words(app, ap
         assert row["Langkah"] == str(item.steps)
     assert [i.in_plan for i in shown[: len(planned)]] == [True] * len(planned)
     summary = " ".join(s.value for s in at.success)
-    assert f"{plan.steps} langkah" in summary and format_number(plan.points, "id") in summary
+    assert f"{plan.lke_steps} langkah" in summary and format_number(plan.points, "id") in summary
     # the ranking is explained in one sentence
     assert any(c.value.startswith("Urutan: lebih dulu jawaban dalam rencana minimum") for c in at.caption)
     # and every row is there on request
@@ -238,3 +238,16 @@ def test_item_gap_rows_join_question_answer_note_and_evidence(app_db):
     if ratio is not None:  # a computed item lists its name, then every question it reads
         assert ratio["question"].splitlines()[0] == ratio["item"]
         assert len(ratio["question"].splitlines()) == 1 + len(ratio["questions"])
+
+
+def test_a_plan_of_hasil_measures_only_says_no_answer_has_to_change(app, app_db):
+    # 2026 TPI: Ditjen PDP is short of WBK only through IPAK and the Bersih component
+    rnd, _ = _selected_round(app_db)
+    prio = _priorities(rnd)
+    assert prio.plan.feasible and not prio.plan.lke_changes and prio.plan.hasil_changes
+    at = _open(app)
+    assert any("tidak ada jawaban LKE yang harus diubah" in s.value for s in at.success)
+    measures = _table_with(at, "Mengapa terpisah")
+    needed = measures[measures["Ukuran"] == rnd.framework.hasil_items["survey_anti_korupsi"].name].iloc[0]
+    change = next(c for c in prio.plan.hasil_changes if c.code == "survey_anti_korupsi")
+    assert needed["Diperlukan untuk Menuju WBK"] == format_number(change.target, "id")

@@ -124,7 +124,7 @@ def test_minimum_plan_changes_answers_and_reaches_the_target(app, app_db, unit, 
         assert widget.value == (value if isinstance(value, str) else pytest.approx(value, abs=1e-9))
     assert _metric(at, "Nilai total simulasi") == format_number(again.total, "id")
     text = " ".join(m.value for m in at.markdown) + " ".join(s.value for s in at.success)
-    assert f"{plan.steps} langkah" in text
+    assert f"{plan.lke_steps} langkah" in text
     if plan.binding:
         assert "mengikat" in text
 
