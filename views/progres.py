@@ -18,7 +18,7 @@ store = state.get_store()
 selection = st.session_state["selection"]
 
 # Line style per stage (colour tells units apart; marker symbol and dash tell stages apart).
-STAGE_DASHES = {"mandiri": "dot", "tpi": "dashdot", "tpn": "solid"}
+STAGE_DASHES = {"mandiri": "dot", "tpi_eselon1": "dash", "tpi": "dashdot", "tpn": "solid"}
 # The demo's story: the two ZI pilots of Kepmen Desa PDTT No. 8/2018 and KKP's best-practice unit,
 # suggested beside the sidebar unit only when such units exist in the database.
 SUGGESTED = (*PILOTS, KKP_PEER)

@@ -23,8 +23,9 @@ from zi_metrics.rules import (
     held_predicate,
 )
 from zi_metrics.scoring import Scorecard, score_answers, score_areas
+from zi_metrics.stages import STAGES as _STAGES
 
-STAGES = ("mandiri", "tpi", "tpn")
+STAGES = _STAGES  # zi_metrics.stages: mandiri, tpi_eselon1, tpi, tpn
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,7 @@ DRIFT_COLUMNS = ("unit_id", "year", "tpi", "tpn", "drift")
 
 
 def stage_order(stage: str) -> int:
-    """Position of a stage in the assessment order (mandiri, tpi, tpn); unknown stages last."""
+    """Position of a stage in the assessment order (mandiri, tpi_eselon1, tpi, tpn); unknown stages last."""
     return STAGES.index(stage) if stage in STAGES else len(STAGES)
 
 

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from zi_metrics.stages import STAGES
+
 
 def _write(command: str, out: str, pdf: bytes, started: float, lang: str, pages_hint: str = "") -> int:
     from zi_metrics.formatting import format_number
@@ -77,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-report", help="a unit's A4 PDF report")
     p.add_argument("--unit", required=True)
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--stage", choices=("mandiri", "tpi", "tpn"), required=True)
+    p.add_argument("--stage", choices=STAGES, required=True)
     p.add_argument("--lang", choices=("id", "en"), default="id")
     p.add_argument("--out", required=True, help="the .pdf file to write")
     p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
@@ -86,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-leadership-report",
                        help="the leadership's PDF report of a round: summary, ranking, one section per unit")
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--stage", choices=("mandiri", "tpi", "tpn"), required=True)
+    p.add_argument("--stage", choices=STAGES, required=True)
     p.add_argument("--units", help="comma-separated unit ids (default: every unit evaluated in the round)")
     p.add_argument("--max-sections", type=int, default=100,
                    help="unit sections at most, in rank order (the summary lists every unit; default 100)")

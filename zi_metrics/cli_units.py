@@ -18,6 +18,8 @@ import json
 import sys
 from typing import Any
 
+from zi_metrics.stages import STAGES
+
 _LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
 DB_HELP = "database path (default: $ZI_DB_PATH or data/zi.duckdb)"
 
@@ -183,6 +185,6 @@ def register(sub: Any) -> None:
     p = sub.add_parser("show", help="print a stored round in the JSON format of score-lke")
     p.add_argument("--unit", required=True)
     p.add_argument("--year", type=_year, required=True)
-    p.add_argument("--stage", choices=("mandiri", "tpi", "tpn"), required=True)
+    p.add_argument("--stage", choices=STAGES, required=True)
     p.add_argument("--db", help=DB_HELP)
     p.set_defaults(func=cmd_show)

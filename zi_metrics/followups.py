@@ -46,7 +46,7 @@ MIN_DUE, MAX_DUE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 FRAME_COLUMNS: tuple[str, ...] = (
     "evaluation_id", "unit_id", "unit_name", "year", "stage", "framework_id", "question_id", "assessor_note",
     "pic", "due_date", "status", "note_addressed", "evidence_period_ok", "evidence_named_ok", "evidence_url",
-    "edited", "updated_at", "updated_by")
+    "edited", "version", "updated_at", "updated_by")
 
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$|^\d{1,3}(?:\.\d{1,3}){3}$",
                    re.IGNORECASE)
@@ -169,6 +169,14 @@ def validate_edit(values: Mapping[str, Any]) -> FollowUpEdit:
 
 # ---------------------------------------------------------------------------------------------
 # What a page shows
+
+
+def format_date(value: Any, lang: str = "id") -> str:
+    """A due date as its readers write it: 17/08/2026 in Indonesian, 2026-08-17 in English; '–' for none."""
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return "–"
+    day = pd.Timestamp(value).date()
+    return day.strftime("%d/%m/%Y") if lang == "id" else day.isoformat()
 
 
 def is_late(status: str, due_date: Any, today: dt.date) -> bool:

@@ -89,7 +89,7 @@ def rules_list(fw: Framework, rules: Iterable[str], lang: str = "id") -> str:
 
 
 def stage_name(stage: str, lang: str = "id", *, short: bool = False) -> str:
-    """An assessor stage (``mandiri``, ``tpi``, ``tpn``) in ``lang``."""
+    """An assessor stage (``mandiri``, ``tpi_eselon1``, ``tpi``, ``tpn``) in ``lang``."""
     return t(f"stage_short.{stage}" if short else f"stage.{stage}", lang)
 
 

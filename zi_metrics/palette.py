@@ -40,11 +40,13 @@ PRIMARY = BLUE
 # --- assessor stages (penilaian mandiri -> TPI -> TPN) ------------------------------
 STAGE_COLORS: dict[str, str] = {
     "mandiri": SKY_BLUE,
+    "tpi_eselon1": REDDISH_PURPLE,
     "tpi": ORANGE,
     "tpn": BLUISH_GREEN,
 }
 STAGE_SYMBOLS: dict[str, str] = {
     "mandiri": "circle",
+    "tpi_eselon1": "triangle-up",
     "tpi": "square",
     "tpn": "diamond",
 }
@@ -123,7 +125,7 @@ def series_color(index: int) -> str:
 
 
 def stage_color(stage: str) -> str:
-    """Colour for an assessor stage code ('mandiri', 'tpi', 'tpn'); grey if unknown."""
+    """Colour for an assessor stage code ('mandiri', 'tpi_eselon1', 'tpi', 'tpn'); grey if unknown."""
     return STAGE_COLORS.get(stage.lower(), GREY)
 
 

@@ -190,8 +190,8 @@ def register(subparsers: Any) -> None:
                                            "(each file in its own transaction)")
     p.add_argument("--unit", help="unit id (required except for a recap, whose rows name their units)")
     p.add_argument("--year", type=_year, help="evaluation year (required except for a recap)")
-    p.add_argument("--stage", choices=STAGES, help="mandiri, tpi or tpn (required for a Lampiran III "
-                                                   "workbook; a PortalRB file gives mandiri and tpi)")
+    p.add_argument("--stage", choices=STAGES, help=f"{', '.join(STAGES)} (required for a Lampiran III "
+                                                   "workbook; a PortalRB or agency export gives a round per assessor)")
     p.add_argument("--framework", help="framework id (default: recognised from the file)")
     p.add_argument("--actor", default="cli", help="who imports (written to the audit log)")
     p.add_argument("--db", help=db_help)

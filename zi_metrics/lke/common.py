@@ -22,9 +22,10 @@ from typing import IO, Any
 
 from zi_metrics.framework import Framework, Question
 from zi_metrics.scoring import ScoringInputError, normalize_answer
+from zi_metrics.stages import STAGES as _STAGES
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MB: larger uploads are refused before they are read
-STAGES = ("mandiri", "tpi", "tpn")
+STAGES = _STAGES  # zi_metrics.stages: mandiri, tpi_eselon1, tpi, tpn
 
 Source = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
 

@@ -10,9 +10,15 @@ written, and importing the same file again writes nothing at all.
 Which answers become which round:
 
 * Lampiran III workbook: one answer set, saved under the stage the user names (required);
-* PortalRB Jawaban workbook and payload: the unit's answers (K / ``jawaban_unit``) become the
-  ``mandiri`` round and the TPI's (N / ``jawaban_tpi``) the ``tpi`` round; ``stage`` keeps one
-  of them; a set without any answer is skipped;
+* PortalRB Jawaban workbook, agency exports and payload: each assessor's answers become that
+  stage's round (``Jawaban Unit`` / ``jawaban_unit`` -> ``mandiri``, ``Jawaban TPI`` /
+  ``jawaban_tpi`` -> ``tpi``, ``Jawaban TPI Itjen`` -> ``tpi`` and then ``Jawaban TPI`` ->
+  ``tpi_eselon1``, ``Jawaban TPN`` -> ``tpn``: :mod:`zi_metrics.lke.assessors`); ``stage`` keeps
+  one of them; a set without any answer is skipped;
+
+Every assessor's round (not the unit's own) carries its follow-ups (Tindak lanjut): one per item
+with the assessor's note or with follow-up columns (flags, PIC, status, due date); the store
+replaces the round's imported follow-ups with them and keeps those an editor changed.
 * recap: one round per row (unit, year and stage come from the row; the arguments, when given,
   keep only the matching rows).
 """
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zi_metrics.framework import Framework, load_framework
+from zi_metrics.lke.assessors import AssessorSet, FollowUpFacts, derived_status
 from zi_metrics.lke.common import (
     STAGES,
     LkeFileError,
@@ -40,6 +47,7 @@ from zi_metrics.lke.reader import Parsed, read_bytes, workbook_json
 from zi_metrics.lke.recap import ParsedRecap
 from zi_metrics.rules import Evaluation, evaluate, held_predicate
 from zi_metrics.scoring import score_answers, score_areas
+from zi_metrics.stages import ASSESSOR_STAGES
 from zi_metrics.store import RoundStatus, Store, StoreError, UnknownUnitError, round_statuses, save_rounds
 
 
@@ -58,6 +66,8 @@ class PlannedRound:
     hasil: dict[str, Any] | None = None
     evaluation: Evaluation | None = None
     workbook: dict[str, Any] | None = None  # the file's own total, when it carries cached results
+    # an assessor's round: question -> follow-up fields (store.follow_ups); None for the unit's own
+    follow_ups: dict[int, dict[str, Any]] | None = None
 
     def store_arguments(self) -> dict[str, Any]:
         """The keyword arguments of :meth:`Store.save_evaluation` (and of store.save_rounds)."""
@@ -67,6 +77,8 @@ class PlannedRound:
             out["answers"] = self.answers or {}
             if self.workbook is not None:
                 out["workbook"] = self.workbook
+            if self.follow_ups is not None:
+                out["follow_ups"] = self.follow_ups
         else:
             out["area_points"] = self.area_points or {}
             out["hasil"] = self.hasil or {}
@@ -168,6 +180,37 @@ def _answer_rows(answers: dict[int, Any], notes: dict[int, str], evidence: dict[
     return out
 
 
+def _follow_ups(stage: str, notes: dict[int, str], facts: dict[int, FollowUpFacts]) -> dict[int, dict[str, Any]] | None:
+    """The follow-ups of an assessor's round (every note, and every item with follow-up facts);
+    None for the unit's own round. Without a status column the status follows the checks."""
+    if stage not in ASSESSOR_STAGES:
+        return None
+    out: dict[int, dict[str, Any]] = {}
+    for qid in sorted(set(notes) | set(facts)):
+        f = facts.get(qid) or FollowUpFacts()
+        out[qid] = {"pic": f.pic or None, "due_date": f.due_date,
+                    "status": f.status or derived_status(f.addressed, f.period_ok, f.named_ok),
+                    "note_addressed": f.addressed, "evidence_period_ok": f.period_ok,
+                    "evidence_named_ok": f.named_ok, "evidence_url": f.evidence_url or None}
+    return out
+
+
+def _answer_sets(parsed: ParsedLke) -> list[AssessorSet]:
+    """Every assessor's answer set of a PortalRB / agency export or payload, in stage order."""
+    if parsed.assessors:
+        return list(parsed.assessors)
+    unit_col, tpi_col = ("K", "N") if parsed.layout == "jawaban" else ("jawaban_unit", "jawaban_tpi")
+    links = {q: link for q, text in parsed.evidence.items() if (link := _first_link(text))}
+    tpi_facts = {q: FollowUpFacts(evidence_url=links.get(q, "")) for q in parsed.tpi_notes}
+    return [AssessorSet("mandiri", unit_col, unit_col, parsed.answers, parsed.notes, parsed.evidence),
+            AssessorSet("tpi", tpi_col, tpi_col, parsed.tpi_answers or {}, parsed.tpi_notes, {}, tpi_facts)]
+
+
+def _first_link(text: str) -> str:
+    return next((w for w in text.replace("(", " ").replace(")", " ").split()
+                 if w.lower().startswith(("http://", "https://"))), "")
+
+
 def _plan_lke(parsed: ParsedLke, unit_id: str | None, year: int | None, stage: str | None,
               store: Store | None) -> tuple[list[PlannedRound], list[Problem]]:
     problems: list[Problem] = []
@@ -178,27 +221,25 @@ def _plan_lke(parsed: ParsedLke, unit_id: str | None, year: int | None, stage: s
     if stage is not None and stage not in STAGES:
         problems.append(problem("import.bad_stage", stages=", ".join(STAGES), stage=shown(stage)))
     fw = load_framework(parsed.framework_id or "")
-    sets: list[tuple[str, str, dict[int, Any], dict[int, str], dict[int, str]]] = []
+    sets: list[AssessorSet] = []
     if parsed.layout == "lampiran3":
         if stage is None:
-            problems.append(problem("import.choose_stage"))
+            problems.append(problem("import.choose_stage", stages=", ".join(STAGES)))
         else:
-            sets.append((stage, "K", parsed.answers, parsed.notes, parsed.evidence))
+            facts = {q: FollowUpFacts(evidence_url=link) for q in parsed.notes
+                     if (link := _first_link(parsed.evidence.get(q, "")))}
+            sets.append(AssessorSet(stage, "K", "K", parsed.answers, parsed.notes, parsed.evidence, facts))
     else:
-        unit_col, tpi_col = ("K", "N") if parsed.layout == "jawaban" else ("jawaban_unit", "jawaban_tpi")
-        if stage == "tpn":
-            problems.append(problem("import.no_tpn", layout=parsed.layout))
-        if stage in (None, "mandiri"):
-            if parsed.answers:
-                sets.append(("mandiri", unit_col, parsed.answers, parsed.notes, parsed.evidence))
-            elif stage == "mandiri":
-                problems.append(problem("import.no_unit_answers", column=unit_col))
-        if stage in (None, "tpi"):
-            if parsed.tpi_answers:
-                sets.append(("tpi", tpi_col, parsed.tpi_answers, parsed.tpi_notes, {}))
-            elif stage == "tpi":
-                problems.append(problem("import.no_tpi_answers", column=tpi_col))
-    if not problems and not any(s[2] for s in sets):
+        available = [s for s in _answer_sets(parsed) if s.answers]
+        if stage is not None and stage in STAGES:
+            chosen = [s for s in available if s.stage == stage]
+            if not chosen:
+                have = ", ".join(f"{s.stage} ({s.column})" for s in available) or "-"
+                problems.append(problem("import.stage_not_in_file", stage=stage, have=have))
+            sets = chosen
+        else:
+            sets = available
+    if not problems and not any(s.answers for s in sets):
         problems.append(problem("import.no_answers"))
     if year is not None:
         p = _year_problem(fw, year)
@@ -209,14 +250,15 @@ def _plan_lke(parsed: ParsedLke, unit_id: str | None, year: int | None, stage: s
     assert unit_id is not None and year is not None
     holds = _holds_wbk(store, unit_id, year)
     rounds = []
-    for st, origin, answers, notes, evidence in sets:
-        if not answers:
+    for s in sets:
+        if not s.answers:
             continue
-        ev = evaluate(fw, score_answers(fw, answers), holds)
+        ev = evaluate(fw, score_answers(fw, s.answers), holds)
         check = parsed.workbook if parsed.layout == "lampiran3" else None
-        rounds.append(PlannedRound(unit_id, year, st, fw.id, "answers", origin,
-                                   answers=_answer_rows(answers, notes, evidence), evaluation=ev,
-                                   workbook=workbook_json(check) if check is not None else None))
+        rounds.append(PlannedRound(unit_id, year, s.stage, fw.id, "answers", s.column,
+                                   answers=_answer_rows(s.answers, s.notes, s.evidence), evaluation=ev,
+                                   workbook=workbook_json(check) if check is not None else None,
+                                   follow_ups=_follow_ups(s.stage, s.notes, s.followups)))
     return rounds, []
 
 

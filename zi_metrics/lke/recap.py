@@ -305,7 +305,7 @@ def recap_template(fmt: str = "xlsx") -> bytes:
     lines = [("Kolom", "Isi"),
              ("unit_id", "kode unit kerja, sama dengan yang terdaftar di dasbor"),
              ("year", "tahun evaluasi, mis. 2026"),
-             ("stage", "mandiri, tpi atau tpn"),
+             ("stage", ", ".join(STAGES[:-1]) + " atau " + STAGES[-1]),
              ("framework", "kosongkan: kerangka yang berlaku pada tahun itu dipakai")]
     for code in AREA_CODES:
         lines.append((code, f"nilai area {code} (poin, 0 sampai nilai maksimal area)"))

@@ -20,6 +20,7 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``rounds``          writing evaluations; imports of several rounds (save_rounds, round_statuses)
 * ``reads``           reading evaluations and the inputs of many rounds for scoring
 * ``awards``          prerequisites and predicate awards
+* ``follow_ups``      the follow-ups of the assessors' notes (Tindak lanjut): imports keep edits
 * ``audit``           audit rows, written inside each write's transaction
 * ``dataset``         the database as a whole: kind of data, meta, audit log, replace or clear all
 * ``demo_rows``       synthetic demo rows, marked row by row: which are shown, remove them
@@ -52,6 +53,7 @@ from zi_metrics.store.errors import (
     UnknownEvaluationError,
     UnknownUnitError,
 )
+from zi_metrics.store.follow_ups import FollowUpConflictError, FollowUpStore, UnknownFollowUpError
 from zi_metrics.store.model import (
     BPK_OPINIONS,
     DATASET_KINDS,
@@ -92,7 +94,8 @@ from zi_metrics.store.units import UnitStore
 from zi_metrics.store.workbook_results import WorkbookResults, workbook_result
 
 
-class Store(UnitStore, RoundReads, RoundWrites, AwardStore, DatasetStore, DemoStore, WorkbookResults, StoreBase):
+class Store(UnitStore, RoundReads, RoundWrites, AwardStore, FollowUpStore, DatasetStore, DemoStore, WorkbookResults,
+            StoreBase):
     """A Zona Integritas database. Cheap to create: nothing is opened until a query runs.
 
     ``Store(path)`` (default: :func:`default_db_path`); every read opens a connection for that
@@ -135,6 +138,7 @@ __all__ = [
     "DatasetContent",
     "DemoRemoval",
     "DemoRows",
+    "FollowUpConflictError",
     "Migration",
     "OverviewData",
     "RoundData",
@@ -149,6 +153,7 @@ __all__ = [
     "StoreVersionError",
     "Unit",
     "UnknownEvaluationError",
+    "UnknownFollowUpError",
     "UnknownUnitError",
     "answer_rows",
     "answers_floor",

@@ -11,10 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from zi_metrics.stages import STAGES as _STAGES
+
 # ---------------------------------------------------------------------------------------------
 # Constants
 
-STAGES: tuple[str, ...] = ("mandiri", "tpi", "tpn")
+STAGES: tuple[str, ...] = _STAGES  # zi_metrics.stages: mandiri, tpi_eselon1, tpi, tpn
 LEVELS: tuple[str, ...] = ("instansi", "eselon1", "eselon2", "satker")
 INSTANSI_KINDS: tuple[str, ...] = ("kementerian_lembaga", "pemerintah_daerah")
 PREDICATES: tuple[str, ...] = ("WBK", "WBBM")
@@ -24,6 +26,8 @@ BPK_OPINIONS: tuple[str, ...] = ("WTP", "WDP", "TW", "TMP")
 GRADES: tuple[str, ...] = ("D", "C", "CC", "B", "BB", "A", "AA")
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
+# ORDER BY term putting the rounds of evaluations ``e`` in assessment order (from the constants above)
+STAGE_ORDER_SQL = "CASE e.stage " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in _STAGE_RANK.items()) + " ELSE 99 END"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_TEXT = 4000
@@ -108,6 +112,8 @@ class PreparedEvaluation:
     answers: list[tuple[int, str | None, float | None, str | None, str | None]] = field(default_factory=list)
     area_points: list[tuple[str, float]] = field(default_factory=list)
     hasil: list[tuple[str, float | None, str | None]] = field(default_factory=list)
+    # imported follow-ups of the assessor's notes (store.follow_ups); None: the round says nothing
+    follow_ups: list[tuple[Any, ...]] | None = None
 
 
 

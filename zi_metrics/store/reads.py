@@ -12,7 +12,7 @@ import pandas as pd
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import UnknownEvaluationError
-from zi_metrics.store.model import STAGES, RoundInputs
+from zi_metrics.store.model import STAGE_ORDER_SQL, STAGES, RoundInputs
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import _require_unit
 from zi_metrics.store.validation import _as_int, _check_stage, _opt_int
@@ -74,7 +74,7 @@ class RoundReads(StoreBase):
         WHERE (?::INTEGER IS NULL OR e.year = ?::INTEGER)
           AND (?::VARCHAR IS NULL OR e.stage = ?::VARCHAR)
           AND (?::VARCHAR IS NULL OR e.unit_id = ?::VARCHAR)
-        ORDER BY e.year, e.unit_id, CASE e.stage WHEN 'mandiri' THEN 0 WHEN 'tpi' THEN 1 ELSE 2 END
+        ORDER BY e.year, e.unit_id, """ + STAGE_ORDER_SQL + """
     """
 
     def evaluations(

@@ -9,6 +9,12 @@ from typing import Any
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownEvaluationError
+from zi_metrics.store.follow_ups import (
+    delete_follow_ups,
+    imported_contents,
+    prepare_follow_ups,
+    write_imported_follow_ups,
+)
 from zi_metrics.store.model import PreparedEvaluation, RoundStatus
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import _require_unit
@@ -192,6 +198,7 @@ def _write_evaluations(con: Connection, prepared: Sequence[PreparedEvaluation]) 
     con.dialect.insert_rows(con, "answers", _ANSWER_COLS, [(eid, *r) for eid, p in pairs for r in p.answers])
     con.dialect.insert_rows(con, "area_points", _AREA_COLS, [(eid, *r) for eid, p in pairs for r in p.area_points])
     con.dialect.insert_rows(con, "hasil_inputs", _HASIL_COLS, [(eid, *r) for eid, p in pairs for r in p.hasil])
+    write_imported_follow_ups(con, [(eid, p.follow_ups) for eid, p in pairs])
     return ids
 
 
@@ -249,7 +256,8 @@ def _prepared_contents(p: PreparedEvaluation) -> tuple[Any, ...]:
 
 
 _ROUND_KEYS = ("unit_id", "year", "stage", "framework_id", "evaluated_on", "answers", "area_points", "hasil",
-               "workbook")  # workbook: the imported file's own result (store.workbook_results)
+               "workbook",  # the imported file's own result (store.workbook_results)
+               "follow_ups")  # the assessor's follow-ups (store.follow_ups)
 
 
 def _prepare_round(
@@ -260,7 +268,7 @@ def _prepare_round(
     unknown = set(spec) - set(_ROUND_KEYS)
     if unknown:
         raise StoreValidationError(f"rounds[{n}]: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
-    return _prepare_evaluation(
+    p = _prepare_evaluation(
         con,
         spec.get("unit_id"),
         spec.get("year"),
@@ -272,6 +280,10 @@ def _prepare_round(
         spec.get("hasil"),
         known_units,
     )
+    if spec.get("follow_ups") is not None:
+        p.follow_ups = prepare_follow_ups(_load_fw(p.framework_id, ""), p.stage, spec["follow_ups"],
+                                          _where(p.unit_id, p.year, p.stage))
+    return p
 
 
 def _round_statuses(
@@ -297,7 +309,9 @@ def _round_statuses(
             status, eid = "new", None
         else:
             eid = stored[0]
-            status = "unchanged" if stored[1] == _prepared_contents(p) else "changed"
+            follow_ups = imported_contents(con, eid, p.follow_ups)  # None: the round says nothing of them
+            same = stored[1] == _prepared_contents(p) and (follow_ups is None or follow_ups[0] == follow_ups[1])
+            status = "unchanged" if same else "changed"
         statuses.append(RoundStatus(p.unit_id, p.year, p.stage, p.framework_id, status, eid))
     return prepared, statuses
 
@@ -436,4 +450,5 @@ class RoundWrites(StoreBase):
             if row is None:
                 raise UnknownEvaluationError(f"id {evaluation_id}")
             _delete_evaluation_children(con, evaluation_id)
+            delete_follow_ups(con, [evaluation_id])
             con.execute("DELETE FROM evaluations WHERE id = ?", [evaluation_id])

@@ -147,6 +147,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DELETE FROM meta WHERE key = 'dataset' AND value <> 'real'",
         ),
     ),
+    Migration(
+        5,
+        "assessor stage tpi_eselon1 (the eselon-I review before the ministry's TPI); follow-ups of the "
+        "assessors' notes",
+        (
+            # A CHECK constraint cannot be altered in DuckDB: the table is rebuilt with the new list
+            # (no foreign key points at it; ids, rows, the demo marks and the unique key are kept).
+            """CREATE TABLE evaluations_v5 (
+            id INTEGER PRIMARY KEY,
+            unit_id TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            stage TEXT NOT NULL CHECK (stage IN ('mandiri', 'tpi_eselon1', 'tpi', 'tpn')),
+            framework_id TEXT NOT NULL,
+            evaluated_on DATE,
+            source TEXT NOT NULL CHECK (source IN ('answers', 'recap')),
+            demo BOOLEAN DEFAULT FALSE,
+            UNIQUE (unit_id, year, stage)
+        )""",
+            "INSERT INTO evaluations_v5 (id, unit_id, year, stage, framework_id, evaluated_on, source, demo) "
+            "SELECT id, unit_id, year, stage, framework_id, evaluated_on, source, demo FROM evaluations",
+            "DROP TABLE evaluations",
+            "ALTER TABLE evaluations_v5 RENAME TO evaluations",
+            """CREATE TABLE follow_ups (
+            evaluation_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL,
+            pic TEXT,
+            due_date DATE,
+            status TEXT NOT NULL CHECK (status IN ('belum', 'proses', 'selesai')),
+            note_addressed BOOLEAN,
+            evidence_period_ok BOOLEAN,
+            evidence_named_ok BOOLEAN,
+            evidence_url TEXT,
+            edited BOOLEAN NOT NULL DEFAULT FALSE,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TIMESTAMP,
+            updated_by TEXT,
+            PRIMARY KEY (evaluation_id, question_id)
+        )""",
+        ),
+    ),
 )
 SCHEMA_VERSION: int = MIGRATIONS[-1].version
 
@@ -161,6 +201,7 @@ TABLES: tuple[str, ...] = (
     "prerequisites",
     "predicate_awards",
     "workbook_results",
+    "follow_ups",
     "audit_log",
 )
 DATA_TABLES: tuple[str, ...] = (
@@ -172,6 +213,7 @@ DATA_TABLES: tuple[str, ...] = (
     "prerequisites",
     "predicate_awards",
     "workbook_results",
+    "follow_ups",
 )
 
 
