@@ -27,6 +27,7 @@ PAGES = [
     ("views/ringkasan.py", "page.overview", "ringkasan"),
     ("views/profil.py", "page.unit", "profil"),
     ("views/kesenjangan.py", "page.gaps", "kesenjangan"),
+    ("views/tindak-lanjut.py", "page.followup", "tindak-lanjut"),
     ("views/progres.py", "page.progress", "progres"),
     ("views/simulasi.py", "page.whatif", "simulasi"),
     ("views/kelola-data.py", "page.data", "kelola-data"),

@@ -25,7 +25,7 @@ def row(unit, qid, status="belum", *, due=None, pic=None, addressed=None, period
     return {"evaluation_id": hash((unit, stage)) % 1000, "unit_id": unit, "unit_name": unit.upper(), "year": 2026,
             "stage": stage, "framework_id": FW, "question_id": qid, "assessor_note": note, "pic": pic,
             "due_date": due, "status": status, "note_addressed": addressed, "evidence_period_ok": period,
-            "evidence_named_ok": named, "evidence_url": link, "edited": False, "updated_at": None,
+            "evidence_named_ok": named, "evidence_url": link, "edited": False, "version": 1, "updated_at": None,
             "updated_by": "import"}
 
 
@@ -119,8 +119,9 @@ def test_progress_chart_reads_in_the_language(frame):
     bar = spec["data"][0]
     assert bar["y"] == ["Balai A &amp; &lt;b&gt;", "Balai B"]
     assert bar["text"] == ["33,33% · 1/3", "33,33% · 1/3"]
-    assert bar["customdata"][0] == "selesai 1, proses 1, belum 1, terlambat 1 (dari 3)"
-    assert spec["layout"]["separators"] == ",." and spec["layout"]["xaxis"]["range"] == [0, 135]
+    assert bar["customdata"][0] == "Balai A &amp; &lt;b&gt;<br>selesai 1, proses 1, belum 1, terlambat 1 (dari 3)"
+    assert spec["layout"]["separators"] == ",." and spec["layout"]["xaxis"]["range"] == [0, 102]
+    assert bar["textposition"] == ["outside", "outside"]  # 33 %: the label after the bar
     en = json.loads(progress_bar_figure(table, "unit_id", lang="en").to_json())
     assert en["data"][0]["text"][0] == "33.33% · 1/3" and en["layout"]["separators"] == ".,"
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import followup_item, state
 from ui.display import fmt, md_escape, number_formats, predicate_label
 from zi_metrics import analytics, charts, gaps, names, palette
 from zi_metrics.answer_plan import next_target
@@ -243,6 +243,8 @@ if rnd is not None:
                         st.markdown(f"**{tr('col.note')}:** {md_escape(row['note'])}")
                     if row.get("evidence_ref"):
                         st.markdown(f"**{tr('col.evidence')}:** {md_escape(row['evidence_ref'])}")
+                    followup_item.show_follow_up(store, rnd.input.evaluation_id, q.id, rnd.input.year,
+                                                 rnd.input.stage)  # its Tindak lanjut, if any
                     item = next((i for i in prio.items if i.question == q.id), None) if prio else None
                     if item is not None and item.in_plan:
                         st.success(tr("gaps.focus.in_plan", predicate=predicate_label(target),

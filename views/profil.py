@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import followup_item, state
 from ui.display import area_names, fmt, measure, predicate_label
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
@@ -107,7 +107,8 @@ st.caption(tr("unit.framework", name=fw.name))
 st.download_button(
     tr("unit.report_pdf"), icon=":material/picture_as_pdf:", key="unit_report",
     data=lambda: unit_report_pdf(current, rounds, unit.name, awards=store.awards(unit.id), lang=lang,
-                                 synthetic=state.shows_demo(store, unit_id=unit.id)),
+                                 synthetic=state.shows_demo(store, unit_id=unit.id),
+                                 follow_ups=followup_item.unit_follow_ups(store, unit.id, year)),
     file_name=f"laporan-zi-{unit.id}-{year}-{stage}.pdf", mime="application/pdf")
 
 # --------------------------------------------------------------------------- headline
@@ -271,6 +272,8 @@ for col, item in zip(st.columns(len(hasil)), hasil, strict=True):
         text = str(value)
     col.metric(measure(fw, item["code"]), text)
     col.caption(tr("unit.hasil_points", points=fmt(item["points"]), max=fmt(item["max"])))
+
+followup_item.show_unit_progress(store, unit.id, year)  # Tindak lanjut of the assessors' notes
 
 # --------------------------------------------------------------------------- readiness
 

@@ -35,9 +35,11 @@ MAX_SECTIONS = 100
 
 
 def unit_report_pdf(scored: ScoredRound, history: Sequence[ScoredRound], unit_name: str, *,
-                    awards: Sequence[Mapping[str, Any]] = (), lang: str = "id", synthetic: bool = False) -> bytes:
-    """One unit's report for the round ``scored`` as A4 PDF bytes."""
-    report = UnitReport(unit_name, scored, tuple(history), tuple(awards))
+                    awards: Sequence[Mapping[str, Any]] = (), lang: str = "id", synthetic: bool = False,
+                    follow_ups: Any = None) -> bytes:
+    """One unit's report for the round ``scored`` as A4 PDF bytes; ``follow_ups`` (the unit's
+    follow-ups of the year, :func:`zi_metrics.followups.enrich` ed) adds the Tindak lanjut section."""
+    report = UnitReport(unit_name, scored, tuple(history), tuple(awards), follow_ups=follow_ups)
     stage = stage_name(scored.stage, lang)
     return build_pdf(
         unit_section(report, lang),

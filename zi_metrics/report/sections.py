@@ -22,6 +22,7 @@ from zi_metrics.i18n import t
 from zi_metrics.names import measure_name, predicate_name, rule_name, rules_list, stage_name
 from zi_metrics.report.document import CONTENT_WIDTH, esc, fonts, para, styles
 from zi_metrics.report.drawings import bar_drawing, radar_drawing
+from zi_metrics.report.follow_up_section import follow_up_section
 
 FAIL_FILL = colors.HexColor("#FBE3D6")
 HEAD_FILL = colors.HexColor(palette.PRIMARY)
@@ -37,6 +38,7 @@ class UnitReport:
     history: Sequence[ScoredRound] = ()
     awards: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     synthetic: bool = False  # its rows are demo data: its pages carry the demo banner
+    follow_ups: Any = None  # the unit's follow-ups of the year (followups.enrich), None: no section
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
@@ -287,6 +289,7 @@ def unit_section(r: UnitReport, lang: str) -> list[Flowable]:
     story += _rules(r, lang)
     story += _hasil(r, lang)
     story += _gaps(r, lang)
+    story += follow_up_section(r.follow_ups, s.year, lang)
     story += _history(r, lang)
     return story
 
