@@ -86,12 +86,12 @@ def followups_workbook(frame: pd.DataFrame, *, lang: str, unit_names: Mapping[st
 
     items = ReportSheet(
         name=t("followup.sheet.items", lang), title=title, context=context, warning=warning,
-        columns=[Column("unit", h("unit"), width=30), Column("year", h("year"), "int", width=7),
-                 Column("stage", h("stage"), width=14), Column("area", h("area"), width=24),
-                 Column("sub_area", h("sub_area"), width=24, wrap=True),
+        columns=[Column("unit", h("unit"), width=26, wrap=True), Column("year", h("year"), "int", width=7),
+                 Column("stage", h("stage"), width=12, wrap=True), Column("area", h("area"), width=22, wrap=True),
+                 Column("sub_area", h("sub_area"), width=28, wrap=True),
                  Column("question_id", h("question_id"), "int", width=7),
-                 Column("question", h("question"), width=40, wrap=True),
-                 Column("assessor_note", h("assessor_note"), width=40, wrap=True),
+                 Column("question", h("question"), width=44, wrap=True),
+                 Column("assessor_note", h("assessor_note"), width=44, wrap=True),
                  Column("pic", h("pic"), width=18), Column("due_date", h("due_date"), "date", width=12),
                  Column("status", h("status"), width=12),
                  Column("note_addressed", h("note_addressed"), width=14),

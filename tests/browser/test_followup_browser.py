@@ -83,8 +83,8 @@ def test_profile_link_and_item_link(page: Page, streamlit_server: str) -> None:
     # an item opened in Analisis kesenjangan: the question, the note, the follow-up
     _open(page, f"{streamlit_server}/kesenjangan?tahun=2026&tahap=tpi&unit={UNIT}&soal=38")
     box = page.locator(".st-key-gap_focus")
-    expect(box).to_contain_text("Butir soal 38", timeout=60_000)
-    expect(box).to_contain_text("Jawaban terbaik")
+    expect(box).to_contain_text("Pertanyaan [38]", timeout=60_000)
+    expect(box).to_contain_text("Tindak lanjut: Status:")
     box.get_by_role("link", name=re.compile("Kembali ke Tindak lanjut")).click()
     page.wait_for_url(re.compile(r"/tindak-lanjut\?.*tahun=2026"), timeout=60_000)
     expect(page.get_by_role("heading", name="Catatan penilai 2026 · TPI")).to_be_visible(timeout=60_000)
@@ -117,8 +117,9 @@ def test_an_editor_saves_a_follow_up(page: Page, editor_server, artifacts_dir: P
     page.get_by_label("Nama pengguna").fill(user)
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk", exact=True).click()
-    expect(page.get_by_text(f"Masuk sebagai editor: {user}").first).to_be_visible(timeout=60_000)
     picker = page.get_by_test_id("stSelectbox").filter(has_text="Butir yang diubah")
+    expect(picker).to_be_visible(timeout=60_000)  # signed in: the edit picker replaces the sign-in form
+    expect(page.get_by_text(f"Akun editor: {user}")).to_be_visible()
     picker.locator("input").click()
     first = page.get_by_role("option").first
     label = first.inner_text()

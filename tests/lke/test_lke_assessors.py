@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 from export_builders import Col, assessor_columns, build_export
@@ -135,6 +136,11 @@ def agency_export(*, first_column=11, sheet="jawaban", spelling="{field} {who}",
         cols = [c for b in blocks for c in b]
     wb = build_export(cols, first_column=first_column, sheet=sheet, extra_left=extra_left, title_rows=title_rows)
     return wb, (unit, es1, itjen, addressed, period, named, pic)
+
+
+# the variant saved by LibreOffice as .ods and .xls in tests/fixtures/assessors/ (make_assessor_fixtures.py)
+FIXTURE_VARIANT = {"grouped": True, "title_rows": ("Kertas kerja TPI Itjen 2026 (data sintetis)",)}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "assessors"
 
 
 def check_agency(parsed, expected):
@@ -325,3 +331,15 @@ def test_a_lampiran3_sheet_given_a_tpi_column_stays_a_lampiran3_workbook():
     parsed = read_bytes(to_bytes(wb), "lke.xlsx")
     assert parsed.layout == "lampiran3" and not parsed.fatal
     assert parsed.answers == canonical(full_answers())
+
+
+@pytest.mark.parametrize("ext", ["ods", "xls"])
+def test_a_working_copy_saved_as_ods_or_xls_reads_the_same(ext):
+    """LibreOffice's copies of an agency export (two-row header, a title row): .ods and .xls keep
+    neither the merged group cells nor the hyperlinks, and still give the same assessors."""
+    from zi_metrics.lke import read_file
+
+    _, expected = agency_export(**FIXTURE_VARIANT)
+    parsed = read_file(FIXTURES / f"kertas-kerja-tpi.{ext}")
+    assert parsed.layout == "jawaban"
+    check_agency(parsed, expected)
