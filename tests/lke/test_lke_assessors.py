@@ -274,6 +274,7 @@ def test_two_unnamed_answer_columns_are_refused():
     p = next(p for p in parsed.problems if p.fatal)
     assert (p.sheet, p.cell) == ("Jawaban", "M1")
     assert "does not say whose answers it holds" in p.message
+    assert p.text("id").startswith("kolom jawaban 'Jawaban' tidak menyebut penilainya")  # the page's language
 
 
 def test_the_same_assessor_twice_is_refused():

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zi_metrics.framework import Framework, FrameworkError, list_frameworks, load_framework
@@ -70,9 +70,12 @@ from zi_metrics.lke.common import (
     file_name_of,
     is_blank,
     open_workbook,
+    problem,
     read_source,
+    shown,
     sniff,
     text_key,
+    warning,
 )
 from zi_metrics.stages import STAGE_RANK
 
@@ -221,10 +224,8 @@ def _assign(header_row: int, cols: list[Column]) -> Layout:
             key = c.assessor
             if key is None:
                 if seen_answer:
-                    layout.problems.append(Problem(
-                        "", f"{c.letter}{header_row}",
-                        f"answer column '{c.header}' does not say whose answers it holds (Unit, TPI, "
-                        f"TPI Itjen, TPN ...): name the assessor in the header"))
+                    layout.problems.append(problem("jawaban.unnamed_answer", "", f"{c.letter}{header_row}",
+                                                   header=shown(c.header)))
                     continue
                 key = UNIT
             seen_answer = True
@@ -366,16 +367,15 @@ def _assessors(layout: Layout, sheet: str) -> tuple[list[_Assessor], list[Proble
         key = layout.assessor_of[c.number]
         if key in by_key:
             first = by_key[key].answer
-            problems.append(Problem(sheet, f"{c.letter}{layout.header_row}",
-                                    f"two answer columns for the same assessor: {first.letter} '{first.header}' "
-                                    f"and {c.letter} '{c.header}'"))
+            problems.append(problem("jawaban.same_assessor", sheet, f"{c.letter}{layout.header_row}",
+                                    first=first.letter, first_header=shown(first.header), second=c.letter,
+                                    second_header=shown(c.header)))
             continue
         clash = next((a for a in by_key.values() if a.stage == stages[key]), None)
         if clash is not None:
-            problems.append(Problem(sheet, f"{c.letter}{layout.header_row}",
-                                    f"columns {clash.answer.letter} '{clash.answer.header}' and {c.letter} "
-                                    f"'{c.header}' would both be the {stages[key]} round: name the assessors "
-                                    f"apart (e.g. 'Jawaban TPI Eselon I' and 'Jawaban TPI Itjen')"))
+            problems.append(problem("jawaban.same_round", sheet, f"{c.letter}{layout.header_row}",
+                                    first=clash.answer.letter, first_header=shown(clash.answer.header),
+                                    second=c.letter, second_header=shown(c.header), stage=stages[key]))
             continue
         by_key[key] = _Assessor(key, stages[key], c)
     for c in layout.columns:
@@ -392,16 +392,15 @@ def _assessors(layout: Layout, sheet: str) -> tuple[list[_Assessor], list[Proble
         elif c.field in (ADDRESSED, PERIOD_OK, NAMED_OK, PIC, STATUS, DUE, FOLLOWUP_LINK):
             if c.field in owner.followup:
                 first = owner.followup[c.field]
-                problems.append(Problem(sheet, f"{c.letter}{layout.header_row}",
-                                        f"column '{c.header}' repeats '{first.header}' ({first.letter}): "
-                                        f"only {first.letter} is read", fatal=False))
+                problems.append(warning("jawaban.repeated_column", sheet, f"{c.letter}{layout.header_row}",
+                                        header=shown(c.header), first_header=shown(first.header),
+                                        first=first.letter))
             else:
                 owner.followup[c.field] = c
     for c in loose:
         if c.field in (NOTE, EVIDENCE, ADDRESSED, PERIOD_OK, NAMED_OK, PIC, STATUS, DUE, FOLLOWUP_LINK):
-            problems.append(Problem(sheet, f"{c.letter}{layout.header_row}",
-                                    f"column '{c.header}' belongs to no answer column of this sheet: ignored",
-                                    fatal=False))
+            problems.append(warning("jawaban.loose_column", sheet, f"{c.letter}{layout.header_row}",
+                                    header=shown(c.header)))
     ordered = sorted(by_key.values(), key=lambda a: STAGE_RANK[a.stage])
     return ordered, problems
 
@@ -415,24 +414,20 @@ def _read_followup(ws: Any, a: _Assessor, row: int, sheet: str, problems: list[P
         if fld in (ADDRESSED, PERIOD_OK, NAMED_OK):
             flag, ok = parse_flag(value)
             if not ok:
-                problems.append(Problem(sheet, ref, f"'{clean_text(value)}' in column '{col.header}' is not TRUE or "
-                                                    f"FALSE (also read: Ya/Tidak, Sudah/Belum, Sesuai, 1/0): "
-                                                    f"left blank", fatal=False))
+                problems.append(warning("jawaban.bad_flag", sheet, ref, value=shown(value), header=shown(col.header)))
             setattr(facts, fld, flag)
         elif fld == PIC:
             facts.pic = clean_text(value) if not is_blank(value) else ""
         elif fld == STATUS:
             status, ok = parse_status(value)
             if not ok:
-                problems.append(Problem(sheet, ref, f"'{clean_text(value)}' in column '{col.header}' is not a "
-                                                    f"follow-up status (belum, proses, selesai): left blank",
-                                        fatal=False))
+                problems.append(warning("jawaban.bad_status", sheet, ref, value=shown(value),
+                                        header=shown(col.header)))
             facts.status = status
         elif fld == DUE:
             due, ok = parse_due_date(value)
             if not ok:
-                problems.append(Problem(sheet, ref, f"'{clean_text(value)}' in column '{col.header}' is not a "
-                                                    f"date (2026-07-31 or 31/07/2026): left blank", fatal=False))
+                problems.append(warning("jawaban.bad_date", sheet, ref, value=shown(value), header=shown(col.header)))
             facts.due_date = due
         elif fld == FOLLOWUP_LINK:
             facts.evidence_url = _note(ws, col.number, row)
@@ -448,14 +443,11 @@ def parse_jawaban_sheet(ws: Any, fw: Framework, layout: Layout | None = None) ->
         layout = find_layout(ws)
         if layout is None:
             layout = master_layout()
-            out.problems.append(Problem(sheet, "", "no header row names the answer columns (Jawaban Unit, "
-                                                   "Jawaban TPI ...): read where PortalRB places them (K unit "
-                                                   "answer, L note, M evidence, N TPI answer, Q TPI note)",
-                                        fatal=False))
+            out.problems.append(warning("jawaban.no_header", sheet))
     assessors, problems = _assessors(layout, sheet)
-    out.problems += [Problem(sheet, p.cell, p.message, p.fatal) for p in problems]
+    out.problems += [replace(p, sheet=sheet) for p in problems]
     if not assessors:
-        out.problems.append(Problem(sheet, "", f"sheet '{sheet}' has no answer column this reader knows"))
+        out.problems.append(problem("jawaban.no_answer_column", sheet, sheet_name=shown(sheet)))
         return out
     offset = _row_offset(ws, fw, layout)
     text_cols = _text_columns(ws, layout)
@@ -478,35 +470,33 @@ def parse_jawaban_sheet(ws: Any, fw: Framework, layout: Layout | None = None) ->
             own = [(col, t) for col, t in texts if col <= text_col]
             if not own and not has_content:
                 continue
-            hint = ""
             keys_here = {text_key(t) for _, t in texts}
             elsewhere = [r for r, k in text_of_row.items() if r != row and k in keys_here]
-            if elsewhere:
-                hint = f" (that is the text of row {elsewhere[0]}: rows inserted or deleted?)"
             if own:
-                col, shown = max(own, key=lambda ct: len(ct[1]))
-                msg = (f"row {row} should hold question {q.id} ('{q.text[:60]}') but reads '{shown[:60]}'"
-                       f"{hint}: the row does not match its question, so the sheet is not trusted")
-                where = f"{column_letter(col)}{row}"
+                col, found = max(own, key=lambda ct: len(ct[1]))
+                args = {"row": row, "qid": q.id, "expected": q.text[:60], "found": shown(found, 60)}
+                if elsewhere:
+                    out.problems.append(problem("jawaban.row_moved", sheet, f"{column_letter(col)}{row}",
+                                                other_row=elsewhere[0], **args))
+                else:
+                    out.problems.append(problem("jawaban.row_mismatch", sheet, f"{column_letter(col)}{row}", **args))
             else:
-                msg = (f"row {row} is answered but has no question text; expected question {q.id} "
-                       f"('{q.text[:60]}')")
-                where = f"{column_letter(text_col)}{row}"
-            out.problems.append(Problem(sheet, where, msg))
+                out.problems.append(problem("jawaban.row_no_text", sheet, f"{column_letter(text_col)}{row}",
+                                            row=row, qid=q.id, expected=q.text[:60]))
             continue
         confirmed += 1
         if hit[1] < 1.0:
-            msg = f"text differs slightly from question {q.id} ('{q.text}'); read as that question"
-            out.problems.append(Problem(sheet, f"{column_letter(hit[0])}{row}", msg, fatal=False))
+            out.problems.append(warning("jawaban.near_text", sheet, f"{column_letter(hit[0])}{row}", qid=q.id,
+                                        expected=q.text))
         for a in assessors:
             target = sets[a.key]
             cell = raw[a.key]
             ref = f"{a.answer.letter}{row}"
             who = "" if a.stage == "mandiri" else a.who
-            checked, problem = check_answer(fw, q, cell.value, sheet=sheet, cell=ref,
-                                            data_type=getattr(cell, "data_type", None), who=who)
-            if problem is not None:
-                out.problems.append(problem)
+            checked, bad = check_answer(fw, q, cell.value, sheet=sheet, cell=ref,
+                                        data_type=getattr(cell, "data_type", None), who=who)
+            if bad is not None:
+                out.problems.append(bad)
             elif checked is not None:
                 target.answers[q.id] = checked
                 if a.stage == "mandiri":
@@ -522,8 +512,7 @@ def parse_jawaban_sheet(ws: Any, fw: Framework, layout: Layout | None = None) ->
                 target.followups[q.id] = facts
     out.questions_found = confirmed
     if confirmed == 0:
-        out.problems.append(Problem(sheet, "", f"no row of sheet '{sheet}' holds its question's text: not a "
-                                               f"PortalRB Jawaban sheet of {fw.id}"))
+        out.problems.append(problem("jawaban.no_rows", sheet, sheet_name=shown(sheet), framework=fw.id))
     _attach_followups(list(sets.values()))
     out.assessors = [s for s in sets.values()]
     for s in out.assessors:
@@ -558,10 +547,10 @@ def _attach_followups(sets: list[AssessorSet]) -> None:
 def read_jawaban_workbook(wb: Any, framework_id: str | None = None) -> ParsedLke:
     ws = find_jawaban_sheet(wb)
     if ws is None:
-        return ParsedLke.failure(LAYOUT, framework_id, "no sheet named 'Jawaban'")
+        return ParsedLke.failure(LAYOUT, framework_id, problem("jawaban.no_sheet"))
     fws = [load_framework(framework_id)] if framework_id else jawaban_frameworks()
     if not fws:
-        return ParsedLke.failure(LAYOUT, framework_id, "no framework has Jawaban rows", ws.title)
+        return ParsedLke.failure(LAYOUT, framework_id, problem("jawaban.no_framework", ws.title))
     layout = find_layout(ws)
     fw = max(fws, key=lambda f: matching_rows(ws, f, max((layout.header_row if layout else 1) - 1, 0), layout))
     return parse_jawaban_sheet(ws, fw, None)
