@@ -182,3 +182,24 @@ def test_a_lampiran3_workbook_imported_as_tpi_makes_follow_ups_of_its_notes(tmp_
     assert (fu[3]["status"], fu[3]["evidence_url"]) == ("belum", "https://drive.example.go.id/renja.pdf")
     import_file(db, path, actor="t", unit_id=UNIT, year=2025, stage="mandiri")
     assert follow_ups_of(db, "mandiri", 2025) == {}  # the unit's own notes are not follow-ups
+
+
+def test_a_payload_makes_follow_ups_of_the_tpi_notes(db):
+    import json as json_module
+
+    from lke_builders import all_soals
+
+    records = [{"soal_id": q, "jawaban_unit": v, "jawaban_tpi": tpi_answers().get(q),
+                "catatan_unit": None, "bukti_dukung_unit": None, "catatan_tpi": None}
+               for q, v in full_answers().items()]
+    records[4].update({"catatan_tpi": "lengkapi notulen monev", "bukti_dukung_unit": "https://drive.example.go.id/5"})
+    records[9]["catatan_tpi"] = "SOP belum direviu"
+    assert len(records) == len(all_soals())
+    result = import_file(db, json_module.dumps(records).encode(), name="portalrb.json", actor="t", unit_id=UNIT,
+                         year=2026)
+    assert [s.stage for s in result.statuses] == ["mandiri", "tpi"]
+    fu = follow_ups_of(db, "tpi")
+    assert sorted(fu) == [5, 10]
+    assert (fu[5]["assessor_note"], fu[5]["evidence_url"], fu[5]["status"]) == (
+        "lengkapi notulen monev", "https://drive.example.go.id/5", "belum")
+    assert fu[10]["evidence_url"] is None
