@@ -118,3 +118,17 @@ def test_headline_counts_units_meeting_wbbm_among_those_meeting_wbk():
     head = overview.headline(_frame())
     assert (head["units"], head["wbk"], head["wbbm"], head["below_wbk"], head["incomplete"]) == (4, 2, 1, 2, 1)
     assert overview.headline(pd.DataFrame())["wbk"] == 0
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory):
+    from zi_metrics.database import ensure_database
+
+    return ensure_database(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+
+
+def test_evaluated_unit_ids_are_the_units_of_a_round(demo_store):
+    for year in (2018, 2025):
+        for stage in demo_store.stages_for(year):
+            assert demo_store.evaluated_unit_ids(year, stage) == set(demo_store.evaluations(year, stage)["unit_id"])
+    assert demo_store.evaluated_unit_ids(1999, "tpi") == set()

@@ -13,6 +13,7 @@ import streamlit as st
 
 from zi_metrics import analytics, overview
 from zi_metrics.database import ensure_database
+from zi_metrics.formatting import format_number
 from zi_metrics.i18n import t
 from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_db_path
 
@@ -110,12 +111,13 @@ def stages_of(store: Store, year: int) -> list[str]:
 
 
 def units_of(store: Store) -> dict[str, Unit]:
-    """unit id -> Unit, in id order (store.list_units())."""
-    return _cached(store, "units", lambda: {u.id: u for u in store.list_units()})
+    """unit id -> Unit, in id order (the units of unit_fields: one read for both)."""
+    fields = unit_fields(store)
+    return _cached(store, "units", lambda: {uid: Unit(**f) for uid, f in fields.items()})
 
 
 def unit_fields(store: Store) -> dict[str, dict[str, Any]]:
-    """analytics.units_by_id(store): unit id -> the unit's fields as a dict."""
+    """analytics.units_by_id(store): unit id -> the unit's fields as a dict, in id order."""
     return _cached(store, "unit_fields", lambda: analytics.units_by_id(store))
 
 
@@ -132,8 +134,34 @@ def unit_order(store: Store) -> list[str]:
 
 def evaluated_units(store: Store, year: int, stage: str) -> set[str]:
     """Ids of the units with an evaluation in ``year`` at ``stage``."""
-    return _cached(store, f"evaluated:{int(year)}:{stage}",
-                   lambda: set(store.evaluations(year=year, stage=stage)["unit_id"]))
+    return _cached(store, f"evaluated:{int(year)}:{stage}", lambda: store.evaluated_unit_ids(year, stage))
+
+
+# A picker of every unit sends every option's label to the browser on every run (10,000 at national
+# scale, most of the overview's load time): above UNIT_PICKER_MAX units a search field narrows it.
+UNIT_PICKER_MAX = 300
+UNIT_MATCHES = 50  # options the picker offers for a search
+
+
+def _search_index(store: Store) -> list[tuple[str, str]]:
+    """(unit id, its name, short name and id in lower case) in the sidebar's order."""
+    units = units_of(store)
+    order = unit_order(store)
+    return _cached(store, "unit_search", lambda: [
+        (u, f"{units[u].name}\n{units[u].short_name or ''}\n{u}".casefold()) for u in order])
+
+
+def unit_matches(store: Store, query: str) -> tuple[list[str], int]:
+    """The first UNIT_MATCHES units (sidebar order) whose name, short name or id contains every word
+    of ``query`` (any case), and how many match; an empty query gives the first units."""
+    words = query.casefold().split()
+    index = _search_index(store)
+
+    def find() -> tuple[list[str], int]:
+        found = [u for u, text in index if all(w in text for w in words)]
+        return found[:UNIT_MATCHES], len(found)
+
+    return memo(store, ("unit_matches", tuple(words)), find)
 
 
 _MEMO_SIZE = 32
@@ -306,13 +334,24 @@ def sidebar(store: Store) -> Selection:
         stage = st.selectbox(tr("sidebar.stage"), stages, key="tahap", format_func=lambda s: t(f"stage.{s}", code))
         write_url("tahap", stage)
         unit_ids = unit_order(store)
-        seed_from_url("unit", unit_ids, notices)
+        seed_from_url("unit", units, notices)
         if st.session_state.get("unit") not in units:
             # First visit: open on a unit evaluated in this round rather than one never evaluated.
             evaluated = evaluated_units(store, year, stage)
             st.session_state["unit"] = next((u for u in unit_ids if u in evaluated), unit_ids[0])
-        unit = st.selectbox(tr("sidebar.unit"), unit_ids, key="unit",
+        options = unit_ids
+        if len(unit_ids) > UNIT_PICKER_MAX:
+            query = st.text_input(tr("sidebar.unit_search"), key="unit_search", max_chars=100,
+                                  placeholder=tr("sidebar.unit_search_placeholder"))
+            matches, found = unit_matches(store, query)
+            current = st.session_state["unit"]
+            options = [current, *(u for u in matches if u != current)]
+        unit = st.selectbox(tr("sidebar.unit"), options, key="unit",
                             format_func=lambda u: units[u].short_name or units[u].name)
+        if len(unit_ids) > UNIT_PICKER_MAX:
+            st.caption(tr("sidebar.unit_matches", shown=format_number(len(matches), code, 0),
+                          found=format_number(found, code, 0)) if query.strip()
+                       else tr("sidebar.unit_search_hint", count=format_number(len(unit_ids), code, 0)))
         write_url("unit", unit)
         for notice in notices:
             st.warning(notice)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from zi_metrics.analytics import ScoredRound, _units_from_columns, area_minimum_percents, failing_rules
+from zi_metrics.analytics import ScoredRound, area_minimum_percents, failing_rules
 from zi_metrics.framework import Framework, load_framework
 from zi_metrics.rules import Evaluation, RuleResult, _hasil_input_threshold, held_predicate
 
@@ -52,8 +52,8 @@ def next_predicate(fw: Framework, met: str | None) -> str | None:
     return codes[position] if position < len(codes) else None
 
 
-def _failing_next(ev: Evaluation, nxt: str | None) -> tuple[RuleResult, ...]:
-    return tuple(ev.failing(nxt)) if nxt else ()
+def _failing_next(ev: Evaluation, nxt: str | None) -> tuple[RuleGap, ...]:
+    return tuple(RuleGap.of(r) for r in ev.failing(nxt)) if nxt else ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,9 +66,9 @@ def overview_frame(scored: Sequence[ScoredRound], units: Mapping[str, Mapping[st
     """One row per unit: the figures the overview table shows, ranked by total (highest first).
 
     ``next`` is the predicate above the one this round meets; ``failing_next`` names the rules of
-    ``next`` the round fails and ``next_rules`` holds them (rules.RuleResult: value, threshold,
-    gap). ``held_before``/``held_since``: the predicate held going into the year and the year it
-    was awarded (from ``awards``, unit id -> its award history)."""
+    ``next`` the round fails and ``next_rules`` holds them (RuleGap: value, threshold, gap).
+    ``held_before``/``held_since``: the predicate held going into the year and the year it was
+    awarded (from ``awards``, unit id -> its award history)."""
     previous_totals = previous_totals or {}
     awards = awards or {}
     rows = []
@@ -147,7 +147,7 @@ def round_overview(store: Any, year: int, stage: str) -> pd.DataFrame:
     awards: dict[str, list[dict[str, Any]]] = {}
     for a in data.awards:
         awards.setdefault(a["unit_id"], []).append(a)
-    units = _units_from_columns(data.units)
+    units = data.units
     previous: dict[str, float] = {}
     if data.previous is not None:
         for frame, _ in _bulk_scored(data.previous, awards):
@@ -179,57 +179,94 @@ def _bulk_scored(data: Any, awards: Mapping[str, Sequence[Mapping[str, Any]]]
     return out
 
 
+class RuleGap(NamedTuple):
+    """A failing rule of the next predicate: rules.RuleResult's fields as a plain tuple (a national
+    round has tens of thousands of them; a frozen dataclass each cost a third of a second)."""
+
+    predicate: str
+    rule: str
+    value: float | bool
+    threshold: float | bool
+    passed: bool
+    gap: float | None
+    unit: str
+    value_points: float | None = None
+    threshold_points: float | None = None
+    input_value: float | str | None = None
+    input_threshold: float | str | None = None
+
+    @classmethod
+    def of(cls, r: RuleResult) -> RuleGap:
+        return cls(r.predicate, r.rule, r.value, r.threshold, r.passed, r.gap, r.unit, r.value_points,
+                   r.threshold_points, r.input_value, r.input_threshold)
+
+
 def _next_rules(frame: Any, rules: Any, nxt: np.ndarray) -> np.ndarray:
-    """Per row, the RuleResults of the rules of its ``nxt`` predicate that fail (rules.evaluate's
-    order), built from the RuleFrame's columns."""
+    """Per row, the RuleGaps of the rules of its ``nxt`` predicate that fail (rules.evaluate's
+    order), built from the RuleFrame's columns a rule at a time."""
     fw = frame.framework
-    out = np.empty(len(frame), dtype=object)
-    out[:] = [()] * len(frame)
+    found: list[list[RuleGap]] = [[] for _ in range(len(frame))]
     item_code = {item.rule: code for code, item in fw.hasil_items.items()}
     for pred in fw.predicates:
         rows = np.flatnonzero(nxt == pred.code)
         if not len(rows):
             continue
-        found: dict[int, list[RuleResult]] = {}
         minimum = {rd.rule: rd.min for rd in pred.rules if rd.min is not None}
         for j in rules.rows(pred.code):
             _, rule, unit = rules.rules[j]
             failing = rows[~rules.passed[j, rows]]
             if not len(failing):
                 continue
-            needed = _hasil_input_threshold(fw, rule, minimum[rule]) if rule in item_code else None
-            inputs = frame.hasil_inputs.get(item_code.get(rule, ""))
-            for i in failing.tolist():
-                value, gap = float(rules.value[j, i]), float(rules.gap[j, i])
-                if unit == "flag":
-                    result = RuleResult(pred.code, rule, bool(value), True, False, None, "flag")
-                elif unit == "percent":
-                    result = RuleResult(pred.code, rule, value, float(rules.threshold[j]), False, gap, "percent",
-                                        value_points=float(rules.value_points[j, i]),
-                                        threshold_points=float(rules.threshold_points[j]))
-                else:
-                    given = inputs[i] if inputs is not None else None
-                    if isinstance(given, float) and np.isnan(given):
-                        given = None
-                    result = RuleResult(pred.code, rule, value, float(rules.threshold[j]), False, gap, "points",
-                                        input_value=given.item() if isinstance(given, np.generic) else given,
-                                        input_threshold=needed)
-                found.setdefault(i, []).append(result)
-        for i, results in found.items():
-            out[i] = tuple(results)
+            index = failing.tolist()
+            values, gaps = rules.value[j, failing].tolist(), rules.gap[j, failing].tolist()
+            threshold = float(rules.threshold[j])
+            if unit == "flag":
+                made = [RuleGap(pred.code, rule, bool(v), True, False, None, "flag") for v in values]
+            elif unit == "percent":
+                need = float(rules.threshold_points[j])
+                made = [RuleGap(pred.code, rule, v, threshold, False, g, "percent", p, need)
+                        for v, g, p in zip(values, gaps, rules.value_points[j, failing].tolist(), strict=True)]
+            else:
+                needed = _hasil_input_threshold(fw, rule, minimum[rule]) if rule in item_code else None
+                inputs = frame.hasil_inputs.get(item_code.get(rule, ""))
+                given = [None] * len(index) if inputs is None else [
+                    None if isinstance(x, float) and x != x else x for x in inputs[failing].tolist()]
+                made = [RuleGap(pred.code, rule, v, threshold, False, g, "points", None, None, x, needed)
+                        for v, g, x in zip(values, gaps, given, strict=True)]
+            for i, gap in zip(index, made, strict=True):
+                found[i].append(gap)
+    out = np.empty(len(frame), dtype=object)
+    out[:] = [tuple(f) for f in found]
     return out
 
 
-def _overview_part(frame: Any, scored: tuple[Any, np.ndarray, np.ndarray], units: Mapping[str, Mapping[str, Any]],
+def _unit_columns_of(units: Mapping[str, np.ndarray], unit_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Name, short name (the name when there is none), parent and level of each of ``unit_ids``,
+    looked up in the store's unit columns (a unit missing there: its id as name, None otherwise)."""
+    at = pd.Index(units["id"]).get_indexer(unit_ids)
+    known = at >= 0
+
+    def column(name: str, missing: Any) -> np.ndarray:
+        values = np.asarray(units[name], dtype=object)[np.where(known, at, 0)] if len(units["id"]) else \
+            np.full(len(at), None, dtype=object)
+        return np.where(known, values, missing)
+
+    names = column("name", np.asarray(unit_ids, dtype=object))
+    short = column("short_name", None)
+    short = np.where(pd.isna(short) | (short == ""), names, short)
+    return {"name": names, "short_name": short, "parent_id": column("parent_id", None),
+            "level": column("level", None)}
+
+
+def _overview_part(frame: Any, scored: tuple[Any, np.ndarray, np.ndarray], units: Mapping[str, np.ndarray],
                    previous: Mapping[str, float]) -> pd.DataFrame:
-    """overview_frame's rows (unsorted) for one framework's ScoreFrame and (RuleFrame, held, since)."""
+    """overview_frame's rows (unsorted) for one framework's ScoreFrame and (RuleFrame, held, since);
+    ``units``: the store's unit columns (store.unit_columns)."""
     rules, held, since = scored
     fw = frame.framework
     uid = pd.Series(frame.unit_id, dtype=object)
-    empty: dict[str, Any] = {}
-    info = [units.get(u, empty) for u in uid.tolist()]
-    names = np.asarray([i.get("name", u) for i, u in zip(info, uid.tolist(), strict=True)], dtype=object)
-    short = np.asarray([i.get("short_name") or n for i, n in zip(info, names.tolist(), strict=True)], dtype=object)
+    info = _unit_columns_of(units, uid.to_numpy())
+    names, short = info["name"], info["short_name"]
     codes = [p.code for p in fw.predicates]
     nothing = np.empty(len(frame), dtype=object)
     nothing[:] = [[] for _ in range(len(frame))]
@@ -248,8 +285,8 @@ def _overview_part(frame: Any, scored: tuple[Any, np.ndarray, np.ndarray], units
         "unit_id": uid.to_numpy(),
         "unit": names,
         "short_name": short,
-        "parent_id": [i.get("parent_id") for i in info],
-        "level": [i.get("level") for i in info],
+        "parent_id": info["parent_id"].tolist(),
+        "level": info["level"].tolist(),
         "framework_id": fw.id,
         "total": total,
         "pengungkit": frame.pengungkit,
@@ -407,7 +444,7 @@ def _input_text(fw: Framework, rule: str, value: Any, lang: str) -> str:
     return format_percent(value, lang) if kind == "percent" else format_number(value, lang)
 
 
-def rule_gap_text(fw: Framework, r: RuleResult, lang: str = "id") -> str:
+def rule_gap_text(fw: Framework, r: RuleResult | RuleGap, lang: str = "id") -> str:
     """One failing rule with its value, threshold and gap ("IPAK 15,62 < 15,75: kurang 0,13 poin
     (masukan 3,57; perlu ≥ 3,60)"; "AK 58,72% < 60,00%: kurang 0,13 poin")."""
     from zi_metrics.formatting import format_number, format_percent
@@ -426,7 +463,7 @@ def rule_gap_text(fw: Framework, r: RuleResult, lang: str = "id") -> str:
     return text
 
 
-def failing_text(fw: Framework, rules: Sequence[RuleResult], lang: str = "id") -> str:
+def failing_text(fw: Framework, rules: Sequence[RuleResult | RuleGap], lang: str = "id") -> str:
     """Every failing rule of the next predicate, ``; ``-separated (numbers carry decimal commas)."""
     return "; ".join(rule_gap_text(fw, r, lang) for r in rules)
 

@@ -383,3 +383,41 @@ def test_the_download_is_exactly_the_filtered_list(app, app_db):
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows == f"${header_at + 1}:${header_at + 1}"  # the header on every printed page
     assert any("sintetis" in str(r[0]).lower() for r in rows[:header_at])
+
+
+# --------------------------------------------------------------------------- the unit search (issue #14.2)
+
+
+def test_many_units_a_search_narrows_the_sidebar_picker(app, monkeypatch):
+    from ui import state
+
+    monkeypatch.setattr(state, "UNIT_PICKER_MAX", 5)  # the demo's 16 units count as "many"
+    monkeypatch.setattr(state, "UNIT_MATCHES", 3)
+    app.query_params["unit"] = "kemendesa-itjen"
+    at = app.run()
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="unit")
+    assert picker.value == "kemendesa-itjen" and len(picker.options) == 4  # the unit shown and 3 others
+    assert any("16 unit" in c.value for c in at.sidebar.caption)
+    at.text_input(key="unit_search").set_value("jakarta").run()
+    assert at.selectbox(key="unit").options == ["Itjen", "BBPLM Jakarta"]
+    assert any("1 unit cocok" in c.value for c in at.sidebar.caption)
+    at.selectbox(key="unit").set_value("kemendesa-balilatfo-bbplm-jakarta").run()
+    assert at.query_params["unit"] == "kemendesa-balilatfo-bbplm-jakarta"
+    assert at.selectbox(key="unit").options[0] == "BBPLM Jakarta"
+    # every word counts, in any case, in the name, the short name or the id
+    at.text_input(key="unit_search").set_value("DITJEN  transmigrasi").run()
+    options = at.selectbox(key="unit").options
+    assert options[0] == "BBPLM Jakarta"  # the unit shown stays first
+    assert set(options[1:]) == {"Ditjen Pembangunan KT", "Ditjen Pengembangan KT", "Dit. Perencanaan PKT"}
+    assert any("3 unit cocok" in c.value for c in at.sidebar.caption)
+    # a permalink to a unit outside the first matches still opens it
+    at.query_params["unit"] = "kkp-djpb-bbpbap-jepara"
+    at.run()
+    assert at.selectbox(key="unit").value == "kkp-djpb-bbpbap-jepara"
+
+
+def test_few_units_the_picker_lists_them_all_without_a_search(app):
+    at = app.run()
+    assert len(at.selectbox(key="unit").options) == 16
+    assert not [t for t in at.text_input if t.key == "unit_search"]

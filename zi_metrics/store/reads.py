@@ -57,6 +57,15 @@ class RoundReads(StoreBase):
             }
         return [s for s in STAGES if s in found]
 
+    def evaluated_unit_ids(self, year: int, stage: str) -> set[str]:
+        """Ids of the units with an evaluation in ``year`` at ``stage`` (no other column: cheap at
+        national scale)."""
+        year = _as_int(year, "year")
+        _check_stage(stage)
+        with self.reading() as con:
+            rows = con.execute("SELECT unit_id FROM evaluations WHERE year = ? AND stage = ?", [year, stage]).fetchall()
+        return {r[0] for r in rows}
+
     _EVAL_SELECT = """
         SELECT e.id, e.unit_id, u.name AS unit_name, u.short_name AS unit_short_name, u.parent_id, u.level,
                u.instansi_kind, u.afirmasi, e.year, e.stage, e.framework_id, e.evaluated_on, e.source,
