@@ -11,6 +11,7 @@ import streamlit as st
 
 from ui import followup_item, state
 from ui.display import area_names, fmt, measure, predicate_label
+from ui.rollup import parent_summary
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
 from zi_metrics.report import unit_report_pdf
@@ -98,6 +99,7 @@ if current is None:
         else:
             years = sorted({r.year for r in rounds})
             st.caption(tr("unit.empty.no_year", year=year, years=", ".join(str(y) for y in years)))
+    parent_summary(store, selection, unit.id, unit.name)  # a ministry, a Ditjen: the units under it
     show_history(unit.id)
     st.stop()
 
@@ -365,4 +367,5 @@ if nomination:
                  column_config=GATE_COLUMNS)
 
 # --------------------------------------------------------------------------- history
+parent_summary(store, selection, unit.id, unit.name)  # a ministry, a Ditjen: the units under it
 show_history(unit.id)

@@ -1,8 +1,9 @@
 """Ringkasan: who fails, and why, in the selected year and stage. Every unit ranked, with the
 predicate it holds (and since when), the predicate this round meets and, for the next predicate,
 each failing rule with its value, threshold and gap; filters by parent unit, level, status and
-name (all in the URL); the filtered list as an XLSX download; a heatmap of the units shown.
-Selecting a row opens that unit's profile on the same year and stage.
+name (all in the URL); the filtered list as an XLSX download; a heatmap of the units shown; the
+roll-up of every parent unit (ministry, Ditjen: how many meet each predicate, the weakest areas,
+the follow-ups' progress). Selecting a row opens that unit's profile on the same year and stage.
 
 At national scale the page sends only what is shown: one page of the table, the heatmap of those
 rows; everything that depends only on the data is cached per data version (ui/state.py)."""
@@ -13,6 +14,7 @@ import re
 
 import streamlit as st
 
+from ui import rollup as rollup_ui
 from ui import state
 from ui.display import area_names, fmt, number_formats
 from zi_metrics import charts, overview
@@ -158,6 +160,8 @@ def leadership_pdf() -> bytes:
 # Rows tall enough for the longest list of failing rules on this page (the cell wraps its text).
 longest = max((len(text) for text in table["why"].tolist()), default=0)
 lines = min(5, max(1, -(-longest // 64), -(-max(len(u) for u in table["unit"].tolist()) // 26)))
+# the grid wraps a cell's text only in rows well over two default rows tall
+row_height = 35 if lines == 1 else max(72, 16 + 20 * lines)
 hint, xlsx, pdf = st.columns([3, 3, 4], vertical_alignment="bottom")
 hint.caption(tr("overview.select_hint"))
 xlsx.download_button(
@@ -182,8 +186,8 @@ st.dataframe(
     key="ov_table",
     on_select=open_profile,
     selection_mode="single-row",
-    row_height=16 + 20 * lines,
-    height=38 + len(table) * (16 + 20 * lines) + 2,  # the whole page of rows, no scrolling inside
+    row_height=row_height,
+    height=38 + len(table) * row_height + 2,  # the whole page of rows, no scrolling inside
     placeholder="–",
     column_order=("rank", "unit", "total", "met", "why", "held", "completeness", "change", "pengungkit", "hasil"),
     column_config={
@@ -226,3 +230,14 @@ st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), wi
                 key="ov_heatmap")
 if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
     st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
+
+
+# --------------------------------------------------------------------------- roll-up per parent unit
+
+
+def focus_parent(parent_id: str) -> None:
+    """A roll-up row picked: the page shows that parent's units (its filter, kept in the URL)."""
+    st.session_state["ov_parent"] = [parent_id]
+
+
+rollup_ui.rollup_table(store, selection, full, parents, focus_parent)

@@ -84,3 +84,21 @@ def test_ringkasan_screenshots(page: Page, streamlit_server: str, artifacts_dir:
     _settled(page)
     page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / f"overview-belum-wbk-{size[0]}x{size[1]}.png"))
+
+
+def test_a_roll_up_row_focuses_ringkasan_on_that_parent(page: Page, streamlit_server: str,
+                                                        artifacts_dir: Path) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi")
+    _settled(page)
+    rolled = page.get_by_test_id("stDataFrame").nth(1)  # the table of units, then the roll-up
+    rolled.scroll_into_view_if_needed(timeout=60_000)
+    expect(page.get_by_role("heading", name="Rekap per unit induk")).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / "overview-rollup-1440x900.png"))
+    box = rolled.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 14, box["y"] + 38 + 36)  # the first row: Kemendesa PDTT
+    page.wait_for_function("() => new URLSearchParams(location.search).get('induk') === 'kemendesa'",
+                           timeout=60_000)
+    _settled(page)
+    expect(page.get_by_text("Menampilkan 12 dari 13 unit.")).to_be_visible(timeout=30_000)

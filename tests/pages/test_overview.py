@@ -421,3 +421,71 @@ def test_few_units_the_picker_lists_them_all_without_a_search(app):
     at = app.run()
     assert len(at.selectbox(key="unit").options) == 16
     assert not [t for t in at.text_input if t.key == "unit_search"]
+
+
+# --------------------------------------------------------------------------- roll-up per parent (issue #11.5)
+
+
+def _followups_under(store, parent: str, year: int, stage: str) -> tuple[int, int, int]:
+    """(all, done, late) follow-ups of the units under ``parent``, counted from the store's rows."""
+    import datetime as dt
+
+    units = analytics.units_by_id(store)
+    under = analytics.unit_descendants(units, parent)
+    rows = store.follow_ups(year=year)
+    rows = rows[(rows["stage"] == stage) & rows["unit_id"].isin(under)]
+    today = dt.date.today()
+    late = sum(1 for s, d in zip(rows["status"], rows["due_date"], strict=True)
+               if s != "selesai" and d is not None and d < today)
+    return len(rows), int((rows["status"] == "selesai").sum()), late
+
+
+def test_the_roll_up_counts_each_parent_s_units(app, app_db):
+    from zi_metrics import overview
+
+    at = _ringkasan(app)
+    rolled = next(d.value for d in at.dataframe if "weakest" in d.value.columns)
+    # tree order: each ministry followed by its units with units under them
+    assert rolled["parent"].iloc[0] == "Kementerian Desa, Pembangunan Daerah Tertinggal, dan Transmigrasi"
+    assert list(rolled["parent"])[-2:] == ["Kementerian Kelautan dan Perikanan",
+                                           "Direktorat Jenderal Perikanan Budidaya"]
+    store = Store(app_db)
+    full = analytics.round_overview(store, int(YEAR), STAGE)
+    units = analytics.units_by_id(store)
+    for parent, name in (("kemendesa", rolled["parent"].iloc[0]), ("kemendesa-balilatfo",
+                                                                    units["kemendesa-balilatfo"]["name"])):
+        head = overview.headline(overview.filter_overview(full, units, [parent]))
+        row = rolled[rolled["parent"] == name].iloc[0]
+        assert (row["units"], row["wbk"], row["wbbm"], row["below_wbk"]) == (
+            head["units"], head["wbk"], head["wbbm"], head["below_wbk"]), parent
+        total, done, late = _followups_under(store, parent, int(YEAR), STAGE)
+        assert total > 0 and row["done"] == pytest.approx(done / total * 100) and row["late"] == late
+    assert rolled["weakest"].iloc[0].startswith("AK ")  # Kemendesa: AK holds most units under 60 %
+
+
+def test_a_parent_filter_narrows_the_roll_up_to_that_parent_and_the_level_below(app):
+    at = _ringkasan(app, induk="kemendesa-ditjen-pembangunan-kt")
+    rolled = next(d.value for d in at.dataframe if "weakest" in d.value.columns)
+    assert list(rolled["parent"]) == ["Direktorat Jenderal Pembangunan Kawasan Transmigrasi"]
+    assert _table(at)["unit"].tolist() == ["Direktorat Jenderal Pembangunan Kawasan Transmigrasi",
+                                           "Direktorat Perencanaan Pembangunan Kawasan Transmigrasi"]
+
+
+def test_a_ministry_s_profile_shows_the_aggregate_of_its_units(app, app_db):
+    from tests.pages.page_helpers import open_page
+
+    at = open_page(app, "views/profil.py", unit="kemendesa", tahun=YEAR, tahap=STAGE)
+    assert not at.exception, at.exception
+    assert any(s.value == "Unit di bawah Kementerian Desa, Pembangunan Daerah Tertinggal, dan Transmigrasi"
+               for s in at.subheader)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Memenuhi Menuju WBK"], metrics["Memenuhi Menuju WBBM"], metrics["Belum memenuhi Menuju WBK"]) \
+        == ("4", "2", "8")
+    total, done, late = _followups_under(Store(app_db), "kemendesa", int(YEAR), STAGE)
+    summary = next(m.value for m in at.markdown if "Tindak lanjut" in m.value)
+    assert f"{done} dari {total}" in summary and (f"{late} terlambat" in summary if late else True)
+    links = [p for p in at.get("page_link")]
+    assert any("induk=kemendesa" in str(p.proto) or "kemendesa" in str(p.proto) for p in links)
+    # a unit without units under it has no such section
+    at = open_page(app, "views/profil.py", unit="kemendesa-balilatfo-bbplm-jakarta", tahun=YEAR, tahap=STAGE)
+    assert not any(s.value.startswith("Unit di bawah") for s in at.subheader)
