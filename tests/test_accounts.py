@@ -101,7 +101,7 @@ def test_writer_keeps_the_other_sections(tmp_path, budi_hash):
     before = tomllib.loads(path.read_text(encoding="utf-8"))
     siti = hash_password(PASSWORD, rounds=FAST)
 
-    assert add_account(path, "siti", siti) is False
+    assert add_account(path, "siti", siti).replaced is False
     text = path.read_text(encoding="utf-8")
     after = tomllib.loads(text)
     assert after["zi"]["accounts"] == {"budi": budi_hash, "siti": siti}
@@ -113,7 +113,7 @@ def test_writer_keeps_the_other_sections(tmp_path, budi_hash):
 
     # Replacing a password (name matched case-insensitively) leaves one line for the user.
     again = hash_password("another-password", rounds=FAST)
-    assert add_account(path, "SITI", again) is True
+    assert add_account(path, "SITI", again).replaced is True
     after = tomllib.loads(path.read_text(encoding="utf-8"))
     assert after["zi"]["accounts"] == {"budi": budi_hash, "SITI": again}
     assert after["auth"] == before["auth"] and after["other"] == before["other"]
@@ -122,7 +122,7 @@ def test_writer_keeps_the_other_sections(tmp_path, budi_hash):
 def test_writer_creates_a_missing_file_private(tmp_path):
     path = tmp_path / ".streamlit" / "secrets.toml"
     hashed = hash_password(PASSWORD, rounds=FAST)
-    assert add_account(path, "siti", hashed) is False
+    assert add_account(path, "siti", hashed).replaced is False
     assert tomllib.loads(path.read_text(encoding="utf-8")) == {"zi": {"accounts": {"siti": hashed}}}
     if os.name == "posix":
         assert path.stat().st_mode & 0o777 == 0o600
@@ -218,6 +218,25 @@ def test_cli_add_editor_writes_a_hash_and_never_the_password(tmp_path, budi_hash
 
     again = _cli("siti", "--secrets", str(path), "--password-stdin", stdin="a-new-password\n")
     assert again.returncode == 0 and "replaced the password of editor siti" in again.stdout
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o666, 0o600, 0o400])
+def test_cli_add_editor_leaves_the_secrets_file_private(tmp_path, budi_hash, mode):
+    """An existing secrets file readable by others (0644, as an editor or a copy leaves it) is
+    tightened to 0600 and the command says so; a private one is left private without a word."""
+    path = tmp_path / "secrets.toml"
+    path.write_text(EXISTING.format(budi=budi_hash), encoding="utf-8")
+    os.chmod(path, mode)
+    result = _cli("siti", "--secrets", str(path), "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert path.stat().st_mode & 0o777 == 0o600
+    tightened = f"tightened the permissions of {path} from {mode:04o} to 0600"
+    if mode & 0o177:
+        assert tightened in result.stdout
+    else:
+        assert "tightened" not in result.stdout
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["zi"]["accounts"]["budi"] == budi_hash
 
 
 @pytest.mark.parametrize("args, stdin, message", [

@@ -311,6 +311,18 @@ BAD = [
     ("deeply-nested", "[" * 100_000 + "]" * 100_000, "json"),
     ("deeply-nested-field",
      '{"framework": "permenpanrb-90-2021", "areas": {"MP": ' + "[" * 5000 + "]" * 5000 + "}}", "json"),
+    # Numbers no float holds: refused with their field (Python itself refuses to read > 4300 digits).
+    ("100001-digit-area", '{"framework": "permenpanrb-90-2021", "areas": {"MP": ' + "9" * 100_001 + "}}",
+     "areas.MP"),
+    ("4000-digit-count", '{"framework": "permenpanrb-90-2021", "answers": {"88": ' + "1" * 4000 + "}}",
+     "answers.88"),
+    ("negative-huge-survey", '{"framework": "permenpanrb-90-2021", "areas": {}, "hasil": {"survey_pelayanan": -'
+     + "7" * 5000 + "}}", "hasil.survey_pelayanan"),
+    ("huge-exponent", '{"framework": "permenpanrb-90-2021", "areas": {"MP": 1e999999999}}', "areas.MP"),
+    ("310-digit-integer", '{"framework": "permenpanrb-90-2021", "areas": {"TT": 1' + "0" * 309 + "}}", "areas.TT"),
+    ("huge-question-key", '{"framework": "permenpanrb-90-2021", "answers": {"' + "9" * 100_001 + '": "A"}}',
+     "answers." + "9" * 71 + "\u2026"),  # the field is quoted too: 80 characters
+    ("huge-digits-in-list", '{"framework": "permenpanrb-90-2021", "areas": [' + "1" * 5000 + "]}", "areas.0"),
 ]
 
 
@@ -327,7 +339,7 @@ def _assert_one_line_error(proc: Run, field: str) -> None:
 
 BAD_FIELD = {i: f for i, _, f in BAD}
 # A few bad inputs as real subprocesses (each start costs ~0.5 s of imports); all of them in-process.
-SUBPROCESS_BAD = ["unknown-framework", "nan-area", "malformed-json"]
+SUBPROCESS_BAD = ["unknown-framework", "nan-area", "malformed-json", "100001-digit-area"]
 SUBPROCESS_BAD_STDIN = ["string-count", "non-object-number"]
 
 
@@ -378,3 +390,41 @@ def test_non_utf8_file(tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes('{"framework": "permenpanrb-90-2021", "areas": {"MP": 1}, "x": "é"}'.encode("latin-1"))
     _assert_one_line_error(run_inprocess(str(path)), "file")
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages quote at most ~80 characters of a value, control characters escaped (issue #15.3/#15.5)
+
+HUGE = "y" * 5_000_000 + "\\u0000z"  # a 5 MB value (JSON escape of NUL at its end)
+ECHOING = [
+    ("framework", '{"framework": "FW", "areas": {}}', "framework"),
+    ("area-code", '{"framework": "permenpanrb-90-2021", "areas": {"FW": 1}}', "areas."),
+    ("area-value", '{"framework": "permenpanrb-90-2021", "areas": {"MP": "FW"}}', "areas.MP"),
+    ("holds-wbk", '{"framework": "permenpanrb-90-2021", "areas": {}, "holds_wbk": "FW"}', "holds_wbk"),
+    ("answer-key", '{"framework": "permenpanrb-90-2021", "answers": {"FW": "A"}}', "answers."),
+    ("answer-value", '{"framework": "permenpanrb-90-2021", "answers": {"1": "FW"}}', "answers.1"),
+    ("hasil-key", '{"framework": "permenpanrb-90-2021", "areas": {}, "hasil": {"FW": 1}}', "hasil."),
+    ("hasil-value", '{"framework": "permenpanrb-90-2021", "areas": {}, "hasil": {"capaian_kinerja": "FW"}}',
+     "hasil.capaian_kinerja"),
+    ("top-key", '{"FW": 1}', ""),
+]
+
+
+@pytest.mark.parametrize(("template", "field"), [pytest.param(t, f, id=i) for i, t, f in ECHOING])
+def test_a_huge_value_is_quoted_short_and_a_nul_never_printed_raw(template, field):
+    for value in (HUGE, "a\\u0000b\\u202ec\\nd"):
+        run = run_inprocess("-", stdin=template.replace("FW", value))
+        assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+        assert len(run.stderr.splitlines()) == 1 and run.stderr.startswith(field), run.stderr[:300]
+        assert len(run.stderr) < 400, len(run.stderr)  # the message, not the value
+        assert "\x00" not in run.stderr and "\u202e" not in run.stderr
+    assert "a\\x00b\\u202ec\\nd" in run.stderr  # the control characters shown escaped
+
+
+def test_a_50_mb_value_through_a_real_process(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text('{"framework": "' + "x" * 50_000_000 + '\\u0000", "areas": {}}', encoding="utf-8")
+    proc = run_subprocess(str(path))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr) < 400 and len(proc.stderr.splitlines()) == 1, len(proc.stderr)
+    assert proc.stderr.startswith("framework: unknown framework 'xxxx") and "\x00" not in proc.stderr

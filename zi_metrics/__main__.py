@@ -7,13 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-# Every character str.splitlines() breaks on: a request's keys and values are echoed in messages,
-# and the error must stay on one line whatever they hold.
-_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
-
 
 def _one_line(message: str) -> str:
-    return message.translate(_LINE_BREAKS)
+    """A request's keys and values are echoed in messages: the error stays one line of bounded
+    length whatever they hold (line breaks and control characters escaped)."""
+    from zi_metrics.quoting import one_line
+
+    return one_line(message)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -26,7 +26,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             with open(args.file, encoding="utf-8") as fh:
                 text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
-        print(_one_line(f"file: cannot read {args.file}: {exc}"), file=sys.stderr)
+        from zi_metrics.quoting import shown
+
+        print(_one_line(f"file: cannot read {shown(args.file)}: {exc}"), file=sys.stderr)
         return 2
     try:
         result = evaluate_request(parse_request_text(text))

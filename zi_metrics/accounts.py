@@ -9,9 +9,10 @@ bcrypt hashes only, one line per editor::
 :func:`add_account` writes such a line into an existing secrets file without disturbing anything
 else in it: the file's text is kept as it is (comments, the ``[auth]`` section, other keys), only
 the one line of that user is replaced or added, and the result is parsed back with ``tomllib``
-and compared with what was intended before it replaces the file (atomically, mode 0600 for a new
-file). A file whose ``zi.accounts`` is written in a form this editor does not handle (an inline
-table, dotted keys) is refused with a message instead of being rewritten.
+and compared with what was intended before it replaces the file (atomically, always mode 0600:
+the file holds password hashes and the cookie secret; a looser existing file is tightened and the
+caller is told so). A file whose ``zi.accounts`` is written in a form this editor does not handle
+(an inline table, dotted keys) is refused with a message instead of being rewritten.
 
 :class:`FailureLimiter` counts failed sign-ins per user name in a sliding window; the app keeps one
 instance per process (``ui.auth``), so a visitor cannot reset it by reloading the page.
@@ -31,10 +32,13 @@ import time
 import tomllib
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import bcrypt
+
+from zi_metrics.quoting import quoted
 
 DEFAULT_ROUNDS = 12
 MIN_PASSWORD_LENGTH = 8
@@ -58,7 +62,7 @@ def check_username(username: str) -> str:
     or digit); otherwise :class:`AccountError`."""
     if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
         raise AccountError(
-            f"user name {username!r} is not allowed: use 1-64 letters, digits, '.', '_' or '-', "
+            f"user name {quoted(username)} is not allowed: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
     return username
@@ -232,9 +236,18 @@ def _expected(data: dict[str, Any], username: str, hashed: str) -> dict[str, Any
     return out
 
 
-def add_account(path: str | os.PathLike[str], username: str, password_hash: str) -> bool:
+@dataclass(frozen=True)
+class AccountWrite:
+    """What :func:`add_account` did."""
+
+    replaced: bool  # the user already had an account (its hash was replaced)
+    previous_mode: int | None = None  # the file's permission bits when they were looser than 0600
+
+
+def add_account(path: str | os.PathLike[str], username: str, password_hash: str) -> AccountWrite:
     """Set a local editor account in the secrets file at ``path`` (created when missing), keeping
-    everything else in the file. Returns True when the user already had an account (replaced).
+    everything else in the file. The file is written with mode 0600; an existing file readable or
+    writable by others is tightened (``previous_mode`` says from what).
 
     The account's name is matched case-insensitively (sign-in does the same)."""
     check_username(username)
@@ -257,13 +270,17 @@ def add_account(path: str | os.PathLike[str], username: str, password_hash: str)
             f"{p}: cannot add the account without rewriting other parts of the file; write the "
             "accounts as a plain [zi.accounts] table (one 'name = \"hash\"' line each) and try again"
         )
+    old_mode = (p.stat().st_mode & 0o777) if p.exists() else None
     _atomic_write(p, new_text)
-    return existed
+    return AccountWrite(existed, old_mode if old_mode is not None and old_mode & 0o177 else None)
+
+
+SECRETS_MODE = 0o600  # owner read/write only
 
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o600
+    mode = SECRETS_MODE
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:

@@ -3,7 +3,8 @@
 Adds (or replaces) a local editor account of the dashboard: the password is read twice from the
 terminal without echo (``getpass``), or once from standard input with ``--password-stdin`` (its
 first line; for scripts), hashed with bcrypt, and only the hash is written to the Streamlit
-secrets file under ``[zi.accounts]``; the rest of the file is left as it was. The password is
+secrets file under ``[zi.accounts]``; the rest of the file is left as it was. The file is left
+readable by its owner only (0600); a looser file is tightened and the command says so. The password is
 never printed. Bad input exits 2 with one line on stderr.
 """
 
@@ -48,13 +49,16 @@ def cmd_add_editor(args: argparse.Namespace) -> int:
             return _fail(str(exc))
         hashed = hash_password(password)
         del password
-        replaced = add_account(path, username, hashed)
+        written = add_account(path, username, hashed)
     except AccountError as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write {path}: {exc.strerror or exc}")
-    verb = "replaced the password of" if replaced else "added"
+    verb = "replaced the password of" if written.replaced else "added"
     print(f"{verb} editor {username} in {path} (bcrypt hash only)")
+    if written.previous_mode is not None:
+        print(f"tightened the permissions of {path} from {written.previous_mode:04o} to 0600 "
+              "(only its owner may read it: it holds password hashes and secrets)")
     return 0
 
 

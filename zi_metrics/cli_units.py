@@ -25,7 +25,9 @@ DB_HELP = "database path (default: $ZI_DB_PATH or data/zi.duckdb)"
 
 
 def _say(command: str, message: str) -> None:
-    print(f"{command}: {message}".translate(_LINE_BREAKS), file=sys.stderr)
+    from zi_metrics.quoting import one_line
+
+    print(one_line(f"{command}: {message}"), file=sys.stderr)
 
 
 def _fail(command: str, message: str) -> int:
@@ -148,7 +150,9 @@ def _year(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+        from zi_metrics.quoting import quoted
+
+        raise argparse.ArgumentTypeError(f"not a year: {quoted(text)}") from None
     if not 2000 <= value <= 2100:
         raise argparse.ArgumentTypeError(f"year {value} is outside 2000-2100")
     return value

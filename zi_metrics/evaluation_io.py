@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from zi_metrics.framework import Framework, FrameworkError, load_framework
+from zi_metrics.quoting import quoted, shown
 from zi_metrics.rules import Evaluation, evaluate
 from zi_metrics.scoring import Scorecard, ScoringInputError, score_answers, score_areas
 
@@ -18,15 +19,30 @@ class RequestError(ValueError):
     """A bad evaluate request; the message starts with the field it concerns."""
 
     def __init__(self, field: str, message: str):
+        field = shown(field)  # a key from the request: quoted, never echoed whole
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
 
 
-def _non_finite_field(value: Any, path: str) -> str | None:
-    """The dotted path (``areas.MP``) of the first NaN/Infinity in decoded JSON, or None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path
+# Integers longer than this are refused with the field they are in (Python refuses to convert more
+# than 4300 digits at all, and anything past a float's range cannot be a score or a count).
+MAX_INTEGER_DIGITS = 30
+
+
+class _HugeInteger(str):
+    """An integer literal of the request too long to be a value (kept as its text for the message)."""
+
+
+def _parse_int(text: str) -> int | _HugeInteger:
+    return _HugeInteger(text) if len(text.lstrip("-")) > MAX_INTEGER_DIGITS else int(text)
+
+
+def _bad_number(value: Any, path: str) -> tuple[str, Any] | None:
+    """(dotted path such as ``areas.MP``, value) of the first NaN/Infinity or over-long integer in
+    decoded JSON, or None."""
+    if isinstance(value, float) and not math.isfinite(value) or isinstance(value, _HugeInteger):
+        return path, value
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, list):
@@ -34,7 +50,7 @@ def _non_finite_field(value: Any, path: str) -> str | None:
     else:
         return None
     for key, child in items:
-        found = _non_finite_field(child, f"{path}.{key}" if path else str(key))
+        found = _bad_number(child, f"{path}.{key}" if path else str(key))
         if found is not None:
             return found
     return None
@@ -43,16 +59,22 @@ def _non_finite_field(value: Any, path: str) -> str | None:
 def parse_request_text(text: str) -> dict[str, Any]:
     """Decode request JSON strictly (no NaN/Infinity) into a dict; errors name the field."""
     try:
-        data = json.loads(text)
-        bad = _non_finite_field(data, "")
+        data = json.loads(text, parse_int=_parse_int)
+        bad = _bad_number(data, "")
     except json.JSONDecodeError as exc:
         raise RequestError("json", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise RequestError("json", "the document is nested too deeply") from None
+    except ValueError as exc:  # anything else the decoder refuses: never a traceback
+        raise RequestError("json", f"cannot be read: {shown(str(exc))}") from None
     if not isinstance(data, dict):
         raise RequestError("json", "the request must be a JSON object")
     if bad is not None:
-        raise RequestError(bad, "NaN/Infinity is not a number this tool accepts")
+        field, value = bad
+        if isinstance(value, _HugeInteger):
+            raise RequestError(field, f"the number {shown(value, 20)} ({len(value.lstrip('-')):,} digits) is too "
+                                      f"long; a value has at most {MAX_INTEGER_DIGITS} digits")
+        raise RequestError(field, "NaN/Infinity is not a number this tool accepts")
     return data
 
 
@@ -70,7 +92,7 @@ def scorecard_from_request(data: Mapping[str, Any]) -> tuple[Framework, Scorecar
         raise RequestError("framework", str(exc)) from None
     holds = data.get("holds_wbk", False)
     if not isinstance(holds, bool):
-        raise RequestError("holds_wbk", f"must be true or false, got {holds!r}")
+        raise RequestError("holds_wbk", f"must be true or false, got {quoted(holds)}")
     hasil = data.get("hasil", {})
     if not isinstance(hasil, dict):
         raise RequestError("hasil", "must be an object of hasil item -> value")

@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from zi_metrics.quoting import quoted
+
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 AREA_CODES = ("MP", "TT", "SDM", "AK", "PW", "PP")
 _TOL = 1e-9
@@ -239,7 +241,7 @@ def load_framework(framework_id: str) -> Framework:
     """Load and validate the framework with this id (e.g. ``permenpanrb-90-2021``)."""
     if not isinstance(framework_id, str) or framework_id not in list_frameworks():
         raise FrameworkError(
-            f"unknown framework {framework_id!r}; known frameworks: {', '.join(list_frameworks())}"
+            f"unknown framework {quoted(framework_id)}; known frameworks: {', '.join(list_frameworks())}"
         )
     return load_framework_file(FRAMEWORK_DIR / f"{framework_id}.json")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zi_metrics.framework import Framework, HasilItem, Item, Question, SubArea
+from zi_metrics.quoting import quoted, shown
 
 _TOL = 1e-9
 
@@ -161,32 +162,40 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_finite(value: Any) -> bool:
+    """A finite number (an int too large for a float, say 100,001 digits from JSON, is not)."""
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def normalize_option(options: Mapping[str, float], value: Any, field: str) -> str:
     """Match an option answer ignoring case and surrounding spaces ('ya ' -> 'Ya')."""
     if not isinstance(value, str):
-        raise ScoringInputError(field, f"expected one of {'/'.join(options)}, got {value!r}")
+        raise ScoringInputError(field, f"expected one of {'/'.join(options)}, got {quoted(value)}")
     key = value.strip().casefold()
     for option in options:
         if option.casefold() == key:
             return option
-    raise ScoringInputError(field, f"{value!r} is not an answer option; expected one of {'/'.join(options)}")
+    raise ScoringInputError(field, f"{quoted(value)} is not an answer option; expected one of {'/'.join(options)}")
 
 
 def normalize_count(value: Any, field: str) -> float:
-    if not _is_number(value) or not math.isfinite(value):
-        raise ScoringInputError(field, f"expected a count (a whole number >= 0), got {value!r}")
+    if not _is_finite(value):
+        raise ScoringInputError(field, f"expected a count (a whole number >= 0), got {quoted(value)}")
     if value < 0:
-        raise ScoringInputError(field, f"a count cannot be negative, got {value!r}")
+        raise ScoringInputError(field, f"a count cannot be negative, got {quoted(value)}")
     if float(value) != int(value):
-        raise ScoringInputError(field, f"a count must be a whole number, got {value!r}")
+        raise ScoringInputError(field, f"a count must be a whole number, got {quoted(value)}")
     return float(value)
 
 
 def normalize_scale(value: Any, field: str, low: float, high: float, what: str) -> float:
-    if not _is_number(value) or not math.isfinite(value):
-        raise ScoringInputError(field, f"expected a {what} between {low:g} and {high:g}, got {value!r}")
+    if not _is_finite(value):
+        raise ScoringInputError(field, f"expected a {what} between {low:g} and {high:g}, got {quoted(value)}")
     if value < low or value > high:
-        raise ScoringInputError(field, f"{what} must be between {low:g} and {high:g}, got {value!r}")
+        raise ScoringInputError(field, f"{what} must be between {low:g} and {high:g}, got {quoted(value)}")
     return float(value)
 
 
@@ -207,7 +216,7 @@ def normalize_answers(fw: Framework, answers: Mapping[Any, Any]) -> dict[int, An
     for key, value in answers.items():
         qid = _question_id(key)
         if qid is None or qid not in fw.questions:
-            raise ScoringInputError(f"answers.{key}", f"unknown question id for {fw.id}")
+            raise ScoringInputError(f"answers.{shown(key)}", f"unknown question id for {fw.id}")
         if value is None or (isinstance(value, str) and not value.strip()):
             continue  # a blank answer is an unanswered question
         out[qid] = normalize_answer(fw, fw.questions[qid], value)
@@ -219,8 +228,8 @@ def _question_id(key: Any) -> int | None:
         return None
     if isinstance(key, int):
         return key
-    if isinstance(key, str) and key.strip().isdigit():
-        return int(key.strip())
+    if isinstance(key, str) and key.strip().isdigit() and len(key.strip()) <= 18:
+        return int(key.strip())  # str.isdigit also takes other scripts' digits; int() reads those too
     return None
 
 
@@ -238,7 +247,7 @@ def normalize_hasil(fw: Framework, hasil: Mapping[str, Any] | None) -> dict[str,
     out: dict[str, Any] = {}
     for key, value in (hasil or {}).items():
         if key not in items:
-            raise ScoringInputError(f"hasil.{key}", f"unknown hasil item for {fw.id}; known: {', '.join(items)}")
+            raise ScoringInputError(f"hasil.{shown(key)}", f"unknown hasil item for {fw.id}; known: {', '.join(items)}")
         if value is None:
             continue
         out[key] = normalize_hasil_value(items[key], value)
@@ -310,8 +319,8 @@ def _merge_hasil_answers(fw: Framework, answers: dict[int, Any], hasil: dict[str
             continue
         value = answers[item.question]
         if item.code in merged and merged[item.code] != value:
-            raise ScoringInputError(f"hasil.{item.code}",
-                                    f"{merged[item.code]!r} conflicts with answers.{item.question} = {value!r}")
+            raise ScoringInputError(f"hasil.{item.code}", f"{quoted(merged[item.code])} conflicts with "
+                                                          f"answers.{item.question} = {quoted(value)}")
         merged[item.code] = value
     return merged
 
@@ -355,7 +364,7 @@ def score_areas(fw: Framework, areas: Mapping[str, Any], hasil: Mapping[str, Any
     points: dict[str, float] = {}
     for code, value in areas.items():
         if code not in known:
-            raise ScoringInputError(f"areas.{code}", f"unknown area code; known: {', '.join(fw.area_codes)}")
+            raise ScoringInputError(f"areas.{shown(code)}", f"unknown area code; known: {', '.join(fw.area_codes)}")
         if value is None:
             continue
         amax = fw.area(code).max
@@ -380,7 +389,7 @@ def with_changes(fw: Framework, base: Scorecard, *, areas: Mapping[str, float] |
         for key, value in answers.items():
             qid = _question_id(key)
             if qid is None or qid not in fw.questions:
-                raise ScoringInputError(f"answers.{key}", f"unknown question id for {fw.id}")
+                raise ScoringInputError(f"answers.{shown(key)}", f"unknown question id for {fw.id}")
             if value is None:
                 merged.pop(qid, None)
             else:

@@ -19,19 +19,24 @@ from typing import Any
 
 from zi_metrics.lke.common import STAGES
 
-# Every character str.splitlines() breaks on (a file name or a cell echoed in a message may hold one).
-_LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
+def _line(text: str) -> str:
+    """One line of bounded length: a file name or a cell echoed in a message may hold line breaks,
+    control characters or megabytes (zi_metrics.quoting)."""
+    from zi_metrics.quoting import one_line
+
+    return one_line(text)
 
 
 def _fail(command: str, message: str) -> int:
-    print(f"{command}: {message}".translate(_LINE_BREAKS), file=sys.stderr)
+    print(_line(f"{command}: {message}"), file=sys.stderr)
     return 2
 
 
 def _fail_all(command: str, problems: list[Any]) -> int:
     """Every blocking problem, one line each (a file with three wrong cells shows all three)."""
     for p in [p for p in problems if p.fatal] or problems[:1]:
-        print(f"{command}: {p}".translate(_LINE_BREAKS), file=sys.stderr)
+        print(_line(f"{command}: {p}"), file=sys.stderr)
     return 2
 
 
@@ -56,8 +61,7 @@ def _inputs(command: str, paths: list[str]) -> tuple[list[str], bool]:
 
     files, skipped = collect_files(paths)
     for path in skipped:
-        print(f"{command}: skipped {Path(path).name}: Excel's lock file, not a workbook".translate(_LINE_BREAKS),
-              file=sys.stderr)
+        print(_line(f"{command}: skipped {Path(path).name}: Excel's lock file, not a workbook"), file=sys.stderr)
     return files, len(paths) > 1 or any(Path(p).is_dir() for p in paths)
 
 
@@ -109,7 +113,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             failed = True
             continue
         for p in result.problems:
-            print(f"warning: {p}".translate(_LINE_BREAKS), file=sys.stderr)
+            print(_line(f"warning: {p}"), file=sys.stderr)
         print(result.summary())
     return 2 if failed else 0
 
@@ -132,15 +136,36 @@ def _export(command: str, args: argparse.Namespace, make: Any) -> int:
     return 0
 
 
-def cmd_export_recap(args: argparse.Namespace) -> int:
-    from zi_metrics.lke.export import export_recap
+def _refuse_extension(command: str, out: str, allowed: tuple[str, ...]) -> int | None:
+    """Exit 2 with one line when ``out`` does not end with an extension this command writes (a
+    workbook named ``.csv`` would open as garbage)."""
+    name = Path(out).name
+    suffix = Path(out).suffix.casefold().lstrip(".")
+    if suffix in allowed:
+        return None
+    from zi_metrics.quoting import shown
 
-    return _export("export-recap", args, lambda store: export_recap(store, args.year, args.stage, args.lang))
+    asked = f"a .{shown(suffix, 20)} file" if suffix else "a file without an extension"
+    return _fail(command, f"cannot write {asked} ({shown(name)}): {command} writes "
+                          + " or ".join(f".{a}" for a in allowed))
+
+
+def cmd_export_recap(args: argparse.Namespace) -> int:
+    from zi_metrics.lke.export import RECAP_FORMATS, export_recap, recap_format
+
+    refused = _refuse_extension("export-recap", args.out, RECAP_FORMATS)
+    if refused is not None:
+        return refused
+    fmt = recap_format(args.out) or "xlsx"
+    return _export("export-recap", args, lambda store: export_recap(store, args.year, args.stage, args.lang, fmt))
 
 
 def cmd_export_lke(args: argparse.Namespace) -> int:
     from zi_metrics.lke.export import export_lke
 
+    refused = _refuse_extension("export-lke", args.out, ("xlsx",))
+    if refused is not None:
+        return refused
     return _export("export-lke", args, lambda store: export_lke(store, args.unit, args.year, args.stage))
 
 
@@ -148,6 +173,9 @@ def cmd_export_payload(args: argparse.Namespace) -> int:
     from zi_metrics.lke.export import export_payload
     from zi_metrics.lke.payload import dump_payload
 
+    refused = _refuse_extension("export-payload", args.out, ("json",))
+    if refused is not None:
+        return refused
     return _export("export-payload", args,
                    lambda store: dump_payload(export_payload(store, args.unit, args.year)).encode("utf-8"))
 
@@ -168,7 +196,9 @@ def _year(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+        from zi_metrics.quoting import quoted
+
+        raise argparse.ArgumentTypeError(f"not a year: {quoted(text)}") from None
     if not 2000 <= value <= 2100:
         raise argparse.ArgumentTypeError(f"year {value} is outside 2000-2100")
     return value
@@ -197,11 +227,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_import)
 
-    p = subparsers.add_parser("export-recap", help="write the recap workbook of a round")
+    p = subparsers.add_parser("export-recap", help="write the recap of a round: a workbook (.xlsx) or data (.csv)")
     p.add_argument("--year", type=_year, required=True)
     p.add_argument("--stage", choices=STAGES, required=True)
-    p.add_argument("--lang", choices=("id", "en"), default="id", help="language of headers and rule names")
-    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--lang", choices=("id", "en"), default="id",
+                   help="language of headers and rule names (CSV: id uses ';' and decimal commas, en ',' and points)")
+    p.add_argument("--out", required=True, help="the file to write: .xlsx (the report workbook) or .csv (the "
+                                                "recap's data, importable again)")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_export_recap)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from zi_metrics import quoting
 from zi_metrics.framework import Framework, Question
 from zi_metrics.scoring import ScoringInputError, normalize_answer
 from zi_metrics.stages import STAGES as _STAGES
@@ -97,16 +98,11 @@ def warning(code: str, sheet: str = "", cell: str = "", **params: Any) -> Proble
     return problem(code, sheet, cell, fatal=False, **params)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def shown(value: Any, limit: int = 80) -> str:
     """A value from the file as a message may quote it: at most ``limit`` characters, control
-    characters escaped (a 50 MB cell or a NUL byte never reaches a message whole)."""
-    text = value if isinstance(value, str) else clean_text(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    characters escaped (a 50 MB cell or a NUL byte never reaches a message whole); the project's
+    one quoting rule, :func:`zi_metrics.quoting.shown`, on the cell's text."""
+    return quoting.shown(value if isinstance(value, str) else clean_text(value), limit)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any
 
 from zi_metrics.framework import Framework, load_framework
 from zi_metrics.i18n import t
+from zi_metrics.lke.common import safe_text
 from zi_metrics.lke.lampiran3 import write_lampiran3
 from zi_metrics.lke.payload import build_payload
 from zi_metrics.names import measure_name, predicate_name, rules_list, stage_name
@@ -206,13 +207,81 @@ def build_recap_workbook(scored: Sequence[Any], units: Mapping[str, Mapping[str,
     return report_workbook(sheets, title=title, lang=lang, subject=t("xlsx.recap.subject", lang))
 
 
-def export_recap(store: Store, year: int, stage: str, lang: str = "id") -> bytes:
-    """The recap workbook of every unit evaluated in ``year`` at ``stage``, in ``lang``."""
+RECAP_FORMATS = ("xlsx", "csv")
+# The CSV's columns: the recap import's own (it reads the file back as the same rounds; its extra
+# columns are ignored with a warning), then the unit's name and what the project computed.
+CSV_SCORE_COLUMNS = ("unit_name", "rank", "total", "pengungkit", "hasil", "predicate", "failing_wbk",
+                     "failing_wbbm", "provisional", "synthetic")
+
+
+def _csv_number(value: Any, decimal: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return safe_text(str(value))
+    text = f"{float(value):.10f}".rstrip("0").rstrip(".") if not float(value).is_integer() else str(int(value))
+    return text.replace(".", decimal)
+
+
+def build_recap_csv(scored: Sequence[Any], units: Mapping[str, Mapping[str, Any]], *, lang: str = "id",
+                    synthetic: Any = None) -> bytes:
+    """The recap as CSV (UTF-8 with a byte-order mark, so Excel reads the names right): one row per
+    unit in rank order, the recap import's columns first, so ``import`` reads it back as the same
+    rounds, then the name, rank, scores, predicate code and failing rules. In Indonesian the
+    separator is ``;`` with decimal commas (what Excel expects in an Indonesian locale), in English
+    ``,`` with decimal points. Text cells that a spreadsheet would take for a formula are
+    neutralised. ``synthetic(unit_id)`` marks demo rows."""
+    import csv
+    import io
+
+    from zi_metrics.lke.recap import AREA_CODES, HASIL_COLUMNS, RECAP_COLUMNS
+
+    delimiter, decimal = (";", ",") if lang == "id" else (",", ".")
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([*RECAP_COLUMNS, *CSV_SCORE_COLUMNS])
+    by_key = {(s.unit_id, s.year, s.stage): s for s in scored}
+    for row in recap_rows(scored, units, lang):
+        s = by_key[(row["unit_id"], row["year"], row["stage"])]
+        card, ev, fw = s.scorecard, s.evaluation, s.framework
+        cells: dict[str, str] = {"unit_id": row["unit_id"], "year": str(s.year), "stage": s.stage,
+                                 "framework": fw.id}
+        for code in AREA_CODES:
+            cells[code] = _csv_number(card.areas[code].score, decimal) if code in card.areas else ""
+        for code in HASIL_COLUMNS:
+            item = card.hasil_items.get(code)
+            cells[code] = "" if item is None else _csv_number(item.input, decimal)
+        cells.update({
+            "unit_name": safe_text(str(row["unit"])), "rank": str(row["rank"]),
+            "total": _csv_number(card.total, decimal), "pengungkit": _csv_number(card.pengungkit, decimal),
+            "hasil": _csv_number(card.hasil, decimal), "predicate": ev.predicate or "",
+            "failing_wbk": safe_text(row["failing_wbk"]), "failing_wbbm": safe_text(row["failing_wbbm"]),
+            "provisional": "1" if card.provisional else "0",
+            "synthetic": "1" if synthetic is not None and synthetic(s.unit_id) else "0"})
+        writer.writerow([cells[c] for c in (*RECAP_COLUMNS, *CSV_SCORE_COLUMNS)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def recap_format(path: str) -> str | None:
+    """The recap format a file name asks for (``xlsx`` or ``csv``, by its extension), else None."""
+    suffix = path.rsplit(".", 1)[-1].casefold() if "." in path.replace("\\", "/").rsplit("/", 1)[-1] else ""
+    return suffix if suffix in RECAP_FORMATS else None
+
+
+def export_recap(store: Store, year: int, stage: str, lang: str = "id", fmt: str = "xlsx") -> bytes:
+    """The recap of every unit evaluated in ``year`` at ``stage``, in ``lang``: the report workbook
+    (``fmt`` ``xlsx``) or the data as CSV (``csv``, see :func:`build_recap_csv`)."""
     from zi_metrics.analytics import score_round, units_by_id
 
+    if fmt not in RECAP_FORMATS:
+        raise ExportError(f"the recap is written as {' or '.join(RECAP_FORMATS)}, not {fmt}")
     scored = score_round(store, year, stage)
     if not scored:
         raise ExportError(f"no evaluation stored for {year} {stage}")
+    if fmt == "csv":
+        demo = store.demo_rows()
+        return build_recap_csv(scored, units_by_id(store), lang=lang,
+                               synthetic=lambda unit_id: demo.shown(unit_id=unit_id, year=year, stage=stage))
     title = t("xlsx.recap.title", lang, year=year, stage=stage_name(stage, lang))
     warning = t("app.demo_banner", lang) if store.shows_demo(year=year, stage=stage) else None
     return build_recap_workbook(scored, units_by_id(store), title=title, lang=lang, warning=warning)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from zi_metrics.quoting import quoted
 from zi_metrics.store.errors import StoreValidationError
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.validation import _check_text
@@ -38,7 +39,7 @@ class AuditEntry:
         file_name = _check_text(file_name, "file_name", max_len=500)
         file_sha256 = _check_text(file_sha256, "file_sha256", max_len=64)
         if file_sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", file_sha256):
-            raise StoreValidationError(f"file_sha256 {file_sha256!r} is not a SHA-256 hex digest")
+            raise StoreValidationError(f"file_sha256 {quoted(file_sha256)} is not a SHA-256 hex digest")
         try:
             detail_json = (
                 None

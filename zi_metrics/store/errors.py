@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zi_metrics.quoting import quoted
+
 
 class StoreError(Exception):
     """Base of every store error; ``str(err)`` is a message a user can read."""
@@ -34,7 +36,7 @@ class StoreValidationError(StoreError, ValueError):
 class UnknownUnitError(StoreValidationError, LookupError):
     def __init__(self, unit_id: str, where: str = ""):
         prefix = f"{where}: " if where else ""
-        super().__init__(f"{prefix}unknown unit {unit_id!r}")
+        super().__init__(f"{prefix}unknown unit {quoted(unit_id)}")
         self.unit_id = unit_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
+from zi_metrics.quoting import quoted
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
 from zi_metrics.store.model import Unit
@@ -55,7 +56,7 @@ def _write_units(con: Connection, units: Iterable[Unit | Mapping[str, Any]], dem
     for n, raw in enumerate(units):
         u = _coerce_unit(raw, n)
         if u.id in batch:
-            raise StoreValidationError(f"units[{n}]: unit {u.id!r} is given twice")
+            raise StoreValidationError(f"units[{n}]: unit {quoted(u.id)} is given twice")
         batch[u.id] = u
     if not batch:
         return []

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from zi_metrics.framework import Framework, FrameworkError, load_framework
+from zi_metrics.quoting import quoted
 from zi_metrics.scoring import ScoringInputError, normalize_answer, normalize_hasil_value, normalize_scale
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
 from zi_metrics.store.model import (
@@ -51,11 +52,11 @@ def _check_text(value: Any, what: str, *, required: bool = False, max_len: int =
 def _as_int(value: Any, what: str) -> int:
     """An int from an int-like value (numpy integers from a DataFrame included), else a clear error."""
     if isinstance(value, bool):
-        raise StoreValidationError(f"{what} must be a whole number, got {value!r}")
+        raise StoreValidationError(f"{what} must be a whole number, got {quoted(value)}")
     try:
         return operator.index(value)
     except TypeError:
-        raise StoreValidationError(f"{what} must be a whole number, got {value!r}") from None
+        raise StoreValidationError(f"{what} must be a whole number, got {quoted(value)}") from None
 
 
 def _opt_int(value: Any, what: str) -> int | None:
@@ -72,7 +73,7 @@ def _check_year(year: Any, what: str = "year") -> int:
 def _check_stage(stage: Any, where: str = "") -> str:
     prefix = f"{where}: " if where else ""
     if stage not in STAGES:
-        raise StoreValidationError(f"{prefix}stage {stage!r} is not one of {', '.join(STAGES)}")
+        raise StoreValidationError(f"{prefix}stage {quoted(stage)} is not one of {', '.join(STAGES)}")
     return stage
 
 
@@ -87,13 +88,13 @@ def _check_date(value: Any, what: str) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise StoreValidationError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
-    raise StoreValidationError(f"{what} must be a date, got {value!r}")
+            raise StoreValidationError(f"{what} {quoted(value)} is not a date (YYYY-MM-DD)") from None
+    raise StoreValidationError(f"{what} must be a date, got {quoted(value)}")
 
 
 def _check_predicate(predicate: Any) -> str:
     if predicate not in PREDICATES:
-        raise StoreValidationError(f"predicate {predicate!r} is not one of {', '.join(PREDICATES)}")
+        raise StoreValidationError(f"predicate {quoted(predicate)} is not one of {', '.join(PREDICATES)}")
     return predicate
 
 
@@ -121,7 +122,7 @@ def _coerce_unit(raw: Unit | Mapping[str, Any], n: int) -> Unit:
     uid = data.get("id")
     if not isinstance(uid, str) or not _SLUG.match(uid):
         raise StoreValidationError(
-            f"units[{n}]: id {uid!r} must be a slug of lowercase letters, digits and single hyphens "
+            f"units[{n}]: id {quoted(uid)} must be a slug of lowercase letters, digits and single hyphens "
             "(e.g. 'kemendesa-itjen')"
         )
     where = f"unit {uid}"
@@ -129,18 +130,18 @@ def _coerce_unit(raw: Unit | Mapping[str, Any], n: int) -> Unit:
     short = _check_text(data.get("short_name"), f"{where}: short_name", max_len=100)
     level = data.get("level")
     if level not in LEVELS:
-        raise StoreValidationError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
+        raise StoreValidationError(f"{where}: level {quoted(level)} is not one of {', '.join(LEVELS)}")
     kind = data.get("instansi_kind", "kementerian_lembaga")
     if kind not in INSTANSI_KINDS:
         raise StoreValidationError(
-            f"{where}: instansi_kind {kind!r} is not one of {', '.join(INSTANSI_KINDS)}"
+            f"{where}: instansi_kind {quoted(kind)} is not one of {', '.join(INSTANSI_KINDS)}"
         )
     parent = data.get("parent_id")
     if parent is not None and (not isinstance(parent, str) or not parent):
-        raise StoreValidationError(f"{where}: parent_id must be a unit id or empty, got {parent!r}")
+        raise StoreValidationError(f"{where}: parent_id must be a unit id or empty, got {quoted(parent)}")
     afirmasi = data.get("afirmasi", False)
     if not isinstance(afirmasi, bool):
-        raise StoreValidationError(f"{where}: afirmasi must be true or false, got {afirmasi!r}")
+        raise StoreValidationError(f"{where}: afirmasi must be true or false, got {quoted(afirmasi)}")
     return Unit(uid, name or "", level, kind, parent, short, afirmasi)
 
 
@@ -151,7 +152,7 @@ def _check_hierarchy(units: Mapping[str, Unit], ids: Iterable[str]) -> None:
         if u.level == "instansi":
             if u.parent_id is not None:
                 raise StoreValidationError(
-                    f"{where}: an instansi has no parent (got parent_id {u.parent_id!r})"
+                    f"{where}: an instansi has no parent (got parent_id {quoted(u.parent_id)})"
                 )
             continue
         if u.parent_id is None:
@@ -179,7 +180,7 @@ def _prepare_answers(
         if isinstance(key, str) and key.strip().isdigit():
             qid = int(key.strip())
         if isinstance(qid, bool) or not isinstance(qid, int) or qid not in fw.questions:
-            raise StoreValidationError(f"{where}: answers: {key!r} is not a question id of {fw.id}")
+            raise StoreValidationError(f"{where}: answers: {quoted(key)} is not a question id of {fw.id}")
         if qid in seen:
             raise StoreValidationError(f"{where}: answers: question {qid} is given twice")
         seen.add(qid)
@@ -236,7 +237,7 @@ def _prepare_area_points(
     for code, value in area_points.items():
         if code not in fw.area_codes:
             raise StoreValidationError(
-                f"{where}: area_points: unknown area {code!r} for {fw.id} (known: {', '.join(fw.area_codes)})"
+                f"{where}: area_points: unknown area {quoted(code)} for {fw.id} (known: {', '.join(fw.area_codes)})"
             )
         if value is None:
             continue
@@ -258,7 +259,7 @@ def _prepare_hasil(
     for code, value in hasil.items():
         if code not in items:
             raise StoreValidationError(
-                f"{where}: hasil: unknown item {code!r} for {fw.id} (known: {', '.join(items)})"
+                f"{where}: hasil: unknown item {quoted(code)} for {fw.id} (known: {', '.join(items)})"
             )
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
@@ -272,8 +273,8 @@ def _prepare_hasil(
             # a different one is refused (one source of truth per input).
             if answered[item.question] != canon:
                 raise StoreValidationError(
-                    f"{where}: hasil.{code} = {canon!r} conflicts with answers.{item.question} = "
-                    f"{answered[item.question]!r}"
+                    f"{where}: hasil.{code} = {quoted(canon)} conflicts with answers.{item.question} = "
+                    f"{quoted(answered[item.question])}"
                 )
             continue
         if isinstance(canon, str):
@@ -292,25 +293,25 @@ def _check_prerequisite_value(name: str, value: Any, year: int, where: str) -> A
     if kind == "opinion":
         v = value.strip().upper() if isinstance(value, str) else value
         if v not in BPK_OPINIONS:
-            raise StoreValidationError(f"{what} {value!r} is not one of {', '.join(BPK_OPINIONS)}")
+            raise StoreValidationError(f"{what} {quoted(value)} is not one of {', '.join(BPK_OPINIONS)}")
         return v
     if kind == "grade":
         v = value.strip().upper() if isinstance(value, str) else value
         if v not in GRADES:
-            raise StoreValidationError(f"{what} {value!r} is not one of {', '.join(GRADES)}")
+            raise StoreValidationError(f"{what} {quoted(value)} is not one of {', '.join(GRADES)}")
         return v
     if kind == "bool":
         if not isinstance(value, bool):
-            raise StoreValidationError(f"{what} must be true or false, got {value!r}")
+            raise StoreValidationError(f"{what} must be true or false, got {quoted(value)}")
         return value
     if kind in ("percent", "spip"):
         high = 100.0 if kind == "percent" else 5.0
         if not _finite_number(value) or not 0 <= value <= high:
-            raise StoreValidationError(f"{what} must be a number between 0 and {high:g}, got {value!r}")
+            raise StoreValidationError(f"{what} must be a number between 0 and {high:g}, got {quoted(value)}")
         return float(value)
     if kind == "eselon":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
-            raise StoreValidationError(f"{what} must be a whole number 1-4, got {value!r}")
+            raise StoreValidationError(f"{what} must be a whole number 1-4, got {quoted(value)}")
         return value
     if kind == "year":
         v = _check_year(value, what)
