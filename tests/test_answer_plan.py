@@ -195,13 +195,13 @@ def _decisions(fw: Framework, answers: dict[int, Any], hasil: dict[str, Any]) ->
     return out
 
 
-def _least_survey_raise(fw: Framework, chain: list[str], card) -> dict[str, float] | None:
-    """The survey values that meet the chain's hasil and total rules with the least points raised,
-    given everything else; None when no survey values can."""
+def _least_survey_raise(fw: Framework, chain: list[str], card, ignore: str | None = None) -> dict[str, float] | None:
+    """The survey values that meet the chain's hasil and total rules (but ``ignore``) with the least
+    points raised, given everything else; None when no survey values can."""
     mins: dict[str, float] = {}
     for pcode in chain:
         for rd in fw.predicate(pcode).rules:
-            if rd.min is not None:
+            if rd.min is not None and rd.rule != ignore:
                 mins[rd.rule] = max(mins.get(rd.rule, 0.0), rd.min)
     items = fw.hasil_items
     cap_points = card.hasil_items["capaian_kinerja"].points
@@ -224,8 +224,10 @@ def _least_survey_raise(fw: Framework, chain: list[str], card) -> dict[str, floa
     return {c: p / items[c].points * items[c].scale_max for c, p in floors.items()}
 
 
-def brute_force(fw: Framework, answers: dict[int, Any], hasil: dict[str, Any], holds: bool, target: str):
-    """(hasil points raised, steps, pengungkit points) of the best plan, or None if none exists."""
+def brute_force(fw: Framework, answers: dict[int, Any], hasil: dict[str, Any], holds: bool, target: str,
+                ignore: str | None = None):
+    """(hasil points raised, steps, pengungkit points) of the best plan, or None if none exists;
+    with ``ignore``, the best plan when that one rule is dropped."""
     chain = ["WBK", "WBBM"] if target == "WBBM" else ["WBK"]
     base = score_answers(fw, answers, hasil)
     decisions = _decisions(fw, answers, hasil)
@@ -240,7 +242,7 @@ def brute_force(fw: Framework, answers: dict[int, Any], hasil: dict[str, Any], h
                 continue
             (trial_answers if where == "answer" else trial_hasil)[key] = value
         card = score_answers(fw, trial_answers, trial_hasil)
-        surveys = _least_survey_raise(fw, chain, card)
+        surveys = _least_survey_raise(fw, chain, card, ignore)
         if surveys is None:
             continue
         for code, value in surveys.items():
@@ -249,7 +251,11 @@ def brute_force(fw: Framework, answers: dict[int, Any], hasil: dict[str, Any], h
         # The rules read only area points and hasil inputs: re-score the answers' area points
         # with the survey values (the same figures as re-scoring the answers, without the items).
         ev = evaluate(fw, score_areas(fw, card.area_points(), trial_hasil), holds)
-        if RANK[ev.predicate] < RANK[target]:
+        if ignore is None and RANK[ev.predicate] < RANK[target]:
+            continue
+        if ignore is not None and not (
+                (target == "WBK" or holds)
+                and all(r.passed for p in chain for r in ev.rules_for(p) if r.unit != "flag" and r.rule != ignore)):
             continue
         cost = (ev.scorecard.hasil - base.hasil, steps, card.pengungkit)
         if best is None or _better(cost, best):
@@ -315,6 +321,35 @@ def test_the_integer_program_agrees_with_brute_force_on_small_cases():
     print(f"\nMILP vs brute force: {agree} cases agree ({feasible} reachable, {changed} with changes, "
           f"{infeasible} unreachable); solve time median {sorted(solve_times)[len(solve_times) // 2] * 1000:.1f} ms, "
           f"max {max(solve_times) * 1000:.1f} ms")
+
+
+def test_binding_rules_are_those_the_plan_cannot_do_without():
+    """On the small cases with a plan: a failing rule met with nothing to spare binds; any other
+    failing rule binds exactly when the exhaustive search without it finds a cheaper plan."""
+    checked = removal_binding = 0
+    for seed, (fw, answers, hasil, holds, target) in _cases():
+        card = score_answers(fw, answers, hasil)
+        plan = answer_plan(fw, card, target, holds)
+        if not plan.feasible or plan.already:
+            continue
+        best = brute_force(fw, answers, hasil, holds, target)
+        at_plan = {r.rule: r for p in (["WBK", "WBBM"] if target == "WBBM" else ["WBK"])
+                   for r in plan.evaluation.rules_for(p)}
+        for rule in plan.failing:
+            r = at_plan[rule]
+            value = r.value_points if r.value_points is not None else r.value
+            threshold = r.threshold_points if r.threshold_points is not None else r.threshold
+            if value - threshold <= 1e-6:
+                assert rule in plan.binding, (seed, rule)
+                continue
+            without = brute_force(fw, answers, hasil, holds, target, ignore=rule)
+            cheaper = without[0] < best[0] - 1e-7 or (abs(without[0] - best[0]) <= 1e-7 and without[1] < best[1])
+            assert (rule in plan.binding) == cheaper, (seed, rule, plan.binding, best, without)
+            removal_binding += cheaper
+        checked += 1
+        if checked >= 40:
+            break
+    assert checked == 40 and removal_binding > 3, (checked, removal_binding)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ unit cannot simply decide, so they rise only as far as the rules force them); (2
 steps (option steps, ratio steps, capaian steps); (3) among plans with as few steps, the most
 pengungkit points (the same effort with the widest margin over the thresholds).
 
-A rule is **binding** when dropping it would make the optimal plan cheaper at level (1) or (2).
+A rule is **binding** when the plan meets it with nothing to spare, or when dropping it would make
+the optimal plan cheaper at level (1) or (2).
 
 The plan is then re-scored with the normal scorer (``scoring`` + ``rules``): that re-score is
 what the plan reports, and a plan whose re-score misses the predicate (a solver tolerance) is
@@ -55,9 +56,9 @@ from zi_metrics.answer_program import (
     Program,
     ascending,
     build_program,
-    level_costs,
     ratio_counts,
     read_plan,
+    relaxation_is_cheaper,
     solve_lexicographic,
 )
 from zi_metrics.framework import Framework
@@ -288,12 +289,13 @@ def answer_plan(fw: Framework, card: Scorecard, target: str, holds_wbk: bool = F
     solves = 0
     for _attempt in range(4):
         p = build_program(fw, card, chain, allow_hasil_changes, margins)
-        x, n = solve_lexicographic(p)
+        solution, n = solve_lexicographic(p)
         solves += n
-        if x is None:
+        if solution is None:
             blockers = _blockers(fw, card, chain, holds_wbk, allow_hasil_changes)
             return AnswerPlan(target, False, failing=failing, blockers=tuple(blockers), solves=solves,
                               seconds=time.perf_counter() - started)
+        x = solution.x
         answers, hasil = read_plan(fw, card, p, x)
         final = evaluate(fw, with_changes(fw, card, answers=answers, hasil=hasil), holds_wbk)
         if _meets(final, target):
@@ -305,28 +307,25 @@ def answer_plan(fw: Framework, card: Scorecard, target: str, holds_wbk: bool = F
     else:
         raise RuntimeError(f"the {target} plan keeps missing its rules after re-solving: {margins}")
 
-    h_best, s_best = level_costs(p, x)
+    h_best, s_best = solution.hasil, solution.steps
     binding: list[str] = []
     if find_binding:
-        for rule in failing:
-            if rule not in p.rule_rows:
-                continue
-            y, n = solve_lexicographic(p, skip_points=True, skip_rule=rule)
-            solves += n
-            if y is None:
-                continue
-            h, s = level_costs(p, y)
-            if h < h_best - 1e-7 or s < s_best:
-                binding.append(rule)
-        # A rule met with nothing to spare binds too, even when another rule forces the same
-        # change (the survey item rule and its component rule both ask for IPAK 3,60).
+        # A rule met with nothing to spare binds, even when another rule forces the same change
+        # (the survey item rule and its component rule both ask for IPAK 3,60); any other failing
+        # rule binds when the plan would be cheaper without it.
         at_plan = {r.rule: r for pcode in chain for r in final.rules_for(pcode)}
         for rule in failing:
             r = at_plan.get(rule)
-            if rule not in binding and r is not None and r.unit != "flag":
+            if r is not None and r.unit != "flag":
                 value = r.value_points if r.value_points is not None else r.value
                 threshold = r.threshold_points if r.threshold_points is not None else r.threshold
                 if value - threshold <= 1e-6:
+                    binding.append(rule)
+                    continue
+            if rule in p.rule_rows:
+                cheaper, n = relaxation_is_cheaper(p, rule, h_best, s_best)
+                solves += n
+                if cheaper:
                     binding.append(rule)
         binding.sort(key=failing.index)
     changes = _changes(fw, card, p, x, answers, hasil, failing)

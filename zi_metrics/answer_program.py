@@ -348,31 +348,53 @@ def _objectives(p: Program) -> tuple[dict[int, float], dict[int, float], dict[in
     return hasil, steps, {k: -v for k, v in points.items()}
 
 
-def solve_lexicographic(p: Program, skip_points: bool = False, skip_rule: str | None = None
-                   ) -> tuple[np.ndarray | None, int]:
-    """Solve the levels in turn (without ``skip_rule``'s row, for the binding test); returns the
-    last solution and the number of MILPs solved."""
+@dataclass(frozen=True)
+class Solution:
+    x: np.ndarray  # the last level's solution
+    hasil: float  # the optimum of level (1): hasil points raised
+    steps: int  # the optimum of level (2)
+    solves: int
+
+
+def solve_lexicographic(p: Program) -> tuple[Solution | None, int]:
+    """Solve the three levels in turn, each with the earlier optima as constraints; returns the
+    solution (None: infeasible) and the number of MILPs solved."""
     hasil, steps, points = _objectives(p)
-    skip = p.rule_rows.get(skip_rule) if skip_rule is not None else None
-    x = p.model.solve(hasil, skip=skip)
+    x = p.model.solve(hasil)
     if x is None:
         return None, 1
     h_best = float(sum(v * x[k] for k, v in hasil.items()))
     extra = [(hasil, -np.inf, h_best + 1e-7)]
-    x = p.model.solve(steps, extra, skip=skip)
+    x = p.model.solve(steps, extra)
     if x is None:  # numerically unlucky: the first level's optimum no longer fits
         return None, 2
     s_best = round(float(sum(v * x[k] for k, v in steps.items())))
-    if skip_points:
-        return x, 2
     extra.append((steps, -np.inf, s_best + 1e-6))
-    y = p.model.solve(points, extra, skip=skip)
-    return (y if y is not None else x), 3
+    y = p.model.solve(points, extra)
+    return Solution(y if y is not None else x, h_best, s_best, 3), 3
 
 
-def level_costs(p: Program, x: np.ndarray) -> tuple[float, int]:
+def relaxation_is_cheaper(p: Program, rule: str, hasil_best: float, steps_best: int) -> tuple[bool, int]:
+    """Whether the program without ``rule``'s row has a cheaper optimum at level (1) or (2) than
+    (``hasil_best``, ``steps_best``); returns (cheaper, MILPs solved). Level (2) is solved only
+    when level (1) is not already cheaper, and level (1) not at all when nothing was raised."""
     hasil, steps, _ = _objectives(p)
-    return (float(sum(v * x[k] for k, v in hasil.items())), round(float(sum(v * x[k] for k, v in steps.items()))))
+    skip = p.rule_rows[rule]
+    solved = 0
+    h = hasil_best
+    if hasil_best > 1e-9:
+        x = p.model.solve(hasil, skip=skip)
+        solved += 1
+        if x is None:
+            return False, solved
+        h = float(sum(v * x[k] for k, v in hasil.items()))
+        if h < hasil_best - 1e-6:
+            return True, solved
+    x = p.model.solve(steps, [(hasil, -np.inf, min(h, hasil_best) + 1e-7)], skip=skip)
+    solved += 1
+    if x is None:
+        return False, solved
+    return round(float(sum(v * x[k] for k, v in steps.items()))) < steps_best, solved
 
 
 def read_plan(fw: Framework, card: Scorecard, p: Program, x: np.ndarray) -> tuple[dict[int, Any], dict[str, Any]]:
