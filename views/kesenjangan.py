@@ -353,8 +353,7 @@ if rnd is not None:
                 )
             if plan.feasible and not plan.already:
                 st.page_link("views/simulasi.py", label=tr("gaps.priority.to_simulation"), icon=":material/tune:",
-                             query_params={"unit": selection.unit_id, "tahun": str(selection.year),
-                                           "tahap": selection.stage, "rencana": target})
+                             query_params=state.link_params(selection, rencana=target))
 
     state.write_url("soal", str(st.session_state["gap_soal"]) if st.session_state.get("gap_soal") else None)
 

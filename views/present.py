@@ -43,7 +43,8 @@ with bar[4].popover(tr("present.settings"), width="stretch"):
                                  persist_state="session", format_func=theme_labels.__getitem__)
     st.caption(tr("present.keys_hint"))
     state.copy_link_button()
-    st.page_link("views/ringkasan.py", label=tr("present.exit"), icon="↩")
+    st.page_link("views/ringkasan.py", label=tr("present.exit"), icon="↩",
+                 query_params=state.link_params(selection))  # back on the deck's year and stage
 
 total = 1 + len(unit_ids)
 slide = present.current_slide(total, notices)

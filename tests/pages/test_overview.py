@@ -484,8 +484,22 @@ def test_a_ministry_s_profile_shows_the_aggregate_of_its_units(app, app_db):
     total, done, late = _followups_under(Store(app_db), "kemendesa", int(YEAR), STAGE)
     summary = next(m.value for m in at.markdown if "Tindak lanjut" in m.value)
     assert f"{done} dari {total}" in summary and (f"{late} terlambat" in summary if late else True)
-    links = [p for p in at.get("page_link")]
-    assert any("induk=kemendesa" in str(p.proto) or "kemendesa" in str(p.proto) for p in links)
+    assert any("induk=kemendesa" in p.proto.query_string for p in at.get("page_link"))
     # a unit without units under it has no such section
     at = open_page(app, "views/profil.py", unit="kemendesa-balilatfo-bbplm-jakarta", tahun=YEAR, tahap=STAGE)
     assert not any(s.value.startswith("Unit di bawah") for s in at.subheader)
+
+
+def test_links_between_pages_carry_language_year_stage_and_unit(app):
+    from urllib.parse import parse_qs
+
+    from tests.pages.page_helpers import open_page
+
+    at = open_page(app, "views/present.py", tahun="2024", tahap="tpi", lang="en", unit="kemendesa-itjen")
+    back = next(p for p in at.get("page_link") if p.proto.label == "Leave the presentation")
+    assert {k: v[0] for k, v in parse_qs(back.proto.query_string).items()} == {
+        "lang": "en", "tahun": "2024", "tahap": "tpi", "unit": "kemendesa-itjen"}
+    at = open_page(app, "views/profil.py", tahun="2025", tahap="tpi", lang="en", unit="kemendesa")
+    to_overview = next(p for p in at.get("page_link") if p.proto.label == "Open the overview of these units")
+    assert {k: v[0] for k, v in parse_qs(to_overview.proto.query_string).items()} == {
+        "lang": "en", "tahun": "2025", "tahap": "tpi", "unit": "kemendesa", "induk": "kemendesa"}
