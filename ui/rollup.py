@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, number_formats
+from ui.display import fmt
 from zi_metrics import followups, overview, rollup
 from zi_metrics.formatting import format_number, format_percent
 from zi_metrics.framework import Framework
@@ -59,17 +59,19 @@ def rollup_table(store: Any, selection: Any, full: pd.DataFrame, chosen: Sequenc
         st.caption(tr("rollup.none"))
         return
     st.caption(tr("rollup.caption"))
-    shown = pd.DataFrame({
-        "parent": [units.get(p, {}).get("name", p) for p in rows["parent_id"]],
-        "wbk": rows["wbk"].astype(int),
-        "wbbm": rows["wbbm"].astype(int),
-        "below_wbk": rows["below_wbk"].astype(int),
-        "weakest": [rollup.weakest_text(w, fw, lang) for w in rows["weakest"]],
-        "done": pd.to_numeric(rows["percent_done"], errors="coerce").astype(float),
-        "late": rows["followups_late"].astype(int),
-        "units": rows["units"].astype(int),
-        "average_total": rows["average_total"].astype(float),
-    })
+    # text and plain integers, built once per view (a Styler's display values: on every run)
+    shown = state.memo(store, ("rollup_table", selection.year, selection.stage, tuple(chosen), lang, dt.date.today()),
+                       lambda: pd.DataFrame({
+                           "parent": [units.get(p, {}).get("name", p) for p in rows["parent_id"]],
+                           "wbk": rows["wbk"].astype(int),
+                           "wbbm": rows["wbbm"].astype(int),
+                           "below_wbk": rows["below_wbk"].astype(int),
+                           "weakest": [rollup.weakest_text(w, fw, lang) for w in rows["weakest"]],
+                           "done": pd.to_numeric(rows["percent_done"], errors="coerce").astype(float),
+                           "late": rows["followups_late"].astype(int),
+                           "units": rows["units"].astype(int),
+                           "average_total": [format_number(x, lang) for x in rows["average_total"]],
+                       }))
 
     def picked() -> None:
         selected = st.session_state.get("ov_rollup", {}).get("selection", {}).get("rows", [])
@@ -77,23 +79,24 @@ def rollup_table(store: Any, selection: Any, full: pd.DataFrame, chosen: Sequenc
             on_pick(rows["parent_id"].iloc[selected[0]])
 
     st.dataframe(
-        number_formats(shown, {"wbk": 0, "wbbm": 0, "below_wbk": 0, "late": 0, "units": 0, "average_total": 2},
-                       lang_code=lang),
+        shown,
         hide_index=True, width="stretch", key="ov_rollup", on_select=picked, selection_mode="single-row",
         row_height=72, height=38 + 72 * len(shown) + 2, placeholder="–",  # every row, names wrapped
         column_config={
             "parent": st.column_config.TextColumn(tr("rollup.col.parent"), width=200),
-            "wbk": st.column_config.NumberColumn(tr("rollup.col.wbk"), width=105, help=tr("overview.meet_wbk_help")),
-            "wbbm": st.column_config.NumberColumn(tr("rollup.col.wbbm"), width=110, help=tr("overview.meet_wbbm")),
+            "wbk": st.column_config.NumberColumn(tr("rollup.col.wbk"), width=105, help=tr("overview.meet_wbk_help"),
+                                                 format="%d"),
+            "wbbm": st.column_config.NumberColumn(tr("rollup.col.wbbm"), width=110, help=tr("overview.meet_wbbm"),
+                                                  format="%d"),
             "below_wbk": st.column_config.NumberColumn(tr("rollup.col.below_wbk"), width=85,
-                                                       help=tr("overview.below_wbk")),
+                                                       help=tr("overview.below_wbk"), format="%d"),
             "weakest": st.column_config.TextColumn(tr("rollup.col.weakest"), width=180,
                                                    help=tr("rollup.col.weakest_help")),
             "done": st.column_config.ProgressColumn(tr("rollup.col.followups"), format="%.0f%%", min_value=0,
                                                     max_value=100, width=120, help=tr("rollup.col.followups_help")),
-            "late": st.column_config.NumberColumn(tr("rollup.col.late"), width=80),
-            "units": st.column_config.NumberColumn(tr("rollup.col.units"), width=70),
-            "average_total": st.column_config.NumberColumn(tr("rollup.col.average"), width=80),
+            "late": st.column_config.NumberColumn(tr("rollup.col.late"), width=80, format="%d"),
+            "units": st.column_config.NumberColumn(tr("rollup.col.units"), width=70, format="%d"),
+            "average_total": st.column_config.TextColumn(tr("rollup.col.average"), width=80),
         })
     if total > len(rows):
         st.caption(tr("rollup.more", shown=format_number(len(rows), lang, 0), total=format_number(total, lang, 0)))

@@ -16,7 +16,7 @@ import streamlit as st
 
 from ui import rollup as rollup_ui
 from ui import state
-from ui.display import area_names, fmt, number_formats
+from ui.display import area_names, fmt
 from zi_metrics import charts, overview
 from zi_metrics.formatting import format_number
 from zi_metrics.i18n import t
@@ -95,7 +95,7 @@ if len(frame) < len(full):
                   total=format_number(len(full), lang, 0)))
 
 # --------------------------------------------------------------------------- headline figures
-head = overview.headline(frame)
+head = state.memo(store, ("ov_head", *filter_key), lambda: overview.headline(frame))
 count = lambda n: format_number(n, lang, 0)  # noqa: E731
 row1, row2 = st.columns(3), st.columns(3)
 row1[0].metric(tr("overview.units"), count(head["units"]))
@@ -123,7 +123,9 @@ st.session_state["ov_page"] = min(max(1, int(st.session_state.get("ov_page", 1))
 page = st.session_state["ov_page"]
 shown = overview.page_of(frame, page, PAGE_SIZE)
 view_key = (*filter_key, page, lang)
-table = state.memo(store, ("ov_table", *view_key), lambda: overview.display_rows(shown, lang))
+# text built once per view: a Styler's display values would be rebuilt on every run
+table = state.memo(store, ("ov_table", *view_key), lambda: overview.scores_as_text(overview.display_rows(shown, lang),
+                                                                                  lang))
 
 
 def open_profile() -> None:
@@ -180,7 +182,7 @@ pdf.download_button(
 
 
 st.dataframe(
-    number_formats(table, {"total": 2, "pengungkit": 2, "hasil": 2, "change": "+2"}, lang_code=lang),
+    table,
     hide_index=True,
     width="stretch",
     key="ov_table",
@@ -193,15 +195,15 @@ st.dataframe(
     column_config={
         "rank": st.column_config.NumberColumn("#", width=40, format="%d"),
         "unit": st.column_config.TextColumn(tr("col.unit"), width=170),
-        "total": st.column_config.NumberColumn(tr("col.total"), width=62),
+        "total": st.column_config.TextColumn(tr("col.total"), width=62),
         "met": st.column_config.TextColumn(tr("col.meets_now"), width=110, help=tr("col.meets_now_help")),
         "why": st.column_config.TextColumn(tr("col.failing_next"), width="large", help=tr("col.failing_next_help")),
         "held": st.column_config.TextColumn(tr("col.held"), width=170),
         "completeness": st.column_config.ProgressColumn(tr("col.completeness"), format="%.0f%%",
                                                         min_value=0, max_value=100, width=110),
-        "change": st.column_config.NumberColumn(tr("col.change"), width=90),
-        "pengungkit": st.column_config.NumberColumn(tr("col.pengungkit"), width=90),
-        "hasil": st.column_config.NumberColumn(tr("col.hasil"), width=70),
+        "change": st.column_config.TextColumn(tr("col.change"), width=90),
+        "pengungkit": st.column_config.TextColumn(tr("col.pengungkit"), width=90),
+        "hasil": st.column_config.TextColumn(tr("col.hasil"), width=70),
     },
 )
 if pages > 1:

@@ -520,6 +520,20 @@ def display_rows(frame: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
     }, columns=list(DISPLAY_COLUMNS))
 
 
+def scores_as_text(rows: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
+    """display_rows with the scores as text in ``lang``'s format ("80,40", change "+1,40", "–"):
+    for a grid drawn on every run, where a Styler's display values would be rebuilt each time."""
+    from zi_metrics.formatting import MISSING, format_number
+
+    def signed(x: Any) -> str:
+        text = format_number(x, lang)
+        return f"+{text}" if text != MISSING and float(x) > 0 and text != format_number(0, lang) else text
+
+    return rows.assign(**{c: [format_number(x, lang) for x in rows[c].tolist()] for c in ("total", "pengungkit",
+                                                                                            "hasil")},
+                       change=[signed(x) for x in rows["change"].tolist()])
+
+
 def page_of(frame: pd.DataFrame, page: int, size: int) -> pd.DataFrame:
     """Rows ``(page - 1) * size`` to ``page * size`` (pages count from 1; clamped to the last)."""
     pages = page_count(len(frame), size)
