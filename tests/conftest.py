@@ -3,6 +3,8 @@ beside their tests (tests/pages/conftest.py, tests/browser/conftest.py, ...)."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -46,6 +48,13 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _no_database_url_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose their database themselves ($ZI_DB_PATH, or db_location's $ZI_DATABASE_URL):
+    a ZI_DATABASE_URL of the shell running pytest would take precedence over both."""
+    monkeypatch.delenv("ZI_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _strict_i18n(monkeypatch: pytest.MonkeyPatch) -> None:
     """A missing i18n key raises KeyError in tests (the app itself falls back quietly)."""
     monkeypatch.setenv("ZI_I18N_STRICT", "1")
@@ -62,3 +71,93 @@ def _clear_streamlit_caches() -> Iterator[None]:
     if st is not None:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Both store backends. A store test that takes ``db_location`` (or ``pg_url``) runs on DuckDB and
+# on a real PostgreSQL: one throw-away cluster per test session (Debian's binaries), a fresh schema
+# per test. Skipped, with the reason, only where the PostgreSQL binaries are not installed.
+
+BACKENDS = ("duckdb", "postgresql")
+_schemas = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The URL of the session's PostgreSQL cluster (started on first use, stopped by its PID)."""
+    from zi_metrics import pg_cluster
+
+    if pg_cluster.pg_bin_dir() is None:
+        pytest.skip("PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin; apt-get install postgresql)")
+    cluster = pg_cluster.start(durable=False)
+    try:
+        yield cluster.url
+    finally:
+        from zi_metrics.store.postgres_backend import close_pools
+
+        close_pools()
+        cluster.stop()
+
+
+def new_pg_schema(server: str) -> tuple[str, str]:
+    """A new empty schema of the cluster: (its name, a URL whose tables live in it)."""
+    import psycopg
+
+    name = f"zi_test_{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(server, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {name}")
+    return name, f"{server}?options=-csearch_path%3D{name}"
+
+
+def drop_pg_schema(server: str, name: str, url: str) -> None:
+    import psycopg
+
+    from zi_metrics.store.postgres_backend import close_pools
+
+    close_pools(url)
+    with psycopg.connect(server, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A URL of a fresh, empty PostgreSQL schema (dropped after the test)."""
+    name, url = new_pg_schema(pg_server)
+    yield url
+    drop_pg_schema(pg_server, name, url)
+
+
+def _schema_factory(server: str) -> Iterator[Callable[[], str]]:
+    made: list[tuple[str, str]] = []
+
+    def make() -> str:
+        made.append(new_pg_schema(server))
+        return made[-1][1]
+
+    yield make
+    for name, url in made:
+        drop_pg_schema(server, name, url)
+
+
+@pytest.fixture
+def pg_schema_factory(pg_server: str) -> Iterator[Callable[[], str]]:
+    """``pg_schema_factory()`` -> the URL of one more fresh schema (all dropped after the test)."""
+    yield from _schema_factory(pg_server)
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(pg_server: str) -> Iterator[Callable[[], str]]:
+    """The same for module- and session-scoped fixtures (dropped at the end of the session)."""
+    yield from _schema_factory(pg_server)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_location(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where a database that does not exist yet lives, once per backend: a DuckDB file path, then a
+    PostgreSQL URL. Exported as ``ZI_DATABASE_URL`` (what the app and the CLI read)."""
+    if request.param == "duckdb":
+        location = str(tmp_path / "zi.duckdb")
+    else:
+        location = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("ZI_DATABASE_URL", location)
+    return location

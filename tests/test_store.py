@@ -54,9 +54,7 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.fixture
-def store(db_path: Path) -> Store:
-    s = open_store(db_path, create=True)
+def with_units(s: Store) -> Store:
     s.upsert_units(
         [
             Unit("kem", "Kementerian Contoh", "instansi"),
@@ -67,6 +65,18 @@ def store(db_path: Path) -> Store:
         actor="test",
     )
     return s
+
+
+@pytest.fixture
+def store(db_location: str) -> Store:
+    """The test's store with four units, on each backend in turn (DuckDB, PostgreSQL)."""
+    return with_units(open_store(db_location, create=True))
+
+
+@pytest.fixture
+def duck_store(db_path: Path) -> Store:
+    """The same on DuckDB only (what is about the file: locks between processes, its bytes)."""
+    return with_units(open_store(db_path, create=True))
 
 
 def full_answers(quality: str = "best") -> dict[int, Any]:
@@ -269,7 +279,8 @@ def test_duckdb_file_of_another_application_is_refused(db_path: Path) -> None:
 # Locking across processes and threads
 
 
-def test_busy_across_processes(store: Store) -> None:
+def test_busy_across_processes(duck_store: Store) -> None:
+    store = duck_store
     proc = start_holder(store.path, 30)
     try:
         s = Store(store.path, busy_timeout=1.0)
@@ -291,7 +302,8 @@ def test_busy_across_processes(store: Store) -> None:
     assert "kem-x" not in [u.id for u in store.list_units()]
 
 
-def test_busy_then_released_within_timeout(store: Store) -> None:
+def test_busy_then_released_within_timeout(duck_store: Store) -> None:
+    store = duck_store
     proc = start_holder(store.path, 1.0)
     try:
         s = Store(store.path, busy_timeout=10.0)
@@ -309,7 +321,7 @@ def test_threads_read_and_write_concurrently(store: Store) -> None:
     stop = threading.Event()
 
     def reader() -> None:
-        s = Store(store.path)
+        s = Store(store.source)
         try:
             while not stop.is_set():
                 assert len(s.list_units()) >= 4
@@ -317,7 +329,7 @@ def test_threads_read_and_write_concurrently(store: Store) -> None:
             errors.append(exc)
 
     def writer() -> None:
-        s = Store(store.path)
+        s = Store(store.source)
         try:
             for i in range(8):
                 s.upsert_unit(Unit(f"kem-w{i}", f"W{i}", "eselon1", parent_id="kem"), actor="t")
@@ -382,7 +394,7 @@ def test_failed_statement_swallowed_inside_write_is_not_committed(store: Store) 
             con.execute("INSERT INTO meta VALUES ('half', 'done')")
             try:
                 con.execute("INSERT INTO meta VALUES ('schema_version', 'duplicate key')")
-            except duckdb.Error:
+            except store.backend.dialect.errors:
                 pass  # a careless caller; DuckDB would COMMIT as a silent rollback
     assert dump(store) == before
 
@@ -680,7 +692,7 @@ def test_data_version_changes_on_write_only(store: Store) -> None:
     store.upsert_unit(Unit("kem-z", "Z", "eselon1", parent_id="kem"), actor="t")
     v1 = store.data_version()
     assert v1 != v0
-    assert Store(store.path).data_version() == v1
+    assert Store(store.source).data_version() == v1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def file_view(store: Store, upload: Any, data: bytes, sha: str, units: dict[str,
     with st.container(border=True):
         st.markdown(f"**{state.md_text(upload.name)}** · {tr(f'data.layout.{parsed.layout}')}")
         if parsed.fatal or parsed.layout in ("recap", "unknown"):
-            preview, changes = _planned(str(store.path), state.data_version(store), sha, upload.name, None, None,
+            preview, changes = _planned(store.source, state.data_version(store), sha, upload.name, None, None,
                                         None, data)
             _preview_body(preview, changes, units)
             return _status(preview), preview
@@ -210,7 +210,7 @@ def file_view(store: Store, upload: Any, data: bytes, sha: str, units: dict[str,
             workbook_check(parsed)  # a fact of the file: shown before its round is chosen
             problems_view(parsed.problems, key)
             return WAITING, None
-        preview, changes = _planned(str(store.path), state.data_version(store), sha, upload.name, unit_id, year,
+        preview, changes = _planned(store.source, state.data_version(store), sha, upload.name, unit_id, year,
                                     stage, data)
         _preview_body(preview, changes, units)
     return _status(preview), preview

@@ -176,7 +176,7 @@ def file_section(store: Store, units: dict[str, Unit], on_save: Callable[[], Non
     data = upload.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     try:
-        plan = _file_plan(str(store.path), state.data_version(store), sha, upload.name,
+        plan = _file_plan(store.source, state.data_version(store), sha, upload.name,
                           None if year is None else int(year), data)
     except StoreError as exc:
         st.error(tr("data.store_error", message=str(exc)))

@@ -49,7 +49,11 @@ def _store_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-CORE_COMMANDS = ("evaluate", "init-db", "seed-demo", "remove-demo")
+DB_HELP = (
+    "database: a DuckDB file path or a postgresql:// URL "
+    "(default: $ZI_DATABASE_URL, else $ZI_DB_PATH, else data/zi.duckdb)"
+)
+CORE_COMMANDS = ("evaluate", "init-db", "seed-demo", "remove-demo", "copy-db")
 
 
 def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
@@ -61,18 +65,26 @@ def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("init-db", help="create (or upgrade) the database")
-    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--db", help=DB_HELP)
     p.set_defaults(func=_store_command("cmd_init_db"))
 
     p = sub.add_parser("seed-demo", help="write the synthetic demo data into the database")
-    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--force", action="store_true", help="replace real data too")
     p.set_defaults(func=_store_command("cmd_seed_demo"))
 
     p = sub.add_parser("remove-demo", help="delete exactly the synthetic demo rows (real data stays)")
-    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--actor", default="cli", help="who removes it (written to the audit log)")
     p.set_defaults(func=_store_command("cmd_remove_demo"))
+
+    p = sub.add_parser("copy-db", help="copy a whole database to another (DuckDB <-> PostgreSQL), verified")
+    p.add_argument("--from", dest="source", required=True, help="the database to copy: a DuckDB file or a URL")
+    p.add_argument("--to", dest="target", required=True,
+                   help="where to copy it (created when missing; must hold no data unless --force)")
+    p.add_argument("--force", action="store_true", help="replace the data the target holds")
+    p.add_argument("--actor", default="copy-db", help="who copies (written to the target's audit log)")
+    p.set_defaults(func=_store_command("cmd_copy_db"))
 
     for register in _extra_commands() if with_extras else ():
         register(sub)

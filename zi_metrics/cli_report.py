@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from zi_metrics.__main__ import DB_HELP
 from zi_metrics.stages import STAGES
 
 
@@ -82,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stage", choices=STAGES, required=True)
     p.add_argument("--lang", choices=("id", "en"), default="id")
     p.add_argument("--out", required=True, help="the .pdf file to write")
-    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--db", help=DB_HELP)
     p.set_defaults(func=_cmd_export_report)
 
     p = sub.add_parser("export-leadership-report",
@@ -94,5 +95,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="unit sections at most, in rank order (the summary lists every unit; default 100)")
     p.add_argument("--lang", choices=("id", "en"), default="id")
     p.add_argument("--out", required=True, help="the .pdf file to write")
-    p.add_argument("--db", help="database path (default: $ZI_DB_PATH or data/zi.duckdb)")
+    p.add_argument("--db", help=DB_HELP)
     p.set_defaults(func=_cmd_export_leadership_report)

@@ -10,24 +10,24 @@ import argparse
 import sys
 import time
 
-from zi_metrics.store import Store, StoreError, default_db_path, open_store
+from zi_metrics.store import Store, StoreError, default_location, open_store
 
 
 def _db_path(args: argparse.Namespace) -> str:
-    return str(getattr(args, "db", None) or default_db_path())
+    return str(getattr(args, "db", None) or default_location())
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
     """Create the database file, or upgrade an existing one to the current schema."""
     store = Store(_db_path(args))
-    existed = store.exists()
     try:
+        existed = store.exists()
         old, new = store.migrate(create=True)
     except StoreError as exc:
         print(f"init-db: {exc}", file=sys.stderr)
         return 2
     if not existed:
-        print(f"created database {store.path} (schema version {new}), empty")
+        print(f"created database {store.location} (schema version {new}), empty")
     elif old != new:
         from zi_metrics.demo_legacy import recognise_demo_rows  # noqa: PLC0415
 
@@ -36,10 +36,10 @@ def cmd_init_db(args: argparse.Namespace) -> int:
         except StoreError as exc:
             print(f"init-db: {exc}", file=sys.stderr)
             return 2
-        print(f"upgraded database {store.path} from schema version {old} to {new}"
+        print(f"upgraded database {store.location} from schema version {old} to {new}"
               + (f"; {marked} synthetic demo rows recognised and marked" if marked else ""))
     else:
-        print(f"database {store.path} is already at schema version {new}")
+        print(f"database {store.location} is already at schema version {new}")
     return 0
 
 
@@ -57,7 +57,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         return 2
     seconds = time.perf_counter() - started
     print(
-        f"wrote synthetic demo data to {store.path}: {summary.units} units, "
+        f"wrote synthetic demo data to {store.location}: {summary.units} units, "
         f"{summary.evaluations} evaluations, "
         f"{summary.answers} answers, {summary.awards} awards in {seconds:.2f} s"
     )
@@ -67,19 +67,35 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_remove_demo(args: argparse.Namespace) -> int:
     """Delete every synthetic demo row in one transaction; real rows stay."""
     store = Store(_db_path(args))
-    if not store.exists():
-        print(f"remove-demo: database file {store.path} does not exist", file=sys.stderr)
-        return 2
     try:
+        if not store.exists():
+            print(f"remove-demo: {store.missing_message()}", file=sys.stderr)
+            return 2
         store.migrate()
         if not store.demo_rows().any():
-            print(f"{store.path} holds no demo data; nothing removed")
+            print(f"{store.location} holds no demo data; nothing removed")
             return 0
         removal = store.remove_demo(actor=getattr(args, "actor", None) or "cli")
     except StoreError as exc:
         print(f"remove-demo: {exc}", file=sys.stderr)
         return 2
     kept = f"; kept as real units (real data uses them): {', '.join(removal.kept_units)}" if removal.kept_units else ""
-    print(f"removed the demo data from {store.path}: {removal.units} units, {removal.rounds} evaluations, "
+    print(f"removed the demo data from {store.location}: {removal.units} units, {removal.rounds} evaluations, "
           f"{removal.facts} prerequisite facts, {removal.awards} awards{kept}")
+    return 0
+
+
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    """Copy a whole database to another (DuckDB file <-> PostgreSQL), then compare every table."""
+    from zi_metrics.store import copy_database  # noqa: PLC0415
+
+    started = time.perf_counter()
+    try:
+        report = copy_database(Store(args.source), Store(args.target), actor=args.actor, force=args.force)
+    except StoreError as exc:
+        print(f"copy-db: {exc}", file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{table} {n}" for table, n in report.rows.items())
+    print(f"copied {report.source} to {report.target} and found every table equal ({counts}) "
+          f"in {time.perf_counter() - started:.1f} s")
     return 0

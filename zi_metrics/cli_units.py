@@ -21,7 +21,7 @@ from typing import Any
 from zi_metrics.stages import STAGES
 
 _LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
-DB_HELP = "database path (default: $ZI_DB_PATH or data/zi.duckdb)"
+from zi_metrics.__main__ import DB_HELP  # noqa: E402
 
 
 def _say(command: str, message: str) -> None:
@@ -37,13 +37,13 @@ def _fail(command: str, message: str) -> int:
 
 def _store(command: str, args: argparse.Namespace) -> Any:
     """The migrated store, or None after printing why not (missing file, not a ZI database)."""
-    from zi_metrics.store import Store, StoreError, default_db_path
+    from zi_metrics.store import Store, StoreError, default_location
 
-    store = Store(args.db or default_db_path())
-    if not store.exists():
-        _say(command, f"database file {store.path} does not exist; create it with init-db")
-        return None
+    store = Store(args.db or default_location())
     try:
+        if not store.exists():
+            _say(command, f"{store.missing_message()}; create it with init-db")
+            return None
         store.migrate()
     except StoreError as exc:
         _say(command, str(exc))
@@ -88,7 +88,7 @@ def cmd_units(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     if not tree:
-        print(f"no units registered in {store.path}; add them with import-units or add-unit")
+        print(f"no units registered in {store.location}; add them with import-units or add-unit")
         return 0
     header = ("id", "name", "parent", "level")
     def name(item: Any) -> str:

@@ -29,7 +29,7 @@ NAMES = {
     "unit-rumus-tab": "\t=1+1 Direktorat",
     "unit-rumus-cr": "\r=1+1 Pusat",
     "unit-rumus-dde": "=cmd|' /C calc'!A0",
-    "unit-kontrol": "Biro\x1bUmum\x07 \x00",
+    "unit-kontrol": "Biro\x1bUmum\x07 ",  # NUL is refused on input (test_hostile_input)
 }
 NOTES = ['=HYPERLINK("https://evil.example","klik")', "+1+1", "-2+3", "@SUM(A1:A2)", "=cmd|' /C calc'!A0",
          "\t=1+1", "catatan biasa"]

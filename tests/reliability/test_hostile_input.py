@@ -164,8 +164,9 @@ def test_hostile_unit_name_is_stored_verbatim_or_refused_cleanly(rel, demo_db, k
     try:
         store.upsert_unit(unit, actor=text[:200])
     except StoreError as exc:
-        assert kind == "long", f"{kind!r} refused: {exc}"
-        assert isinstance(exc, StoreValidationError) and "longer than 300 characters" in str(exc)
+        assert kind in ("long", "nul"), f"{kind!r} refused: {exc}"
+        reason = "longer than 300 characters" if kind == "long" else "contains a NUL character (U+0000)"
+        assert isinstance(exc, StoreValidationError) and reason in str(exc)
         assert rel.file_digest(demo_db) == digest
         return
     stored = store.get_unit("unit-uji")
@@ -182,7 +183,7 @@ def test_a_lone_surrogate_is_refused_without_a_trace(rel, demo_db):
     from zi_metrics.store import Store, StoreError, Unit
 
     digest = rel.file_digest(demo_db)
-    with pytest.raises(StoreError, match="rolled back"):
+    with pytest.raises(StoreError, match="not valid Unicode text"):
         Store(demo_db).upsert_unit(Unit("unit-uji", "a\ud800b", "eselon1", parent_id="kemendesa"), actor="t")
     assert rel.file_digest(demo_db) == digest
 
@@ -203,7 +204,7 @@ def test_hostile_notes_and_evidence_in_a_payload_round_trip(rel, demo_db):
     from zi_metrics.store import Store
 
     answers = _base_answers(rel, demo_db)
-    texts = [v for k, v in HOSTILE.items() if k != "long"]
+    texts = [v for k, v in HOSTILE.items() if k not in ("long", "nul")]  # refused: see the next tests
     notes = {q: texts[n % len(texts)] for n, q in enumerate(sorted(answers)[:40])}
     evidence = {q: texts[(n + 3) % len(texts)] for n, q in enumerate(sorted(answers)[:40])}
     data = rel.payload_bytes(answers, None, notes=notes, evidence=evidence)
@@ -227,6 +228,20 @@ def test_an_over_long_note_is_refused_naming_the_question(rel, demo_db):
     result = import_file(Store(demo_db), data, actor="test", unit_id=rel.UNIT, year=rel.YEAR, stage="mandiri")
     assert result.fatal and not result.written
     assert any("answers.1.note" in p.message and "4000" in p.message for p in result.problems)
+    assert rel.file_digest(demo_db) == digest
+
+
+def test_a_nul_in_a_note_is_refused_naming_the_question(rel, demo_db):
+    """No backend stores NUL as text (PostgreSQL refuses it): refused on input, the same everywhere."""
+    from zi_metrics.lke import import_file
+    from zi_metrics.store import Store
+
+    answers = _base_answers(rel, demo_db)
+    digest = rel.file_digest(demo_db)
+    data = rel.payload_bytes(answers, None, notes={2: NUL})
+    result = import_file(Store(demo_db), data, actor="test", unit_id=rel.UNIT, year=rel.YEAR, stage="mandiri")
+    assert result.fatal and not result.written
+    assert any("answers.2.note" in p.message and "NUL character" in p.message for p in result.problems)
     assert rel.file_digest(demo_db) == digest
 
 

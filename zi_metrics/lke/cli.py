@@ -41,9 +41,19 @@ def _fail_all(command: str, problems: list[Any]) -> int:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from zi_metrics.store import Store, default_db_path
+    from zi_metrics.store import Store, default_location
 
-    return Store(args.db or default_db_path())
+    return Store(args.db or default_location())
+
+
+def _unusable(store: Any, hint: str = "") -> str | None:
+    """Why the database cannot be used (missing, or its server unreachable), or None."""
+    from zi_metrics.store import StoreError
+
+    try:
+        return None if store.exists() else store.missing_message() + hint
+    except StoreError as exc:
+        return str(exc)
 
 
 def _write(path: str, data: bytes) -> None:
@@ -93,8 +103,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from zi_metrics.store import StoreError
 
     store = _store(args)
-    if not store.exists():
-        return _fail("import", f"database file {store.path} does not exist; create it with init-db")
+    if (why := _unusable(store, "; create it with init-db")) is not None:
+        return _fail("import", why)
     files, many = _inputs("import", args.file)
     if not many:
         files = files or args.file[:1]
@@ -123,8 +133,8 @@ def _export(command: str, args: argparse.Namespace, make: Any) -> int:
     from zi_metrics.store import StoreError
 
     store = _store(args)
-    if not store.exists():
-        return _fail(command, f"database file {store.path} does not exist")
+    if (why := _unusable(store)) is not None:
+        return _fail(command, why)
     try:
         data = make(store)
         _write(args.out, data)
@@ -206,7 +216,7 @@ def _year(text: str) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the LKE commands to the CLI's subparsers."""
-    db_help = "database path (default: $ZI_DB_PATH or data/zi.duckdb)"
+    from zi_metrics.__main__ import DB_HELP as db_help
 
     p = subparsers.add_parser("score-lke", help="score an LKE file (Lampiran III, PortalRB Jawaban or "
                                                 "payload, recap) without storing it")

@@ -25,6 +25,9 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``dataset``         the database as a whole: kind of data, meta, audit log, replace or clear all
 * ``demo_rows``       synthetic demo rows, marked row by row: which are shown, remove them
 * ``national``        national scale: columnar round data, bulk scoring and loading
+* ``postgres_backend`` PostgreSQL: pooled connections, snapshot reads, advisory locks per round,
+                      id sequences, Arrow reads for the national paths
+* ``transfer``        copy-db: a whole database from one backend to another, verified
 * ``workbook_results`` the imported workbook's own total beside a round (issue #10.3)
 
 Adding to the store: put the SQL in the module that fits, or a new module (e.g. ``follow_ups`` for
@@ -40,7 +43,7 @@ from __future__ import annotations
 import os
 
 from zi_metrics.store.awards import AwardStore
-from zi_metrics.store.base import StoreBase, default_db_path
+from zi_metrics.store.base import StoreBase, default_db_path, default_location, is_postgres_url
 from zi_metrics.store.dataset import DatasetStore
 from zi_metrics.store.demo_rows import DemoRemoval, DemoRows, DemoStore
 from zi_metrics.store.errors import (
@@ -90,6 +93,7 @@ from zi_metrics.store.reads import RoundReads
 from zi_metrics.store.rounds import RoundWrites, round_statuses, save_rounds
 from zi_metrics.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Migration
 from zi_metrics.store.sql import Connection
+from zi_metrics.store.transfer import CopyReport, copy_database
 from zi_metrics.store.units import UnitStore
 from zi_metrics.store.workbook_results import WorkbookResults, workbook_result
 
@@ -135,6 +139,7 @@ __all__ = [
     "AnswerCells",
     "BulkScores",
     "Connection",
+    "CopyReport",
     "DatasetContent",
     "DemoRemoval",
     "DemoRows",
@@ -158,7 +163,10 @@ __all__ = [
     "answer_rows",
     "answers_floor",
     "bulk_load",
+    "copy_database",
     "default_db_path",
+    "default_location",
+    "is_postgres_url",
     "open_store",
     "overview_data",
     "round_data",

@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from zi_metrics.store import schema
 from zi_metrics.store.audit import AuditEntry, audit_row_exists, utcnow, write_audit_row
 from zi_metrics.store.duckdb_backend import DuckDBBackend
 from zi_metrics.store.errors import (
+    StoreBusyError,
     StoreError,
     StoreFileError,
     StoreMissingError,
@@ -31,6 +34,11 @@ from zi_metrics.store.sql import Backend, Connection
 from zi_metrics.store.validation import _finite_number
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+_URL_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(location: object) -> bool:
+    return isinstance(location, str) and location.strip().lower().startswith(_URL_PREFIXES)
 
 
 def default_db_path() -> Path:
@@ -41,13 +49,30 @@ def default_db_path() -> Path:
     return _REPO_ROOT / "data" / "zi.duckdb"
 
 
+def default_location() -> str:
+    """The configured database, read at call time: ``$ZI_DATABASE_URL`` (a ``postgresql://`` URL
+    selects PostgreSQL; a path a DuckDB file), else ``$ZI_DB_PATH``, else ``data/zi.duckdb``."""
+    url = os.environ.get("ZI_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return str(default_db_path())
+
+
 def make_backend(location: str | os.PathLike[str] | None, busy_timeout: float) -> Backend:
-    """The backend of a database location (None: the configured default)."""
-    return DuckDBBackend(location if location is not None else default_db_path(), busy_timeout)
+    """The backend of a database location: a ``postgresql://`` URL or a DuckDB file path (None:
+    :func:`default_location`)."""
+    if location is None:
+        location = default_location()
+    if is_postgres_url(location):
+        from zi_metrics.store.postgres_backend import PostgresBackend  # noqa: PLC0415 (psycopg only when used)
+
+        return PostgresBackend(str(location), busy_timeout)
+    return DuckDBBackend(location, busy_timeout)
 
 
-# The connection of the write transaction each thread has open, per database (reads nested in a
-# write go through it and see its uncommitted rows).
+# Per database and thread: the connection of the write transaction open (reads nested in a write
+# go through it and see its uncommitted rows) and how many reads are open (a write may not start
+# inside one: DuckDB would wait for itself).
 _OPEN_WRITES: dict[str, threading.local] = {}
 _OPEN_WRITES_LOCK = threading.Lock()
 
@@ -86,9 +111,15 @@ class StoreBase:
         return self.backend.location
 
     @property
-    def path(self) -> Path:
-        """The database file (DuckDB backend)."""
-        return self.backend.path  # type: ignore[attr-defined,no-any-return]
+    def source(self) -> str:
+        """The location as given (a file path, or the whole URL with its password):
+        ``Store(store.source)`` opens the same database. Never show it; show ``location``."""
+        return self.backend.source
+
+    @property
+    def path(self) -> Path | None:
+        """The database file (DuckDB); None for a database server."""
+        return getattr(self.backend, "path", None)
 
     @property
     def wal_path(self) -> Path:
@@ -99,6 +130,11 @@ class StoreBase:
         """The side file that gives a waiting writer priority over new readers of other processes."""
         return self.backend.lock_path  # type: ignore[attr-defined,no-any-return]
 
+    @property
+    def dialect_name(self) -> str:
+        """'duckdb' or 'postgresql'."""
+        return self.backend.dialect.name
+
     def exists(self) -> bool:
         return self.backend.exists()
 
@@ -108,6 +144,10 @@ class StoreBase:
         return self.backend.data_version()
 
     # -- connections ---------------------------------------------------------------------------
+
+    def missing_message(self) -> str:
+        """What to tell a user when the database does not exist (yet)."""
+        return self.backend.missing_message()
 
     def _missing(self) -> StoreMissingError:
         return StoreMissingError(self.backend.missing_message())
@@ -127,13 +167,42 @@ class StoreBase:
         if not self.exists():
             raise self._missing()
         self._ensure_schema()
-        with self.backend.read() as con:
-            yield con
+        local = _open_writes(self.backend.key)
+        local.reads = getattr(local, "reads", 0) + 1
+        try:
+            with self.backend.read() as con:
+                yield con
+        finally:
+            local.reads -= 1
+
+    @contextmanager
+    def analytic(
+        self,
+        rounds: Sequence[tuple[int | None, str | None]] = (),
+        tables: Sequence[str] = (),
+        previous: bool = False,
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection for the national paths' DuckDB SQL (see Backend.analytic): the file
+        itself for DuckDB; for PostgreSQL an in-memory copy of what ``rounds`` and ``tables`` name,
+        fetched as Arrow from one snapshot. ``previous``: also the evaluations of the latest earlier
+        year than each round's, and that year's round of the same stage."""
+        write_con = getattr(_open_writes(self.backend.key), "con", None)
+        if write_con is not None and isinstance(self.backend, DuckDBBackend):
+            yield write_con.raw
+            return
+        if not self.exists():
+            raise self._missing()
+        self._ensure_schema()
+        with self.backend.analytic(rounds, tables, previous) as duck:
+            yield duck
 
     @contextmanager
     def _write_connection(self) -> Iterator[Connection]:
-        if getattr(_open_writes(self.backend.key), "con", None) is not None:
+        local = _open_writes(self.backend.key)
+        if getattr(local, "con", None) is not None:
             raise StoreError("a write is already open in this thread: nested writes are not supported")
+        if getattr(local, "reads", 0):
+            raise StoreError("cannot start a write while this thread is reading the same database")
         with self.backend.write() as con:
             yield con
 
@@ -162,6 +231,11 @@ class StoreBase:
                 con.execute("COMMIT")
             except con.dialect.errors as exc:
                 _rollback(con)
+                if con.dialect.is_busy(exc):
+                    raise StoreBusyError(
+                        f"database {self.location} is busy: another write held what '{entry.action}' needed for "
+                        f"more than {self.busy_timeout:g} s; nothing was saved, try again"
+                    ) from exc
                 raise StoreError(
                     f"the write '{entry.action}' to {self.location} failed and was rolled back (nothing saved): {exc}"
                 ) from exc
@@ -223,6 +297,7 @@ class StoreBase:
             with self._write_connection() as con:
                 con.execute("BEGIN TRANSACTION")
                 try:
+                    con.dialect.lock_migration(con)
                     old = self._checked_version(con)  # another process may have migrated meanwhile
                     for step in schema.MIGRATIONS:
                         if step.version <= old:
@@ -266,7 +341,9 @@ class StoreBase:
         if self.exists():
             self.migrate()
             return False
-        self.migrate(create=True)
+        old, _ = self.migrate(create=True)
+        if old != 0:
+            return False  # another process created it meanwhile (and fills it)
         if fill is not None:
             try:
                 fill(self)
@@ -276,4 +353,4 @@ class StoreBase:
         return True
 
 
-__all__ = ["StoreBase", "default_db_path", "make_backend", "utcnow"]
+__all__ = ["StoreBase", "default_db_path", "default_location", "is_postgres_url", "make_backend", "utcnow"]

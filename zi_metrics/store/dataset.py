@@ -62,6 +62,7 @@ class DatasetStore(StoreBase):
     def clear_data(self, *, actor: str) -> None:
         """Delete every unit, evaluation, fact and award (the audit log stays); dataset becomes 'empty'."""
         with self.writing(actor, "clear_data") as con:
+            con.dialect.lock_all(con)
             _clear_data(con)
 
     def replace_dataset(
@@ -79,6 +80,7 @@ class DatasetStore(StoreBase):
         raising there refuses the replacement and changes nothing. Content of kind 'demo' is
         written as demo rows."""
         with self.writing(actor, action, detail) as con:
+            con.dialect.lock_all(con)
             if check is not None:
                 check(_dataset_kind(con))
             _clear_data(con)

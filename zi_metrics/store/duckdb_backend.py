@@ -83,8 +83,18 @@ class DuckDBDialect(Dialect):
 
     def next_ids(self, con: Connection, table: str, count: int) -> list[int]:
         # One writer at a time: the next free ids are simply after the largest one.
-        first = con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]  # table: a constant
+        first = con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchall()[0][0]  # table: a constant
         return list(range(int(first), int(first) + count))
+
+    def insert_frame(self, con: Connection, table: str, columns: Sequence[str], data: Any) -> None:
+        raw = con.raw
+        name = f"zi_frame_{table}"
+        raw.register(name, data)
+        try:
+            names = ", ".join(f'"{c}"' for c in columns)
+            raw.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {name}")  # store constants
+        finally:
+            raw.unregister(name)
 
 
 DUCKDB = DuckDBDialect()
@@ -190,6 +200,10 @@ class DuckDBBackend(Backend):
 
     @property
     def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def source(self) -> str:
         return str(self.path)
 
     @property
@@ -330,6 +344,14 @@ class DuckDBBackend(Backend):
             state.local.read_depth = depth
             if depth == 0:
                 state.lock.release_read()
+
+    @contextmanager
+    def analytic(
+        self, rounds: Sequence[tuple[int | None, str | None]], tables: Sequence[str], previous: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The file itself, read-only: the national SQL filters the rounds itself."""
+        with self.read() as con:
+            yield con.raw
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

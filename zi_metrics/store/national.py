@@ -1,8 +1,10 @@
 """National scale: whole rounds of every unit read in bulk (columnar, through Arrow), rounds
 scored inside the database, and a bulk loader of frames.
 
-These paths run DuckDB SQL (lists, ENUM casts, registered frames) on the DuckDB connection of a
-read: ``con.raw``.
+The scoring paths run DuckDB SQL (lists, ENUM casts, registered frames) on ``store.analytic()``: the
+DuckDB file itself, or for PostgreSQL an in-memory DuckDB holding the rounds asked for, fetched as
+Arrow. Loading goes through the dialect's ``insert_frame`` (DuckDB: a registered Arrow table;
+PostgreSQL: COPY).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
@@ -142,8 +145,7 @@ def score_rounds_bulk(store: StoreBase, tables: Any, year: int | None = None, st
     if stage is not None:
         _check_stage(stage)
     params = {"framework": tables.framework_id, "year": year, "stage": stage}
-    with store.reading() as con:
-        duck = con.raw
+    with store.analytic([(year, stage)]) as duck:
         _register_tables(duck, tables)
         area_rows = duck.execute(_BULK_SCORE_SQL, params).df()
         meta = duck.execute(_BULK_META_SQL, params).df()
@@ -155,7 +157,8 @@ def score_rounds_bulk(store: StoreBase, tables: Any, year: int | None = None, st
 
 
 def answers_floor(store: StoreBase) -> pd.DataFrame:
-    """One raw aggregation pass over the whole answers table: the benchmarks' floor."""
+    """One raw aggregation pass over the whole answers table, in the database: the benchmarks'
+    floor."""
     with store.reading() as con:
         return con.execute(_FLOOR_SQL).df()
 
@@ -204,27 +207,30 @@ def bulk_load(
         missing = sorted(set(evaluations["unit_id"]) - known)
         if missing:
             raise UnknownUnitError(missing[0], "evaluations frame")
-        offset = con.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchall()[0][0]
-        ev = evaluations.assign(new_id=evaluations["id"].rank(method="first").astype("int64") + offset)
+        ids = np.asarray(con.dialect.next_ids(con, "evaluations", len(evaluations)), dtype=np.int64)
+        ev = evaluations.assign(new_id=ids[evaluations["id"].rank(method="first").astype("int64").to_numpy() - 1])
         ev = ev.assign(evaluated_on=ev["evaluated_on"] if "evaluated_on" in ev.columns else None)
-        con.raw.register("zi_bulk_evaluations", ev[["new_id", "unit_id", "year", "stage", "framework_id",
-                                                "evaluated_on", "source"]])
         clash = con.execute(
-            "SELECT e.unit_id, e.year, e.stage FROM evaluations e JOIN zi_bulk_evaluations b "
-            "ON b.unit_id = e.unit_id AND b.year = e.year AND b.stage = e.stage LIMIT 1"
+            "SELECT e.unit_id, e.year, e.stage FROM evaluations e "
+            "JOIN (SELECT unnest(?::VARCHAR[]) AS unit_id, unnest(?::INTEGER[]) AS year, "
+            "unnest(?::VARCHAR[]) AS stage) b "
+            "ON b.unit_id = e.unit_id AND b.year = e.year AND b.stage = e.stage LIMIT 1",
+            [ev["unit_id"].tolist(), [int(y) for y in ev["year"].tolist()], ev["stage"].tolist()],
         ).fetchall()
         if clash:
             raise StoreValidationError(f"{_where(*clash[0])} is already stored; bulk_load never replaces")
-        con.execute("INSERT INTO evaluations (id, unit_id, year, stage, framework_id, evaluated_on, source) "
-                    "SELECT new_id, unit_id, year, stage, framework_id, evaluated_on, source FROM zi_bulk_evaluations")
+        columns = ("id", "unit_id", "year", "stage", "framework_id", "evaluated_on", "source")
+        frame = ev[["new_id", *columns[1:]]].rename(columns={"new_id": "id"})
+        con.dialect.insert_frame(con, "evaluations", columns, pa.Table.from_pandas(frame, preserve_index=False))
         id_map = pd.Series(ev["new_id"].to_numpy(), index=ev["id"].to_numpy())
-        con.raw.register("zi_bulk_answers", answers.assign(evaluation_id=answers["evaluation_id"].map(id_map)))
-        con.execute("INSERT INTO answers (evaluation_id, question_id, answer_text, answer_number) "
-                    "SELECT evaluation_id, question_id, answer_text, answer_number FROM zi_bulk_answers")
+        columns = ("evaluation_id", "question_id", "answer_text", "answer_number")
+        rows = answers.assign(evaluation_id=answers["evaluation_id"].map(id_map))[list(columns)]
+        con.dialect.insert_frame(con, "answers", columns, pa.Table.from_pandas(rows, preserve_index=False))
         if dataset == "demo":  # synthetic units and rounds (the benchmarks' national data set)
             con.execute("UPDATE units SET demo = TRUE WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                         [[u.id for u in unit_records]])
-            con.execute("UPDATE evaluations SET demo = TRUE WHERE id IN (SELECT new_id FROM zi_bulk_evaluations)")
+            con.execute("UPDATE evaluations SET demo = TRUE WHERE id IN (SELECT unnest(?::INTEGER[]))",
+                        [[int(i) for i in ev["new_id"].tolist()]])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,8 +373,8 @@ def round_data(store: StoreBase, layouts: Mapping[str, tuple[Sequence[str], int,
     year = _opt_int(year, "year")
     if stage is not None:
         _check_stage(stage)
-    with store.reading() as con:
-        return _round_data(con.raw, layouts, year, stage)
+    with store.analytic([(year, stage)]) as duck:
+        return _round_data(duck, layouts, year, stage)
 
 
 _UNIT_COLUMNS_SQL = "SELECT id, name, level, instansi_kind, parent_id, short_name, afirmasi FROM units ORDER BY id"
@@ -377,8 +383,8 @@ _AWARD_COLUMNS = ("unit_id", "year", "predicate", "decree_ref", "revoked", "revo
 
 @dataclass(frozen=True)
 class OverviewData:
-    """What the overview of one round needs, read through one connection (each connection costs
-    20 ms on an idle machine and over 100 ms on a loaded one)."""
+    """What the overview of one round needs, read through one connection (each DuckDB connection
+    costs 20 ms on an idle machine and over 100 ms on a loaded one) from one state of the data."""
 
     current: RoundData
     previous: RoundData | None  # the same stage of the latest earlier year with evaluations
@@ -390,8 +396,7 @@ def overview_data(store: StoreBase, layouts: Mapping[str, tuple[Sequence[str], i
                   stage: str) -> OverviewData:
     year = _as_int(year, "year")
     _check_stage(stage)
-    with store.reading() as reader:
-        con = reader.raw
+    with store.analytic([(year, stage)], ("units", "predicate_awards"), previous=True) as con:
         earlier = con.execute("SELECT max(year) FROM evaluations WHERE year < ?", [year]).fetchall()[0][0]
         current = _round_data(con, layouts, year, stage)
         previous = _round_data(con, layouts, int(earlier), stage) if earlier is not None else None
@@ -404,8 +409,8 @@ def overview_data(store: StoreBase, layouts: Mapping[str, tuple[Sequence[str], i
 def unit_columns(store: StoreBase) -> dict[str, np.ndarray]:
     """Every unit as columns (id, name, level, instansi_kind, parent_id, short_name, afirmasi),
     ordered by id: what national-scale tables need, without one Unit object per unit."""
-    with store.reading() as con:
-        return _arrow_columns(con.raw, _UNIT_COLUMNS_SQL, {})
+    with store.analytic((), ("units",)) as duck:
+        return _arrow_columns(duck, _UNIT_COLUMNS_SQL, {})
 
 
 def answer_rows(store: StoreBase) -> list[tuple[int, int, str | None, float | None]]:

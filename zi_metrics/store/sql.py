@@ -68,6 +68,25 @@ class Dialect(ABC):
     def after_migrations(self, con: Connection) -> None:  # noqa: B027
         """Whatever the engine needs beyond the schema's tables, in the migration's transaction."""
 
+    def lock_migration(self, con: Connection) -> None:  # noqa: B027
+        """Make concurrent migrations of one database wait for each other (two replicas starting)."""
+
+    def sync_ids(self, con: Connection) -> None:  # noqa: B027
+        """Make new ids follow the largest stored ones (after rows were copied in with their ids)."""
+
+    def lock_all(self, con: Connection) -> None:  # noqa: B027
+        """Keep every other writer out until the end of this transaction (replacing or clearing
+        the whole data set). Nothing to do where writes are serialised already."""
+
+    def is_busy(self, exc: BaseException) -> bool:
+        """Whether a failed statement only waited too long for another writer's lock."""
+        return False
+
+    @abstractmethod
+    def insert_frame(self, con: Connection, table: str, columns: Sequence[str], data: Any) -> None:
+        """Insert every row of an Arrow table (its ``columns``, in that order) into ``table``: the
+        fast path for national loads and copies between databases."""
+
     def lock_rounds(self, con: Connection, keys: Sequence[tuple[str, int, str]]) -> None:  # noqa: B027
         """Make writers of the same rounds (unit, year, stage) wait for each other until the end of
         their transactions (writers of other rounds go on). Nothing to do where writes are
@@ -119,6 +138,11 @@ class Backend(ABC):
 
     @property
     @abstractmethod
+    def source(self) -> str:
+        """What opens this database again (a path, or the URL with its password)."""
+
+    @property
+    @abstractmethod
     def key(self) -> str:
         """A stable identity of the database within this process (for per-database state)."""
 
@@ -146,6 +170,14 @@ class Backend(ABC):
     @abstractmethod
     def data_version(self) -> tuple[Any, ...]:
         """A cheap token that changes whenever the data may have changed."""
+
+    @abstractmethod
+    def analytic(
+        self, rounds: Sequence[tuple[int | None, str | None]], tables: Sequence[str], previous: bool = False
+    ) -> AbstractContextManager[Any]:
+        """A DuckDB connection on which the national paths' DuckDB SQL runs, holding (at least) the
+        evaluations of ``rounds`` (year, stage; None = any) with their answers, area points and
+        hasil inputs, and the whole of ``tables``, all from one consistent state."""
 
     def missing_message(self) -> str:
         return f"database {self.location} does not exist"

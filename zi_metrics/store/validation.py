@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,7 +47,23 @@ def _check_text(value: Any, what: str, *, required: bool = False, max_len: int =
         raise StoreValidationError(f"{what} is required")
     if len(value) > max_len:
         raise StoreValidationError(f"{what} is longer than {max_len} characters")
+    _check_storable(value, what)
     return value
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_storable(value: str, what: str) -> None:
+    """Refuse what no backend stores as text: NUL (PostgreSQL refuses it) and lone surrogates
+    (not Unicode text at all), so that both backends hold the same data."""
+    bad = _UNSTORABLE.search(value)
+    if bad is None:
+        return
+    where = bad.start() + 1
+    if bad.group() == "\x00":
+        raise StoreValidationError(f"{what} contains a NUL character (U+0000) at position {where}")
+    raise StoreValidationError(f"{what} is not valid Unicode text (a lone surrogate at position {where})")
 
 
 def _as_int(value: Any, what: str) -> int:
