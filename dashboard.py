@@ -1,7 +1,7 @@
 """Streamlit entry point: a router over views/ with the shared sidebar (language, year, stage, unit).
 
-Run with ``streamlit run dashboard.py``. The database is $ZI_DB_PATH or data/zi.duckdb; on first
-run it is created with synthetic demo data.
+Run with ``streamlit run dashboard.py``. The database is $ZI_DATABASE_URL (a postgresql:// URL or a
+path), else $ZI_DB_PATH, else data/zi.duckdb; on first run it is created with synthetic demo data.
 """
 
 import streamlit as st
@@ -13,10 +13,11 @@ st.set_page_config(page_title="Zona Integritas", page_icon="🛡️", layout="wi
 
 tr = state.tr
 store = state.get_store()
+state.begin_run(store)  # one data version for everything this run reads (see ui/state.py)
 try:
     st.session_state["selection"] = state.sidebar(store)
 except StoreError as exc:  # e.g. a long import holds the file beyond the busy timeout
-    st.error(tr("error.database", path=str(store.path), message=str(exc)))
+    st.error(tr("error.database", path=store.location, message=str(exc)))
     st.stop()
 
 # The pages live in views/, not pages/: Streamlit 1.67 treats a pages/ folder beside the entry
@@ -43,4 +44,4 @@ if st.session_state["selection"].year is None and navigation.url_path != "kelola
 try:
     navigation.run()
 except StoreError as exc:
-    st.error(tr("error.database", path=str(store.path), message=str(exc)))
+    st.error(tr("error.database", path=store.location, message=str(exc)))

@@ -1,4 +1,4 @@
-"""The app's shared state: one Store per database path, scored rounds cached by data version,
+"""The app's shared state: one Store per database, scored rounds cached by data version,
 the language, and the sidebar selection (year, stage, unit) bound to the URL."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from zi_metrics import analytics, overview
 from zi_metrics.database import ensure_database
 from zi_metrics.formatting import format_number
 from zi_metrics.i18n import t
-from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_db_path
+from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_location
 
 LANGS = ("id", "en")
 LANG_NAMES = {"id": "Indonesia", "en": "English"}
@@ -32,55 +32,107 @@ def tr(key: str, **kwargs: Any) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    # Creates the file with the demo data on first run; later runs upgrade an older schema.
-    ensure_database(path)
-    return Store(path)
+def _open_store(source: str) -> Store:
+    # Creates the database with the demo data on first run; later runs upgrade an older schema.
+    ensure_database(source)
+    return Store(source)
 
 
 def get_store() -> Store:
     """The store of the configured database; stops the page with a clear message on failure."""
-    path = str(default_db_path())
+    source = default_location()
     try:
-        return _open_store(path)
+        return _open_store(source)
     except StoreError as exc:
-        st.error(tr("error.database", path=path, message=str(exc)))
+        st.error(tr("error.database", path=Store(source).location, message=str(exc)))
         st.stop()
         raise  # for type checkers; st.stop() does not return
 
 
+# Caches are keyed on the database's data version (a stat of the DuckDB file; PostgreSQL's audit
+# log), read ONCE per script run by begin_run(): every cache a page view reads is then of one state
+# of the data, and every replica sees a write at its next rerun. A value loaded while a write
+# landed (the version moved meanwhile) is not cached: the run starts again on the new version
+# (at most _MAX_STALE_RERUNS times in a row, then the value is shown uncached).
+
+_VERSION = "_zi_data_version"
+_STALE_RERUNS = "_zi_stale_reruns"
+_STALE_RERUN = "_zi_stale_rerun"
+_MAX_STALE_RERUNS = 3
+
+
+class _Stale(Exception):
+    """The data version moved while a value was loaded; ``value`` is what was loaded."""
+
+    def __init__(self, value: Any):
+        super().__init__("the database changed while loading")
+        self.value = value
+
+
+def begin_run(store: Store) -> None:
+    """Pin the data version this script run works with (the router calls it first)."""
+    if not st.session_state.pop(_STALE_RERUN, False):
+        st.session_state[_STALE_RERUNS] = 0
+    st.session_state[_VERSION] = (store.source, store.data_version())
+
+
 def data_version(store: Store) -> tuple[Any, ...]:
+    """The data version of this run (begin_run), or the database's current one outside a run."""
+    pinned = st.session_state.get(_VERSION)
+    if pinned is not None and pinned[0] == store.source:
+        return pinned[1]
     return store.data_version()
 
 
+def _checked(source: str, version: tuple[Any, ...], load: Any) -> Any:
+    """``load()``, refused for caching (_Stale) when the database changed meanwhile."""
+    value = load()
+    if Store(source).data_version() != version:
+        raise _Stale(value)
+    return value
+
+
+def _fresh(store: Store, call: Any) -> Any:
+    """``call(version)`` on this run's version; a stale load reruns the script on the new one."""
+    try:
+        return call(data_version(store))
+    except _Stale as stale:
+        reruns = st.session_state.get(_STALE_RERUNS, 0)
+        if reruns >= _MAX_STALE_RERUNS:  # writes keep landing: show what was read, uncached
+            return stale.value
+        st.session_state[_STALE_RERUNS] = reruns + 1
+        st.session_state[_STALE_RERUN] = True
+        st.rerun()
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _scored_round(path: str, version: tuple[Any, ...], year: int, stage: str) -> list[analytics.ScoredRound]:
-    return analytics.score_round(Store(path), year, stage)
+def _scored_round(source: str, version: tuple[Any, ...], year: int, stage: str) -> list[analytics.ScoredRound]:
+    return _checked(source, version, lambda: analytics.score_round(Store(source), year, stage))
 
 
 # A resource, not cache_data: cache_data would unpickle a copy of a 10,000-row table on every rerun.
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _round_overview(path: str, version: tuple[Any, ...], year: int, stage: str) -> pd.DataFrame:
-    return overview.round_overview(Store(path), year, stage)
+def _round_overview(source: str, version: tuple[Any, ...], year: int, stage: str) -> pd.DataFrame:
+    return _checked(source, version, lambda: overview.round_overview(Store(source), year, stage))
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
-def _unit_rounds(path: str, version: tuple[Any, ...], unit_id: str) -> list[analytics.ScoredRound]:
-    return analytics.unit_rounds(Store(path), unit_id)
+def _unit_rounds(source: str, version: tuple[Any, ...], unit_id: str) -> list[analytics.ScoredRound]:
+    return _checked(source, version, lambda: analytics.unit_rounds(Store(source), unit_id))
 
 
 def scored_round(store: Store, year: int, stage: str) -> list[analytics.ScoredRound]:
     """Every unit of a round, scored (cached until the database changes; never mutate the result)."""
-    return _scored_round(str(store.path), data_version(store), year, stage)
+    return _fresh(store, lambda v: _scored_round(store.source, v, year, stage))
 
 
 def round_overview(store: Store, year: int, stage: str) -> pd.DataFrame:
     """overview.round_overview, cached until the database changes (shared: never mutate it)."""
-    return _round_overview(str(store.path), data_version(store), year, stage)
+    return _fresh(store, lambda v: _round_overview(store.source, v, year, stage))
 
 
 def unit_rounds(store: Store, unit_id: str) -> list[analytics.ScoredRound]:
-    return _unit_rounds(str(store.path), data_version(store), unit_id)
+    return _fresh(store, lambda v: _unit_rounds(store.source, v, unit_id))
 
 
 # What every rerun reads (the sidebar, the demo banner, unit names), cached until the database
@@ -89,15 +141,18 @@ def unit_rounds(store: Store, unit_id: str) -> list[analytics.ScoredRound]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _catalog(path: str, version: tuple[Any, ...]) -> dict[str, Any]:
+def _catalog(source: str, version: tuple[Any, ...]) -> dict[str, Any]:
     return {}  # filled lazily by _cached (a lost race only loads a value twice)
 
 
 def _cached(store: Store, key: str, load: Any) -> Any:
-    catalog = _catalog(str(store.path), data_version(store))
-    if key not in catalog:
-        catalog[key] = load()
-    return catalog[key]
+    def get(version: tuple[Any, ...]) -> Any:
+        catalog = _catalog(store.source, version)
+        if key not in catalog:
+            catalog[key] = _checked(store.source, version, load)
+        return catalog[key]
+
+    return _fresh(store, get)
 
 
 def years_of(store: Store) -> list[int]:
@@ -171,7 +226,7 @@ _MEMO_LOCK = threading.Lock()
 def memo(store: Store, key: tuple[Any, ...], build: Any) -> Any:
     """``build()`` kept until the database changes, under ``key`` (the latest 32 keys): what a page
     derives from cached data on every rerun (a figure, a list of options). Never mutate the result."""
-    catalog = _catalog(str(store.path), data_version(store))
+    catalog = _catalog(store.source, data_version(store))
     with _MEMO_LOCK:
         recent = catalog.setdefault("memo", {})
         if key in recent:
