@@ -9,7 +9,10 @@
 3. the overview page at 10,000 units vs an empty Streamlit page, in Chromium (cold, then the
    median of warm navigations);
 4. a what-if slider move until the radar redraws vs a bare one-slider app;
-5. the server's peak RSS after visiting the overview vs an empty Streamlit server.
+5. the server's peak RSS after visiting the overview vs an empty Streamlit server;
+6-8. (``--only 4``, issue #13) the national re-score on PostgreSQL vs on DuckDB, import throughput
+   with 1, 2 and 4 concurrent importers on PostgreSQL vs DuckDB's one writer at a time, and the
+   overview through nginx in front of 2 replicas vs one replica direct (bench/scaleout.py).
 
 The national database (bench/national.py) is generated, or reused when its stamp says it was
 built by the same generator, framework, schema and unit count and the file is unchanged since.
@@ -38,7 +41,8 @@ sys.path.insert(0, str(REPO))
 from bench.machine import load_average, machine_info  # noqa: E402
 from bench.scoring import Timing, lke_workbook, rescore_benchmark, workbook_benchmark  # noqa: E402
 
-TARGETS = {"rescore": 2.0, "loop": 20.0, "workbook": 3.0, "overview": 1.5, "slider": 1.5, "memory": 2.0}
+TARGETS = {"rescore": 2.0, "loop": 20.0, "workbook": 3.0, "overview": 1.5, "slider": 1.5, "memory": 2.0,
+           "pg_rescore": 10.0, "importers": 2.5, "replicas": 1.2}
 BUDGET_S = 15 * 60
 FRAMEWORK_FILE = REPO / "zi_metrics" / "frameworks" / "permenpanrb-90-2021.json"
 
@@ -262,6 +266,9 @@ def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tup
                          f"{imports / 1024:.0f} MiB", f"empty server: {empty_kib / 1024:.0f} MiB",
                          f"{imports / empty_kib:.2f}x", "", "-", "streamlit, pandas, pyarrow, duckdb, plotly, "
                          "openpyxl and the app's modules, no data"])
+    r4 = results.get("scaleout")
+    if r4:
+        missed += _scaleout_rows(rows, r4)
     header = ["Measure", "Result", "Floor (same run)", "Ratio", "Target", "Met", "Notes"]
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     table += ["| " + " | ".join(r) + " |" for r in rows]
@@ -279,6 +286,45 @@ def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tup
     ]
     text = "\n".join(table) + "\n\nMachine:\n\n" + "\n".join(machine) + "\n"
     return text, missed
+
+
+def _scaleout_rows(rows: list[list[str]], r4: dict[str, Any]) -> list[str]:
+    missed = []
+    pg, duck = r4["rescore"]["postgres"], r4["rescore"]["duckdb"]
+    ratio = pg["total"].median / duck["total"].median
+    ok = ratio <= TARGETS["pg_rescore"]
+    _row(rows, "6. national re-score on PostgreSQL (Arrow fetch + the same DuckDB/numpy scoring)",
+         pg["total"].median, duck["total"].median, "on DuckDB", "<= 10x", ok,
+         f"of which the Arrow fetch {_fmt_s(pg['fetch'].median)}; copy-db of the national database "
+         f"{r4['copy_seconds']:.0f} s")
+    if not ok:
+        missed.append("6. PostgreSQL re-score")
+    imports = r4["imports"]
+    one = imports["postgres"][1]["per_second"]
+    for n in (1, 2, 4):
+        run = imports["postgres"][n]
+        speedup = run["per_second"] / one
+        ok = speedup >= TARGETS["importers"] if n == 4 else None
+        rows.append([f"7. import throughput, {n} concurrent importer(s) on PostgreSQL",
+                     f"{run['per_second']:.1f} rounds/s", f"1 importer: {one:.1f} rounds/s",
+                     f"{speedup:.2f}x", ">= 2.5x" if n == 4 else "", "-" if ok is None else ("yes" if ok else "**no**"),
+                     f"{run['rounds']} rounds of 127 answers in {run['seconds']:.2f} s"])
+        if ok is False:
+            missed.append("7. four importers")
+    for n in (1, 4):
+        run = imports["duckdb"][n]
+        rows.append([f"   {n} importer(s) on the DuckDB file (one writer at a time)",
+                     f"{run['per_second']:.1f} rounds/s", f"PostgreSQL, 1 importer: {one:.1f} rounds/s",
+                     f"{run['per_second'] / one:.2f}x", "", "-", f"{run['rounds']} rounds in {run['seconds']:.2f} s"])
+    t = r4["replicas"]
+    ratio = t["nginx"].median / t["direct"].median
+    ok = ratio <= TARGETS["replicas"]
+    _row(rows, "8. overview at 10,000 units through nginx, 2 replicas (warm, ready)", t["nginx"].median,
+         t["direct"].median, "one replica direct", "<= 1.2x", ok, f"{len(t['nginx'].wall)} navigations each, "
+         "alternating; PostgreSQL")
+    if not ok:
+        missed.append("8. replicas behind nginx")
+    return missed
 
 
 RESULTS_HEAD = """# Benchmark results (issue #7)
@@ -305,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=18, help="slider moves of each app")
     parser.add_argument("--skip-loop", action="store_true", help="skip the (slow) row-by-row Python loop")
     parser.add_argument("--skip-legacy", action="store_true", help="skip the previous scoring path")
-    parser.add_argument("--only", default="1,2,3", help="benchmarks to run: 1, 2 and/or 3 (3 = pages: 3, 4, 5)")
+    parser.add_argument("--only", default="1,2,3,4",
+                        help="benchmarks to run: 1, 2, 3 (pages: 3, 4, 5) and/or 4 (scale-out: 6, 7, 8)")
+    parser.add_argument("--imports", type=int, default=40, help="rounds each importer stores (benchmark 7)")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
@@ -337,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
             log("3-5. pages in Chromium ...")
             results["pages"] = page_benchmarks(args.db, work, args.nav_reps, args.moves, unit_id, year,
                                                "tpn" if "tpn" in set(evaluations["stage"]) else stage)
+        if "4" in only:
+            from bench.scaleout import benchmarks as scaleout
+
+            log("6-8. scale-out: PostgreSQL, importers, replicas behind nginx ...")
+            results["scaleout"] = scaleout(args.db, work, max(3, args.reps // 3), args.imports, args.nav_reps, log)
     elapsed = time.perf_counter() - started
     text, missed = report(info, results, elapsed)
     log("\n" + text)

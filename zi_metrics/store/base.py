@@ -145,6 +145,13 @@ class StoreBase:
 
     # -- connections ---------------------------------------------------------------------------
 
+    def _usable(self) -> bool:
+        """Whether the database exists, before a read or a write. A backend whose databases do not
+        vanish under a running program (PostgreSQL: checking costs a round trip) is asked once."""
+        if self._schema_checked and self.backend.stays_once_seen:
+            return True
+        return self.exists()
+
     def missing_message(self) -> str:
         """What to tell a user when the database does not exist (yet)."""
         return self.backend.missing_message()
@@ -164,7 +171,7 @@ class StoreBase:
         if write_con is not None:
             yield write_con  # nested in a write of this thread: read through the transaction
             return
-        if not self.exists():
+        if not self._usable():
             raise self._missing()
         self._ensure_schema()
         local = _open_writes(self.backend.key)
@@ -190,7 +197,7 @@ class StoreBase:
         if write_con is not None and isinstance(self.backend, DuckDBBackend):
             yield write_con.raw
             return
-        if not self.exists():
+        if not self._usable():
             raise self._missing()
         self._ensure_schema()
         with self.backend.analytic(rounds, tables, previous) as duck:
@@ -218,12 +225,12 @@ class StoreBase:
         """One read-write transaction; the audit_log row is written inside it. Any exception rolls
         everything back and propagates."""
         entry = AuditEntry.checked(actor, action, detail, file_name, file_sha256)
-        if not self.exists():
+        if not self._usable():
             raise self._missing()
         self._ensure_schema()
         local = _open_writes(self.backend.key)
         with self._write_connection() as con:
-            con.execute("BEGIN TRANSACTION")
+            con.dialect.begin(con, self.busy_timeout)
             local.con = con
             try:
                 yield con
@@ -295,7 +302,7 @@ class StoreBase:
                 return old, old
         try:
             with self._write_connection() as con:
-                con.execute("BEGIN TRANSACTION")
+                con.dialect.begin(con, self.busy_timeout)
                 try:
                     con.dialect.lock_migration(con)
                     old = self._checked_version(con)  # another process may have migrated meanwhile

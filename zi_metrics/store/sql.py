@@ -53,6 +53,11 @@ class Dialect(ABC):
     # True when the engine lets one writer in at a time (then locking rounds is pointless).
     serialised_writes: bool = False
 
+    def begin(self, con: Connection, busy_timeout: float) -> None:
+        """Start the write transaction (waiting for another writer's locks at most
+        ``busy_timeout`` seconds where the engine has such locks)."""
+        con.execute("BEGIN TRANSACTION")
+
     def type_name(self, portable: str) -> str:
         """The engine's name of a portable column type (see PORTABLE_TYPES)."""
         return portable
@@ -130,6 +135,9 @@ class Backend(ABC):
     """A database the store lives in: how to open it for one read or one write."""
 
     dialect: Dialect
+    # True when a database, once seen, does not vanish under a running program (a server's
+    # tables); False when checking is cheap and it may (a file: a stat).
+    stays_once_seen: bool = False
 
     @property
     @abstractmethod
