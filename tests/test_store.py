@@ -789,3 +789,23 @@ def test_unit_inputs_and_numpy_ids(store: Store) -> None:
     assert len(store.round_inputs(np_year, "tpi").answers) == 2
     with pytest.raises(StoreValidationError, match="evaluation_id must be a whole number"):
         store.answers_for("7")
+
+
+def test_bookkeeping_writes_leave_the_audit_log_and_the_data_version_alone(store: Store) -> None:
+    """State that is not data (sign-in attempts) is written without an audit row: on PostgreSQL the
+    data version (the audit log's) stays, so no replica drops its caches over it."""
+    audit, version = len(store.audit_log(1000)), store.data_version()
+    with store.bookkeeping("sign_in_attempt") as con:
+        con.execute("INSERT INTO meta (key, value) VALUES (?, ?)", ["attempts:siti", "1"])
+    assert store.meta()["attempts:siti"] == "1"
+    assert len(store.audit_log(1000)) == audit
+    if store.dialect_name == "postgresql":
+        assert store.data_version() == version
+    with pytest.raises(StoreError, match="rolled back"):
+        with store.bookkeeping("sign_in_attempt") as con:
+            con.execute("INSERT INTO meta VALUES ('half', 'done')")
+            try:
+                con.execute("INSERT INTO meta VALUES ('schema_version', 'duplicate key')")
+            except store.backend.dialect.errors:
+                pass  # swallowed: DuckDB would COMMIT as a silent rollback
+    assert "half" not in store.meta()

@@ -35,7 +35,12 @@ assessors' follow-ups, ``attempts`` for sign-in attempt limits). Functions take 
 (``con.execute(sql, params)`` with ``?`` placeholders, portable SQL; anything engine-specific goes
 through ``con.dialect``); methods go on a ``StoreBase`` subclass listed among :class:`Store`'s bases
 below and use ``self.reading()`` / ``self.writing(actor, action, detail)``. Schema changes are new
-entries of ``schema.MIGRATIONS``. Export the public names here.
+entries of ``schema.MIGRATIONS``. Export the public names here. State that is not data and must be
+shared by every replica (sign-in attempts) goes through ``self.bookkeeping(what)``: a transaction
+without an audit row, so caches keyed on the data version stay valid.
+
+Tests: a store test that takes the ``db_location`` fixture (tests/conftest.py) runs on DuckDB and on
+PostgreSQL.
 """
 
 from __future__ import annotations

@@ -225,26 +225,47 @@ class StoreBase:
         """One read-write transaction; the audit_log row is written inside it. Any exception rolls
         everything back and propagates."""
         entry = AuditEntry.checked(actor, action, detail, file_name, file_sha256)
+        with self._transaction(entry) as con:
+            yield con
+
+    @contextmanager
+    def bookkeeping(self, what: str) -> Iterator[Connection]:
+        """One read-write transaction for state that is not data (sign-in attempts, sessions): no
+        audit row, so the data version (PostgreSQL: the audit log) and every cache keyed on it stay
+        valid. Everything else as ``writing()``: all or nothing, StoreBusyError after busy_timeout.
+        (The DuckDB file's version is its stat, which any write moves.)"""
+        with self._transaction(None, what) as con:
+            yield con
+
+    @contextmanager
+    def _transaction(self, entry: AuditEntry | None, what: str = "") -> Iterator[Connection]:
+        action = entry.action if entry is not None else what
         if not self._usable():
             raise self._missing()
         self._ensure_schema()
         local = _open_writes(self.backend.key)
+        audit_id = None
         with self._write_connection() as con:
             con.dialect.begin(con, self.busy_timeout)
             local.con = con
             try:
                 yield con
-                audit_id = write_audit_row(con, entry)
+                # A statement before COMMIT surfaces a failure a caller swallowed: both engines refuse
+                # any statement in an aborted transaction, while COMMIT would roll back silently.
+                if entry is not None:
+                    audit_id = write_audit_row(con, entry)
+                else:
+                    con.execute("SELECT 1")
                 con.execute("COMMIT")
             except con.dialect.errors as exc:
                 _rollback(con)
                 if con.dialect.is_busy(exc):
                     raise StoreBusyError(
-                        f"database {self.location} is busy: another write held what '{entry.action}' needed for "
+                        f"database {self.location} is busy: another write held what '{action}' needed for "
                         f"more than {self.busy_timeout:g} s; nothing was saved, try again"
                     ) from exc
                 raise StoreError(
-                    f"the write '{entry.action}' to {self.location} failed and was rolled back (nothing saved): {exc}"
+                    f"the write '{action}' to {self.location} failed and was rolled back (nothing saved): {exc}"
                 ) from exc
             except BaseException:
                 _rollback(con)
@@ -252,9 +273,9 @@ class StoreBase:
             finally:
                 local.con = None
             # DuckDB: COMMIT after a failed statement silently rolls back: check that the write landed.
-            if con.dialect.silent_rollback_on_commit and not audit_row_exists(con, audit_id):
+            if audit_id is not None and con.dialect.silent_rollback_on_commit and not audit_row_exists(con, audit_id):
                 raise StoreError(
-                    f"the write '{entry.action}' to {self.location} was rolled back by DuckDB; nothing was saved"
+                    f"the write '{action}' to {self.location} was rolled back by DuckDB; nothing was saved"
                 )
 
     # -- schema --------------------------------------------------------------------------------
