@@ -226,12 +226,15 @@ def heatmap_figure():  # noqa: ANN201 - a plotly Figure, built once per view (st
                                  thresholds=heat.thresholds, lang=lang)
 
 
-if pages > 1:
-    st.caption(tr("overview.heatmap_page"))
-st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
-                key="ov_heatmap")
-if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
-    st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
+# In a large round the chart is drawn when asked for: plotly is the heaviest part of a first visit,
+# in the server (building its first figure) and in the browser (evaluating plotly.js).
+if len(full) <= overview.HEATMAP_AUTO_MAX or st.toggle(tr("overview.heatmap_show"), key="ov_heatmap_on"):
+    if pages > 1:
+        st.caption(tr("overview.heatmap_page"))
+    st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
+                    key="ov_heatmap")
+    if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
+        st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
 
 
 # --------------------------------------------------------------------------- roll-up per parent unit
