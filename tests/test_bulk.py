@@ -338,8 +338,10 @@ def test_overview_data_reads_the_previous_year_of_the_same_stage(demo_store: Sto
 
 def test_a_stored_answer_that_is_no_option_is_refused_not_scored():
     lay = bulk.round_layout("permenpanrb-90-2021")
-    matrix = np.full((lay.stride, 2), -1.0)
-    q = int(lay.option_questions[0])
-    matrix[q, 1] = q * lay.width + 1  # code 0: a text that is none of the framework's keys
-    with pytest.raises(ScoringInputError, match=f"answers.{q}"):
-        bulk._score_answers_matrix(lay, matrix)
+    codes = np.zeros((lay.span, 2), dtype=np.uint8)
+    numbers = np.full((lay.first + lay.span - lay.number_first, 2), np.nan)
+    r = int(lay.option_rows[0])
+    options = lay.framework.questions[lay.first + r].options
+    codes[r, 1] = next(c for c, k in enumerate(lay.option_keys, start=1) if k not in options)  # a key of others
+    with pytest.raises(ScoringInputError, match=f"answers.{lay.first + r}"):
+        bulk._score_answers_matrix(lay, codes, numbers)

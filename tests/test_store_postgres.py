@@ -191,9 +191,10 @@ def test_national_paths_give_the_same_numbers_on_both_backends(demo_pair):
     whole_a, whole_b = round_data(duck, layouts), round_data(pg, layouts)
     for fid, cells in whole_a.answers.items():
         other = whole_b.answers[fid]
-        assert (cells.lo, cells.rows, cells.stride) == (other.lo, other.rows, other.stride)
-        assert sorted(zip(cells.pos.tolist(), cells.value.tolist(), strict=True)) == sorted(
-            zip(other.pos.tolist(), other.value.tolist(), strict=True))
+        assert (cells.lo, cells.rows, cells.span, cells.slots) == (other.lo, other.rows, other.span, other.slots)
+        assert sorted(cells.cells.tolist()) == sorted(other.cells.tolist())
+        assert sorted(zip(cells.number_cells.tolist(), cells.numbers.tolist(), strict=True)) == sorted(
+            zip(other.number_cells.tolist(), other.numbers.tolist(), strict=True))
     for unit in duck.list_units():
         assert [r.scorecard.total for r in analytics.unit_rounds(duck, unit.id)] == [
             r.scorecard.total for r in analytics.unit_rounds(pg, unit.id)]

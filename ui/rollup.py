@@ -81,7 +81,7 @@ def rollup_table(store: Any, selection: Any, full: pd.DataFrame, chosen: Sequenc
     st.dataframe(
         shown,
         hide_index=True, width="stretch", key="ov_rollup", on_select=picked, selection_mode="single-row",
-        row_height=72, height=38 + 72 * min(len(shown), 10) + 2, placeholder="–",  # names wrap; 10 rows in view
+        row_height=72, height=38 + 72 * len(shown) + 2, placeholder="–",  # every row, names wrapped
         column_config={
             "parent": st.column_config.TextColumn(tr("rollup.col.parent"), width=200),
             "wbk": st.column_config.NumberColumn(tr("rollup.col.wbk"), width=105, help=tr("overview.meet_wbk_help"),

@@ -210,9 +210,6 @@ def unit_matches(store: Store, query: str) -> tuple[list[str], int]:
     """The first UNIT_MATCHES units (sidebar order) whose name, short name or id contains every word
     of ``query`` (any case), and how many match; an empty query gives the first units."""
     words = query.casefold().split()
-    if not words:  # no search yet: the first units, without building the index
-        order = unit_order(store)
-        return order[:UNIT_MATCHES], len(order)
     index = _search_index(store)
 
     def find() -> tuple[list[str], int]:

@@ -161,10 +161,11 @@ def leadership_pdf() -> bytes:
 
 # Rows tall enough for the longest list of failing rules on this page (the cell wraps its text).
 longest = max((len(text) for text in table["why"].tolist()), default=0)
-lines = min(10, max(1, -(-longest // 64), -(-max(len(u) for u in table["unit"].tolist()) // 26)))
+lines = min(5, max(1, -(-longest // 64), -(-max(len(u) for u in table["unit"].tolist()) // 26)))
 # the grid wraps a cell's text only in rows well over two default rows tall
 row_height = 35 if lines == 1 else max(72, 16 + 20 * lines)
-xlsx, pdf = st.columns(2)
+hint, xlsx, pdf = st.columns([3, 3, 4], vertical_alignment="bottom")
+hint.caption(tr("overview.select_hint"))
 xlsx.download_button(
     tr("overview.download"), icon=":material/download:", key="ov_download", on_click="ignore", mime=XLSX,
     data=lambda: overview_workbook(frame, lang, year=selection.year, stage=selection.stage, units=units,
@@ -173,12 +174,13 @@ xlsx.download_button(
     file_name=f"ringkasan-zi-{selection.year}-{selection.stage}{'-' + status if status else ''}.xlsx")
 # The leadership's PDF (summary, ranking, one section per unit) of the units the filters show, on demand.
 pdf.download_button(
-    tr("overview.leadership_pdf", count=format_number(len(frame), lang, 0)), key="ov_leadership_pdf",
-    on_click="ignore",
+    tr("overview.leadership_pdf", count=len(frame)), key="ov_leadership_pdf", on_click="ignore",
     icon=":material/picture_as_pdf:", mime="application/pdf",
     file_name=f"laporan-pimpinan-zi-{selection.year}-{selection.stage}.pdf",
     data=leadership_pdf)
-st.caption(tr("overview.select_hint"))
+
+
+
 st.dataframe(
     table,
     hide_index=True,
@@ -224,15 +226,12 @@ def heatmap_figure():  # noqa: ANN201 - a plotly Figure, built once per view (st
                                  thresholds=heat.thresholds, lang=lang)
 
 
-# In a large round the chart is drawn when asked for: plotly is the heaviest part of a first visit,
-# in the server (building its first figure) and in the browser (evaluating plotly.js).
-if len(full) <= overview.HEATMAP_AUTO_MAX or st.toggle(tr("overview.heatmap_show"), key="ov_heatmap_on"):
-    if pages > 1:
-        st.caption(tr("overview.heatmap_page"))
-    st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
-                    key="ov_heatmap")
-    if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
-        st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
+if pages > 1:
+    st.caption(tr("overview.heatmap_page"))
+st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
+                key="ov_heatmap")
+if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
+    st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
 
 
 # --------------------------------------------------------------------------- roll-up per parent unit

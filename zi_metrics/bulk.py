@@ -175,14 +175,16 @@ def validate_answer_frame(answers: pd.DataFrame, evaluations: pd.DataFrame) -> N
 # ---------------------------------------------------------------------------------------------
 # Vectorised scoring of whole rounds (the path the overview and the benchmarks use)
 #
-# The store hands a round over as matrix cells (store.round_data): one plain scan of the answers
-# table, no joins. Here a framework becomes index arrays once (RoundLayout); the cells become a
-# question-major matrix (one row per question, one column per evaluation), and the roll-up of
-# scoring.score_answers runs over whole rows: option answers decoded with one take() from a
-# (question x option) table, each leaf sub-area's items added row by row, leaves weighted and
-# added into areas and halves. rules.evaluate becomes comparisons of whole columns against the
-# framework's thresholds (evaluate_frame). tests/test_bulk.py checks both against the reference
-# scorer and rules.evaluate on every demo round and on random cases.
+# The store hands a round over as numbers (store.round_data): per stored answer one 32-bit cell
+# holding its place and its option's code, and the counts and survey values of the cells without
+# an option, in the same order.
+# Here a framework becomes index arrays once (RoundLayout); the cells become a question-major
+# matrix of codes (one row per question, one column per evaluation) and one of numbers, and the
+# roll-up of scoring.score_answers runs over whole rows: each option row decoded with one take()
+# from its question's (code -> multiplier) row, each leaf sub-area's items added row by row, leaves
+# weighted and added into areas and halves. rules.evaluate becomes comparisons of whole columns
+# against the framework's thresholds (evaluate_frame). tests/test_bulk.py checks both against the
+# reference scorer and rules.evaluate on every demo round and on random cases.
 
 _TOL = 1e-9  # rules.TOLERANCE
 _BLOCK = 512  # evaluations per block when transposing (keeps each block in cache)
@@ -204,18 +206,23 @@ class _CountItem:
 
 @dataclass(frozen=True)
 class RoundLayout:
-    """One framework as index arrays for :func:`score_round_data` (built once per framework)."""
+    """One framework as index arrays for :func:`score_round_data` (built once per framework).
+
+    Rows of the code matrix are questions ``first`` .. ``first + span - 1``; rows of the number
+    matrix questions ``number_first`` .. ``first + span - 1``."""
 
     framework: Framework
-    stride: int  # largest question id + 1: the rows of the question-major matrix
-    question_ids: np.ndarray  # sorted
-    option_keys: tuple[str, ...]  # every option key of the framework; a key's code is its 1-based position
-    width: int  # len(option_keys) + 1 decode slots per question (slot 0: a text that is no key)
-    decode: np.ndarray  # value of cell index q * width + 1 + code: multiplier (inf: no option of q); [0] NaN
-    option_questions: np.ndarray  # questions of the pengungkit answer items, leaf by leaf
-    option_segments: tuple[tuple[int, int, int], ...]  # (leaf, first, end) rows of option_questions
-    count_items: tuple[_CountItem, ...]
-    numeric_questions: np.ndarray  # pengungkit questions that are not option questions
+    first: int
+    span: int
+    number_first: int
+    option_keys: tuple[str, ...]  # in code order (store.option_keys_in_code_order): code c is key c - 1
+    slots: int  # codes per cell (store.code_slots): 0 (a number or no answer), then the keys
+    decode: np.ndarray  # (span, slots) multiplier of code c for question first + r; NaN: no answer;
+    #                     inf: not an option of that question
+    option_rows: np.ndarray  # code-matrix rows of the pengungkit answer items, leaf by leaf
+    option_segments: tuple[tuple[int, int, int], ...]  # (leaf, first, end) positions in option_rows
+    count_items: tuple[_CountItem, ...]  # question ids
+    numeric_questions: np.ndarray  # pengungkit questions that are not option questions (ids)
     leaf_weight: np.ndarray
     leaf_items: np.ndarray
     leaf_options: np.ndarray  # answer items per leaf
@@ -224,27 +231,29 @@ class RoundLayout:
     hasil_codes: tuple[str, ...]
     total_questions: int
 
-    @property
-    def questions_contiguous(self) -> bool:
-        ids = self.question_ids
-        return bool(len(ids)) and int(ids[-1]) - int(ids[0]) + 1 == len(ids)
+    def numbers_of(self, numbers: np.ndarray, question: int) -> np.ndarray:
+        """The number matrix's row of ``question`` (NaN where no number is stored)."""
+        return numbers[question - self.number_first]
 
 
 @cache
 def round_layout(framework_id: str) -> RoundLayout:
+    from zi_metrics.store import code_slots, option_keys_in_code_order
+
     fw = load_framework(framework_id)
-    stride = max(fw.questions) + 1
+    first, last = min(fw.questions), max(fw.questions)
     keys: list[str] = []
     for q in fw.questions.values():
         for k in q.options or {}:
             if k not in keys:
                 keys.append(k)
-    width = len(keys) + 1
-    decode = np.full(stride * width + 1, np.inf)
-    decode[0] = np.nan  # a blank or missing answer (-1) is clipped to index 0
+    keys_in_order = option_keys_in_code_order(keys)
+    slots = code_slots(keys_in_order)
+    decode = np.full((last - first + 1, slots), np.inf)
+    decode[:, 0] = np.nan  # no option: unanswered
     for q in fw.questions.values():
         for k, m in (q.options or {}).items():
-            decode[q.id * width + 1 + keys.index(k) + 1] = m
+            decode[q.id - first, keys_in_order.index(k) + 1] = m
     option_q: list[int] = []
     segments: list[tuple[int, int, int]] = []
     counts: list[_CountItem] = []
@@ -261,21 +270,22 @@ def round_layout(framework_id: str) -> RoundLayout:
                     weights.append(leaf.weight)
                     n_items.append(len(leaf.items))
                     area_half[a_index * len(halves) + halves.index(half.code)].append(leaf_id)
-                    first = len(option_q)
+                    start = len(option_q)
                     for item in leaf.items:
                         if item.kind == "answer":
-                            option_q.append(fw.questions[item.question].id)
+                            option_q.append(fw.questions[item.question].id - first)
                         else:
                             counts.append(_CountItem(leaf_id, item.kind, item.questions, item.numerator,
                                                      item.denominator, item.before, item.after,
                                                      item.zero_denominator, item.both_zero, item.before_zero))
-                    n_options.append(len(option_q) - first)
-                    if len(option_q) > first:
-                        segments.append((leaf_id, first, len(option_q)))
+                    n_options.append(len(option_q) - start)
+                    if len(option_q) > start:
+                        segments.append((leaf_id, start, len(option_q)))
     numeric = sorted(q.id for q in fw.questions.values() if q.hasil_item is None and q.kind != "option")
+    number_first = min((q.id for q in fw.questions.values() if q.kind != "option"), default=last + 1)
     total = len(fw.questions) + sum(1 for i in fw.hasil_items.values() if i.question is None)
     return RoundLayout(
-        fw, stride, np.asarray(sorted(fw.questions), dtype=np.int64), tuple(keys), width, decode,
+        fw, first, last - first + 1, number_first, keys_in_order, slots, decode,
         np.asarray(option_q, dtype=np.intp), tuple(segments), tuple(counts), np.asarray(numeric, dtype=np.intp),
         np.asarray(weights, dtype=np.float64), np.asarray(n_items, dtype=np.float64),
         np.asarray(n_options, dtype=np.float64), tuple(tuple(x) for x in area_half), halves,
@@ -283,14 +293,15 @@ def round_layout(framework_id: str) -> RoundLayout:
     )
 
 
-def round_layouts() -> dict[str, tuple[tuple[str, ...], int, int]]:
-    """Option keys, first and last question id of every framework: what store.round_data needs."""
+def round_layouts() -> dict[str, tuple[tuple[str, ...], int, int, int]]:
+    """Per framework its option keys, first and last question id and first question that takes a
+    number: what store.round_data needs."""
     from zi_metrics.framework import list_frameworks
 
     out = {}
     for fid in list_frameworks():
         lay = round_layout(fid)
-        out[fid] = (lay.option_keys, int(lay.question_ids[0]), int(lay.question_ids[-1]))
+        out[fid] = (lay.option_keys, lay.first, lay.first + lay.span - 1, lay.number_first)
     return out
 
 
@@ -374,62 +385,68 @@ def _transpose_into(out: np.ndarray, src: np.ndarray) -> None:
         out[:, start:start + _BLOCK] = src[start:start + _BLOCK].T
 
 
-def _answer_matrix(lay: RoundLayout, cells: Any, ids: np.ndarray) -> np.ndarray:
-    """The question-major matrix (stride x len(ids)) of ``cells`` for the sorted evaluation ``ids``;
-    -1 where nothing is stored.
+def _answer_matrices(lay: RoundLayout, cells: Any, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes (span x n, uint8; 0 where nothing is stored), numbers (questions from number_first x
+    n, NaN where none)) of the store's :class:`AnswerCells` for the sorted evaluation ``ids``.
 
-    When every evaluation of the id range has exactly one row per question, stored in
-    (evaluation, question) order (a bulk-loaded round), the values already form the matrix and
-    only need transposing; otherwise they are scattered into it."""
-    n, stride = len(ids), cells.stride
-    pos, value = cells.pos, cells.value
-    qids = lay.question_ids
-    out = np.empty((stride, n))
-    if n == cells.rows and len(pos) == n * len(qids) and lay.questions_contiguous:
-        first, last = int(qids[0]), int(qids[-1]) + 1
-        expected = np.arange(n, dtype=pos.dtype)[:, None] * stride + qids.astype(pos.dtype)[None, :]
-        if np.array_equal(pos.reshape(n, len(qids)), expected):
-            out[:first] = -1.0
-            out[last:] = -1.0
-            _transpose_into(out[first:last], value.reshape(n, len(qids)))
-            return out
-    matrix = np.full(cells.rows * stride, -1.0)
-    matrix[pos] = value
-    matrix = matrix.reshape(cells.rows, stride)
-    if n != cells.rows:
-        matrix = matrix[ids - cells.lo]
-    _transpose_into(out, matrix)
-    return out
+    When the cells ascend (each wanted evaluation's rows stored together in question order, one per
+    question: a bulk-loaded round, or any round saved whole), the codes already form the matrix
+    and only need transposing; otherwise they are scattered into it."""
+    if cells.keys != lay.option_keys or cells.slots != lay.slots or cells.first != lay.first \
+            or cells.span != lay.span or cells.number_first != lay.number_first:
+        raise ValueError(f"the store's cells of {lay.framework.id} do not follow its layout")
+    n, span, rows, slots = len(ids), lay.span, cells.rows, lay.slots
+    shift = slots.bit_length() - 1
+    cell = cells.cells
+    offsets = ids - cells.lo
+    # Ascending cells are distinct places of the wanted evaluations (the primary key); n * span of
+    # them fill every place, in order.
+    codes = np.empty((span, n), dtype=np.uint8)
+    if len(cell) == n * span and bool((cell[1:] > cell[:-1]).all()):
+        cell = cell.reshape(n, span)
+        for start in range(0, n, _BLOCK):  # the code bits, transposed block by block
+            codes[:, start:start + _BLOCK] = (cell[start:start + _BLOCK] & (slots - 1)).T
+    else:
+        full = np.zeros(rows * span, dtype=np.uint8)
+        full[cell >> shift] = cell & (slots - 1)
+        by_evaluation = full.reshape(rows, span)
+        _transpose_into(codes, by_evaluation if n == rows else by_evaluation[offsets])
+    number_rows = lay.first + span - lay.number_first
+    numbers = np.full(number_rows * rows, np.nan)
+    numbers[cells.number_cells] = cells.numbers
+    numbers = numbers.reshape(number_rows, rows)
+    return codes, (numbers if n == rows else numbers[:, offsets])
 
 
-def _score_answers_matrix(lay: RoundLayout, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                          np.ndarray]:
-    """(areas (n, A), conservative areas, halves (n, A, H), answered pengungkit questions) of a
-    question-major matrix (option cells: decode indices; count and survey cells: their number;
-    -1: no answer). Each leaf's items are added in the same order as the reference scorer."""
-    n = matrix.shape[1]
+def _score_answers_matrix(lay: RoundLayout, codes: np.ndarray, numbers: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(areas (n, A), conservative areas, halves (n, A, H), answered pengungkit questions) of the
+    question-major code and number matrices (:func:`_answer_matrices`). Each leaf's items are added
+    in the same order as the reference scorer."""
+    n = codes.shape[1]
     n_leaves = len(lay.leaf_weight)
     leaf_sum = np.zeros((n_leaves, n))
     answered_q = np.zeros(n, dtype=np.int64)
     option_n: np.ndarray | None = None  # answered answer items per leaf; None: all of them
-    # Decode and add row by row (no 3-million-cell intermediate). A blank decodes to NaN and a text
-    # that is no option to inf; both carry into the leaf's sum, so checking the sums is enough.
-    decode, width = lay.decode, len(lay.option_questions)
+    # Decode and add row by row (no 3-million-cell intermediate). A blank decodes to NaN and a code
+    # that is no option of the question to inf; both carry into the leaf's sum, so checking the
+    # sums is enough.
+    decode, rows, width = lay.decode, lay.option_rows, len(lay.option_rows)
     for leaf, first, end in lay.option_segments:
         acc = leaf_sum[leaf]
-        for q in lay.option_questions[first:end].tolist():
-            acc += decode.take(matrix[q].astype(np.intp), mode="clip")
+        for r in rows[first:end].tolist():
+            acc += decode[r].take(codes[r])
     if width and not bool(np.isfinite(leaf_sum).all()):
         leaf_sum[:] = 0.0
         option_n = np.zeros((n_leaves, n))
         answered_opt = np.zeros(n, dtype=np.int64)
         for leaf, first, end in lay.option_segments:
-            for q in lay.option_questions[first:end].tolist():
-                value = decode.take(matrix[q].astype(np.intp), mode="clip")
+            for r in rows[first:end].tolist():
+                value = decode[r].take(codes[r])
                 if np.isinf(value).any():
                     col = int(np.flatnonzero(np.isinf(value))[0])
-                    raise ScoringInputError(f"answers.{q}", f"the stored answer (evaluation #{col} of the round) "
-                                                            "is not an option")
+                    raise ScoringInputError(f"answers.{lay.first + r}", f"the stored answer (evaluation #{col} of "
+                                                                        "the round) is not an option")
                 answered = ~np.isnan(value)
                 leaf_sum[leaf] += np.where(answered, value, 0.0)
                 option_n[leaf] += answered
@@ -437,20 +454,20 @@ def _score_answers_matrix(lay: RoundLayout, matrix: np.ndarray) -> tuple[np.ndar
         answered_q += answered_opt
     else:
         answered_q += width  # every option question answered (the usual case)
-    for q in lay.numeric_questions:
-        answered_q += matrix[q] >= 0
+    for q in lay.numeric_questions.tolist():
+        answered_q += ~np.isnan(lay.numbers_of(numbers, q))
     count_got: list[tuple[int, np.ndarray]] = []  # count items not answered everywhere
     for item in lay.count_items:
         got = np.ones(n, dtype=bool)
         for q in item.questions:
-            got &= matrix[q] >= 0
+            got &= ~np.isnan(lay.numbers_of(numbers, q))
         with np.errstate(divide="ignore", invalid="ignore"):
             if item.kind == "ratio":
-                den = sum((matrix[q] for q in item.denominator), np.zeros(n))
-                num = sum((matrix[q] for q in item.numerator), np.zeros(n))
+                den = sum((lay.numbers_of(numbers, q) for q in item.denominator), np.zeros(n))
+                num = sum((lay.numbers_of(numbers, q) for q in item.numerator), np.zeros(n))
                 value = np.where(den == 0, item.zero_denominator, np.clip(num / den, 0.0, 1.0))
             else:
-                before, after = matrix[item.before], matrix[item.after]
+                before, after = lay.numbers_of(numbers, item.before), lay.numbers_of(numbers, item.after)
                 value = np.where((before == 0) & (after == 0), item.both_zero,
                                  np.where(before == 0, item.before_zero,
                                           np.clip((before - after) / before, 0.0, 1.0)))
@@ -460,25 +477,31 @@ def _score_answers_matrix(lay: RoundLayout, matrix: np.ndarray) -> tuple[np.ndar
             leaf_sum[item.leaf] += np.where(got, value, 0.0)
             count_got.append((item.leaf, got))
     weight = lay.leaf_weight[:, None]
-    conservative = weight * leaf_sum / lay.leaf_items[:, None]
     if option_n is None and not count_got:
-        official = conservative  # every leaf complete: the mean over answered items is the plain mean
+        # every leaf complete: the mean over answered items is the plain mean (weight x sum / items)
+        leaf_sum *= weight
+        leaf_sum /= lay.leaf_items[:, None]
+        official = conservative = leaf_sum
     else:
+        conservative = weight * leaf_sum / lay.leaf_items[:, None]
         leaf_n = np.repeat(lay.leaf_options[:, None], n, axis=1) if option_n is None else option_n
         leaf_n += (lay.leaf_items - lay.leaf_options)[:, None]  # count items, as if answered ...
         for leaf, got in count_got:
             leaf_n[leaf] -= ~got  # ... less those that are not
         official = np.divide(weight * leaf_sum, leaf_n, out=np.zeros_like(leaf_sum), where=leaf_n > 0)
-    n_areas, n_halves = len(lay.framework.areas), len(lay.halves)
-    halves = np.zeros((n_areas * n_halves, n))
-    cons = np.zeros((n_areas * n_halves, n))
-    for k, leaves in enumerate(lay.area_half_leaves):
-        for leaf in leaves:
-            halves[k] += official[leaf]
-            cons[k] += conservative[leaf]
-    halves = halves.reshape(n_areas, n_halves, n)
-    cons = cons.reshape(n_areas, n_halves, n)
+    halves = _area_halves(lay, official)
+    cons = halves if conservative is official else _area_halves(lay, conservative)
     return halves.sum(axis=1).T, cons.sum(axis=1).T, halves.transpose(2, 0, 1), answered_q
+
+
+def _area_halves(lay: RoundLayout, leaves: np.ndarray) -> np.ndarray:
+    """(areas, halves, n): the leaf rows added into their area and half."""
+    n = leaves.shape[1]
+    out = np.zeros((len(lay.area_half_leaves), n))
+    for k, rows in enumerate(lay.area_half_leaves):
+        for leaf in rows:
+            out[k] += leaves[leaf]
+    return out.reshape(len(lay.framework.areas), len(lay.halves), n)
 
 
 def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -489,11 +512,12 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndar
     return ids[where] == wanted, where
 
 
-def _hasil_columns(lay: RoundLayout, ids: np.ndarray, matrix: np.ndarray | None,
+def _hasil_columns(lay: RoundLayout, ids: np.ndarray, matrices: tuple[np.ndarray, np.ndarray] | None,
                    hasil: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """(hasil points (n, items), the input of each item, items with a value per evaluation) for the
-    sorted evaluation ``ids``: answers to hasil questions (``matrix``) and stored hasil inputs, which
-    must agree where both are given (as in scoring.score_answers)."""
+    sorted evaluation ``ids``: answers to hasil questions (``matrices``: codes and numbers, see
+    :func:`_answer_matrices`) and stored hasil inputs, which must agree where both are given (as in
+    scoring.score_answers)."""
     from zi_metrics.scoring import normalize_hasil_value
 
     fw = lay.framework
@@ -506,15 +530,19 @@ def _hasil_columns(lay: RoundLayout, ids: np.ndarray, matrix: np.ndarray | None,
     for j, code in enumerate(lay.hasil_codes):
         item = fw.hasil_items[code]
         stored = np.flatnonzero(found & (item_codes == code)).tolist()
-        cell = matrix[item.question] if item.question is not None and matrix is not None else None
+        asked = item.question is not None and matrices is not None
         if item.kind == "option":
             keys = list(item.options or {})
             chosen = np.zeros(n, dtype=np.intp)  # 0: no value, else 1 + position in keys
-            if cell is not None:
-                slot = np.where(cell >= 0, cell - item.question * lay.width - 1, 0).astype(np.intp)
-                to_key = np.asarray([0, *[keys.index(k) + 1 if k in keys else -1 for k in lay.option_keys]])
-                chosen = to_key[np.clip(slot, 0, len(lay.option_keys))]
-                if (chosen < 0).any() or ((cell >= 0) & (slot <= 0)).any():
+            if asked:
+                # code -> 1 + position in keys; 0 (no answer) -> 0; a key that is not an option -> -1
+                to_key = np.full(lay.slots, -1, dtype=np.intp)
+                to_key[0] = 0
+                for c, k in enumerate(lay.option_keys, start=1):
+                    if k in keys:
+                        to_key[c] = keys.index(k) + 1
+                chosen = to_key.take(matrices[0][item.question - lay.first])
+                if (chosen < 0).any():
                     raise ScoringInputError(f"answers.{item.question}", "a stored answer is not an option")
             for r in stored:
                 text = hasil["value_text"][r]
@@ -530,7 +558,7 @@ def _hasil_columns(lay: RoundLayout, ids: np.ndarray, matrix: np.ndarray | None,
             inputs[code] = np.asarray([None, *keys], dtype=object)[chosen]
             have += chosen > 0
             continue
-        col = np.where(cell >= 0, cell, np.nan) if cell is not None else np.full(n, np.nan)
+        col = lay.numbers_of(matrices[1], item.question).copy() if asked else np.full(n, np.nan)
         for r in stored:
             number = hasil["value_number"][r]
             if number is None or number != number:
@@ -594,9 +622,9 @@ def score_round_data(data: Any) -> dict[str, ScoreFrame]:
                 p, i, have = _hasil_columns(lay, part, None, data.hasil)
                 areas[mask], cons[mask], answered[mask] = a, a, given + have
             else:
-                matrix = _answer_matrix(lay, data.answers[fid], part)
-                a, c, h, given = _score_answers_matrix(lay, matrix)
-                p, i, have = _hasil_columns(lay, part, matrix, data.hasil)
+                matrices = _answer_matrices(lay, data.answers[fid], part)
+                a, c, h, given = _score_answers_matrix(lay, *matrices)
+                p, i, have = _hasil_columns(lay, part, matrices, data.hasil)
                 if mask.all():
                     areas, cons, halves, answered = a, c, h, given + have
                 else:

@@ -23,7 +23,6 @@ from zi_metrics.framework import Framework, load_framework
 from zi_metrics.rules import Evaluation, RuleResult, _hasil_input_threshold, held_predicate
 
 PAGE_SIZE = 25  # rows of the overview table sent to the browser at a time
-HEATMAP_AUTO_MAX = 300  # units in a round up to which Ringkasan draws its heatmap without being asked
 
 # Status filters of the overview ("who fails"): units whose round does not meet the predicate.
 STATUS_FILTERS = {"belum-wbk": "WBK", "belum-wbbm": "WBBM"}

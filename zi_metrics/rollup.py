@@ -46,29 +46,13 @@ def ancestors(units: Mapping[str, Mapping[str, Any]], unit_id: str) -> list[str]
 
 def _pairs(unit_ids: Iterable[str], units: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """(parent_id, unit_id) for every unit and every unit above it, and each unit with itself: a
-    parent's aggregate takes in the parent's own round too. Walked a level at a time for all units
-    at once; a cycle in bad data stops at a unit already met on the way."""
-    members = np.asarray(list(unit_ids), dtype=object)
-    parent_of = pd.Series({u: f.get("parent_id") for u, f in units.items()}, dtype=object)
-    parents, owners = [members], [members]
-    current, owner = members, members
-    seen = pd.DataFrame({"unit_id": members, "parent_id": members})
-    for _ in range(len(units) + 1):
-        up = parent_of.reindex(current).to_numpy(dtype=object)
-        keep = pd.notna(up)
-        if not keep.any():
-            break
-        current, owner = up[keep], owner[keep]
-        step = pd.DataFrame({"unit_id": owner, "parent_id": current})
-        # a cycle: stop each chain at an ancestor it already has
-        fresh = ~step.set_index(["unit_id", "parent_id"]).index.isin(seen.set_index(["unit_id", "parent_id"]).index)
-        if not fresh.any():
-            break
-        current, owner = current[fresh], owner[fresh]
-        seen = pd.concat([seen, step[fresh]], ignore_index=True)
-        parents.append(current)
-        owners.append(owner)
-    return pd.DataFrame({"parent_id": np.concatenate(parents), "unit_id": np.concatenate(owners)})
+    parent's aggregate takes in the parent's own round too."""
+    parents, members = [], []
+    for uid in unit_ids:
+        for p in [uid, *ancestors(units, uid)]:
+            parents.append(p)
+            members.append(uid)
+    return pd.DataFrame({"parent_id": parents, "unit_id": members})
 
 
 def _depths(units: Mapping[str, Mapping[str, Any]], ids: Iterable[str]) -> dict[str, int]:

@@ -504,14 +504,3 @@ def test_links_between_pages_carry_language_year_stage_and_unit(app):
     to_overview = next(p for p in at.get("page_link") if p.proto.label == "Open the overview of these units")
     assert {k: v[0] for k, v in parse_qs(to_overview.proto.query_string).items()} == {
         "lang": "en", "tahun": "2025", "tahap": "tpi", "unit": "kemendesa", "induk": "kemendesa"}
-
-
-def test_in_a_large_round_the_heatmap_is_drawn_when_asked_for(app, app_db, monkeypatch):
-    from zi_metrics import overview
-
-    monkeypatch.setattr(overview, "HEATMAP_AUTO_MAX", 5)  # the demo's 13 units count as a large round
-    at = _ringkasan(app)
-    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-ov_heatmap")]
-    at.toggle(key="ov_heatmap_on").set_value(True).run()
-    expected = analytics.round_overview(Store(app_db), int(YEAR), STAGE)
-    assert _heatmap(at)["data"][0]["y"] == list(expected["short_name"])

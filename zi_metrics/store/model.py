@@ -24,6 +24,12 @@ SOURCES: tuple[str, ...] = ("answers", "recap")
 DATASET_KINDS: tuple[str, ...] = ("demo", "real", "mixed", "empty")
 BPK_OPINIONS: tuple[str, ...] = ("WTP", "WDP", "TW", "TMP")
 GRADES: tuple[str, ...] = ("D", "C", "CC", "B", "BB", "A", "AA")
+# Option keys as the small integers stored beside the text (answers.answer_option, migration 6):
+# the key's 1-based position here; 0 for a number, no answer or another text. A whole round is then
+# read without casting millions of texts. The database checks that the two agree; a key of a
+# future framework is read through its text until a migration gives it a number.
+OPTION_KEYS: tuple[str, ...] = ("A", "B", "C", "D", "E", "Ya", "Tidak")
+OPTION_CODES: dict[str, int] = {key: code for code, key in enumerate(OPTION_KEYS, start=1)}
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
 # ORDER BY term putting the rounds of evaluations ``e`` in assessment order (from the constants above)

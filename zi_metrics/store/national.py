@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.errors import StoreValidationError, UnknownUnitError
-from zi_metrics.store.model import STAGES
+from zi_metrics.store.model import OPTION_CODES, OPTION_KEYS, STAGES
 from zi_metrics.store.units import _all_units, _write_units
 from zi_metrics.store.validation import _as_int, _check_stage, _coerce_unit, _load_fw, _opt_int, _where
 
@@ -223,9 +223,11 @@ def bulk_load(
         frame = ev[["new_id", *columns[1:]]].rename(columns={"new_id": "id"})
         con.dialect.insert_frame(con, "evaluations", columns, pa.Table.from_pandas(frame, preserve_index=False))
         id_map = pd.Series(ev["new_id"].to_numpy(), index=ev["id"].to_numpy())
-        columns = ("evaluation_id", "question_id", "answer_text", "answer_number")
-        rows = answers.assign(evaluation_id=answers["evaluation_id"].map(id_map))[list(columns)]
-        con.dialect.insert_frame(con, "answers", columns, pa.Table.from_pandas(rows, preserve_index=False))
+        columns = ("evaluation_id", "question_id", "answer_text", "answer_number", "answer_option")
+        rows = answers.assign(evaluation_id=answers["evaluation_id"].map(id_map),
+                              answer_option=answers["answer_text"].map(OPTION_CODES).fillna(0).astype("int16"))
+        con.dialect.insert_frame(con, "answers", columns, pa.Table.from_pandas(rows[list(columns)],
+                                                                                preserve_index=False))
         if dataset == "demo":  # synthetic units and rounds (the benchmarks' national data set)
             con.execute("UPDATE units SET demo = TRUE WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                         [[u.id for u in unit_records]])
@@ -237,12 +239,17 @@ def bulk_load(
 # Columnar round data for the vectorised scorer (zi_metrics.bulk.score_round_data)
 #
 # Moving 1.3 million answers per round into Python objects costs far more than scoring them, and
-# joining them against option tables inside DuckDB costs several aggregation passes. Instead one
-# plain scan hands each answer over as two numbers, through Arrow (about half the cost of
-# fetchnumpy): its cell in an evaluation-major matrix ((evaluation_id - lo) * stride + question_id)
-# and its value: a count or survey answer its number, an option answer
-# question_id * (keys + 1) + 1 + the 1-based position of its text in the framework's option keys
-# (0: not one of them), a blank answer -1. zi_metrics.bulk decodes and rolls the matrix up.
+# rolling them up inside DuckDB costs more than handing them over: a GROUP BY of evaluation x
+# sub-area (390,000 groups at 10,000 units) costs three raw aggregation passes, and looking each
+# option up in a list or a joined table another. So one plain scan hands each answer over as ONE
+# 32-bit number through Arrow, its cell in an evaluation-major matrix with its option's code in the
+# low bits,
+#     ((evaluation_id - lo) * span + question_id - first) * slots + code,
+# code being answers.answer_option (the key's number written beside the text, migration 6; 0 for a
+# number or no answer). A second scan hands over the numbers (counts, survey values) with their
+# cells in a question-major matrix, ``(question_id - number_first) * rows + evaluation_id - lo``.
+# No text is read unless a framework has keys without a stored number. zi_metrics.bulk decodes and
+# rolls them up.
 
 # Stage, framework and source come back as small codes (half the cost of 30,000 strings each).
 _ROUND_EVALUATIONS_SQL = """
@@ -255,17 +262,19 @@ WHERE ($year::INTEGER IS NULL OR year = $year::INTEGER)
   AND ($stage::VARCHAR IS NULL OR stage = $stage::VARCHAR)
 """
 
-# {cast} is INTEGER or BIGINT (by the matrix size); {keys} the framework's option keys as an ENUM
-# type (a cast to an ENUM costs less than list_position over 3 million strings); {only} narrows a
-# non-contiguous id range to the wanted evaluations.
-_ROUND_ANSWERS_SQL = """
-SELECT ((evaluation_id - $lo) * $stride + question_id)::{cast} AS pos,
-       CASE WHEN answer_text IS NOT NULL
-            THEN (question_id * $width + 1
-                  + coalesce(enum_code(TRY_CAST(answer_text AS ENUM({keys}))) + 1, 0))::DOUBLE
-            ELSE coalesce(answer_number, -1.0) END AS value
+# {cast} is INTEGER or BIGINT (by the matrix size); {code} the option's code (see _code_sql);
+# {only} narrows a non-contiguous id range to the wanted evaluations.
+_ROUND_CODES_SQL = """
+SELECT (((evaluation_id - $lo) * $span + question_id - $first) * $slots + {code})::{cast} AS cell
 FROM answers
 WHERE evaluation_id BETWEEN $lo AND $hi AND question_id BETWEEN $first AND $last{only}
+"""
+
+_ROUND_NUMBERS_SQL = """
+SELECT ((question_id - $number_first) * $rows + evaluation_id - $lo)::{cast} AS cell, answer_number AS number
+FROM answers
+WHERE evaluation_id BETWEEN $lo AND $hi AND question_id BETWEEN $number_first AND $last
+  AND answer_number IS NOT NULL{only}
 """
 
 _ROUND_ANSWERS_ONLY = """
@@ -286,17 +295,49 @@ ORDER BY c.evaluation_id
 """
 
 
+def option_keys_in_code_order(keys: Sequence[str]) -> tuple[str, ...]:
+    """A framework's option ``keys`` in the order of their codes: model.OPTION_KEYS (the numbers
+    stored in answers.answer_option), then the framework's other keys as given."""
+    return OPTION_KEYS + tuple(k for k in keys if k not in OPTION_CODES)
+
+
+def code_slots(keys: Sequence[str]) -> int:
+    """Codes per cell for ``keys`` in code order: 0 (a number or no answer) and one per key,
+    rounded up to a power of two."""
+    return 1 << len(keys).bit_length()
+
+
+def _code_sql(keys: Sequence[str]) -> str:
+    """The SQL of an answer's code: answer_option, and for keys without a stored number (a
+    framework's keys beyond OPTION_KEYS) the key's code found from the text."""
+    extra = keys[len(OPTION_KEYS):]
+    if not extra:
+        return "answer_option"
+    enum = ", ".join(_sql_text(k) for k in extra)
+    return (f"(answer_option + CASE WHEN answer_option = 0 AND answer_text IS NOT NULL "
+            f"THEN coalesce(enum_code(TRY_CAST(answer_text AS ENUM({enum}))) + {len(OPTION_KEYS) + 1}, 0) "
+            "ELSE 0 END)")
+
+
 @dataclass(frozen=True)
 class AnswerCells:
-    """The answers of one framework's evaluations as matrix cells (see the section comment): the
-    cell of evaluation e and question q is ``(e - lo) * stride + q``; ``rows`` = ``hi - lo + 1``."""
+    """The answers of one framework's evaluations (ids ``lo`` .. ``lo + rows - 1``, questions
+    ``first`` .. ``first + span - 1``), see the section comment: ``cells`` holds one value per
+    stored answer row, ``((e - lo) * span + q - first) * slots + code`` (code 0: a number or no
+    answer; c > 0: the option ``keys[c - 1]``); ``numbers`` every stored number (questions from
+    ``number_first`` on) at ``number_cells``, ``(q - number_first) * rows + e - lo``."""
 
     framework_id: str
     lo: int
     rows: int
-    stride: int
-    pos: np.ndarray  # int32 (int64 for a matrix of 2**31 cells or more)
-    value: np.ndarray  # float64
+    first: int
+    span: int
+    keys: tuple[str, ...]
+    slots: int
+    cells: np.ndarray  # int32 (int64 for a matrix of 2**31 cells or more)
+    number_first: int
+    number_cells: np.ndarray
+    numbers: np.ndarray  # float64
 
 
 @dataclass(frozen=True)
@@ -319,7 +360,31 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, tuple[Sequence[str], int, int]],
+# A framework's layout for round_data: its option keys, first and last question id, and its first
+# question that takes a number (zi_metrics.bulk.round_layouts).
+RoundLayoutKeys = tuple[Sequence[str], int, int, int]
+
+
+def _answer_cells(con: duckdb.DuckDBPyConnection, fid: str, layout: RoundLayoutKeys, mine: np.ndarray,
+                  params: Mapping[str, Any]) -> AnswerCells:
+    """The cells of the sorted evaluation ids ``mine`` (all of framework ``fid``, answers-based)."""
+    keys = option_keys_in_code_order(layout[0])
+    first, last, number_first = int(layout[1]), int(layout[2]), int(layout[3])
+    lo, hi = int(mine[0]), int(mine[-1])
+    rows, span, slots = hi - lo + 1, last - first + 1, code_slots(keys)
+    only = "" if rows == len(mine) else _ROUND_ANSWERS_ONLY
+    where = {"lo": lo, "hi": hi, "last": last, **({**params, "framework": fid} if only else {})}
+    cast = "INTEGER" if rows * span * slots < 2**31 else "BIGINT"
+    cells = _arrow_columns(con, _ROUND_CODES_SQL.format(code=_code_sql(keys), cast=cast, only=only),
+                           {**where, "first": first, "span": span, "slots": slots})["cell"]
+    cast = "INTEGER" if rows * (last - number_first + 1) < 2**31 else "BIGINT"
+    numbers = _arrow_columns(con, _ROUND_NUMBERS_SQL.format(cast=cast, only=only),
+                             {**where, "rows": rows, "number_first": number_first})
+    return AnswerCells(fid, lo, rows, first, span, keys, slots, cells, number_first, numbers["cell"],
+                       numbers["number"].astype(np.float64, copy=False))
+
+
+def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, RoundLayoutKeys],
                 year: int | None, stage: str | None) -> RoundData:
     params: dict[str, Any] = {"year": year, "stage": stage}
     frameworks = sorted(layouts)
@@ -339,18 +404,7 @@ def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, tuple[Sequ
              "stage": np.asarray(STAGES, dtype=object)[got["stage"]] if len(ids) else np.empty(0, object),
              "framework_id": fw_col, "source": np.where(is_answers, "answers", "recap").astype(object)}
     for fid in sorted(set(fw_col[is_answers].tolist())):
-        keys, first, last = layouts[fid]
-        mine = ids[(fw_col == fid) & is_answers]
-        lo, hi = int(mine[0]), int(mine[-1])
-        rows, stride = hi - lo + 1, last + 1
-        sql = _ROUND_ANSWERS_SQL.format(cast="INTEGER" if stride * rows < 2**31 else "BIGINT",
-                                        keys=", ".join(_sql_text(k) for k in keys),
-                                        only="" if rows == len(mine) else _ROUND_ANSWERS_ONLY)
-        cells = {"lo": lo, "hi": hi, "stride": stride, "width": len(keys) + 1, "first": first, "last": last}
-        if rows != len(mine):
-            cells.update(params, framework=fid)
-        cols = _arrow_columns(con, sql, cells)
-        answers[fid] = AnswerCells(fid, lo, rows, stride, cols["pos"], cols["value"])
+        answers[fid] = _answer_cells(con, fid, layouts[fid], ids[(fw_col == fid) & is_answers], params)
     area_points: dict[str, np.ndarray] = {"evaluation_id": np.empty(0, np.int64),
                                           "area_code": np.empty(0, object), "points": np.empty(0)}
     if (~is_answers).any():
@@ -361,15 +415,15 @@ def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, tuple[Sequ
     return RoundData(evals, answers, area_points, hasil)
 
 
-def round_data(store: StoreBase, layouts: Mapping[str, tuple[Sequence[str], int, int]], year: int | None = None,
+def round_data(store: StoreBase, layouts: Mapping[str, RoundLayoutKeys], year: int | None = None,
                stage: str | None = None) -> RoundData:
     """The evaluations of ``year``/``stage`` (None = any) with their answers as matrix cells, area
-    points and hasil inputs, read through ONE connection: an evaluation query, one answer scan per
-    framework, and the (small) area point and hasil tables.
+    points and hasil inputs, read through ONE connection: an evaluation query, two answer scans per
+    framework (codes, numbers), and the (small) area point and hasil tables.
 
-    ``layouts`` maps a framework id to its option keys, its first and its last question id
-    (zi_metrics.bulk.round_layouts); evaluations of a framework missing from it raise
-    StoreValidationError."""
+    ``layouts`` maps a framework id to its option keys, its first and last question id and its
+    first question that takes a number (zi_metrics.bulk.round_layouts); evaluations of a framework
+    missing from it raise StoreValidationError."""
     year = _opt_int(year, "year")
     if stage is not None:
         _check_stage(stage)
@@ -392,7 +446,7 @@ class OverviewData:
     awards: list[dict[str, Any]]  # Store.awards()
 
 
-def overview_data(store: StoreBase, layouts: Mapping[str, tuple[Sequence[str], int, int]], year: int,
+def overview_data(store: StoreBase, layouts: Mapping[str, RoundLayoutKeys], year: int,
                   stage: str) -> OverviewData:
     year = _as_int(year, "year")
     _check_stage(stage)

@@ -378,7 +378,8 @@ class PostgresBackend(Backend):
                              + " OR ".join(wanted) + ") e ON e.id = c.evaluation_id")
                 queries = {
                     "evaluations": f"SELECT * FROM evaluations WHERE {' OR '.join(listed)}",
-                    "answers": child.format(cols="c.evaluation_id, c.question_id, c.answer_text, c.answer_number",
+                    "answers": child.format(cols="c.evaluation_id, c.question_id, c.answer_text, c.answer_number, "
+                                                 "c.answer_option",
                                             table="answers"),
                     "area_points": child.format(cols="c.*", table="area_points"),
                     "hasil_inputs": child.format(cols="c.*", table="hasil_inputs"),

@@ -15,7 +15,7 @@ from zi_metrics.store.follow_ups import (
     prepare_follow_ups,
     write_imported_follow_ups,
 )
-from zi_metrics.store.model import PreparedEvaluation, RoundStatus
+from zi_metrics.store.model import OPTION_CODES, PreparedEvaluation, RoundStatus
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.units import _require_unit
 from zi_metrics.store.validation import (
@@ -38,6 +38,7 @@ _ANSWER_COLS = (
     ("answer_number", "DOUBLE"),
     ("note", "VARCHAR"),
     ("evidence_ref", "VARCHAR"),
+    ("answer_option", "INTEGER"),  # the option key's number (model.OPTION_CODES), checked by the database
 )
 _AREA_COLS = (("evaluation_id", "INTEGER"), ("area_code", "VARCHAR"), ("points", "DOUBLE"))
 _HASIL_COLS = (
@@ -53,7 +54,12 @@ def _insert_answer_rows(
     evaluation_id: int,
     rows: Sequence[tuple[int, str | None, float | None, str | None, str | None]],
 ) -> None:
-    con.dialect.insert_rows(con, "answers", _ANSWER_COLS, [(evaluation_id, *r) for r in rows])
+    con.dialect.insert_rows(con, "answers", _ANSWER_COLS, [_answer_row(evaluation_id, r) for r in rows])
+
+
+def _answer_row(evaluation_id: int, row: tuple[int, str | None, float | None, str | None, str | None]
+                ) -> tuple[Any, ...]:
+    return (evaluation_id, *row, OPTION_CODES.get(row[1], 0) if row[1] is not None else 0)
 
 
 def _insert_area_rows(
@@ -195,7 +201,7 @@ def _write_evaluations(con: Connection, prepared: Sequence[PreparedEvaluation]) 
         new_rows,
     )
     pairs = list(zip(ids, prepared, strict=True))
-    con.dialect.insert_rows(con, "answers", _ANSWER_COLS, [(eid, *r) for eid, p in pairs for r in p.answers])
+    con.dialect.insert_rows(con, "answers", _ANSWER_COLS, [_answer_row(eid, r) for eid, p in pairs for r in p.answers])
     con.dialect.insert_rows(con, "area_points", _AREA_COLS, [(eid, *r) for eid, p in pairs for r in p.area_points])
     con.dialect.insert_rows(con, "hasil_inputs", _HASIL_COLS, [(eid, *r) for eid, p in pairs for r in p.hasil])
     write_imported_follow_ups(con, [(eid, p.follow_ups) for eid, p in pairs])

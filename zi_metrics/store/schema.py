@@ -24,6 +24,12 @@ class Migration:
 # Tables whose rows say whether they are synthetic demo rows (column ``demo``, migration 4).
 DEMO_MARKED_TABLES: tuple[str, ...] = ("units", "evaluations", "prerequisites", "predicate_awards")
 
+# answers.answer_option as migration 6 defines it: the 1-based position of the option key in
+# store.model.OPTION_KEYS (A-E, Ya, Tidak), 0 for any other text, a number or nothing. Frozen with
+# the migration: giving a new key a number is a new migration (and a new OPTION_KEYS entry).
+_OPTION_CODE_V6 = ("coalesce(CASE answer_text WHEN 'A' THEN 1 WHEN 'B' THEN 2 WHEN 'C' THEN 3 WHEN 'D' THEN 4 "
+                   "WHEN 'E' THEN 5 WHEN 'Ya' THEN 6 WHEN 'Tidak' THEN 7 END, 0)")
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -187,6 +193,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
         ),
     ),
+    Migration(
+        6,
+        "each option answer's key also as a small integer (answer_option) beside its text, checked by "
+        "the database, so that whole rounds are read without casting texts",
+        (
+            # Rebuilt (like evaluations in 5): DuckDB cannot add a CHECK constraint to a table in
+            # place. Rows are copied in key order with their numbers filled in.
+            f"""CREATE TABLE answers_v6 (
+            evaluation_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL,
+            answer_text TEXT,
+            answer_number DOUBLE PRECISION,
+            note TEXT,
+            evidence_ref TEXT,
+            answer_option SMALLINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (evaluation_id, question_id),
+            CHECK (answer_text IS NULL OR answer_number IS NULL),
+            CHECK (answer_option = {_OPTION_CODE_V6})
+        )""",
+            "INSERT INTO answers_v6 (evaluation_id, question_id, answer_text, answer_number, note, evidence_ref, "
+            f"answer_option) SELECT evaluation_id, question_id, answer_text, answer_number, note, evidence_ref, "
+            f"{_OPTION_CODE_V6} FROM answers ORDER BY evaluation_id, question_id",
+            "DROP TABLE answers",
+            "ALTER TABLE answers_v6 RENAME TO answers",
+        ),
+    ),
 )
 SCHEMA_VERSION: int = MIGRATIONS[-1].version
 
@@ -215,7 +247,6 @@ DATA_TABLES: tuple[str, ...] = (
     "workbook_results",
     "follow_ups",
 )
-
 
 
 def schema_version(con: Connection) -> int | None:
