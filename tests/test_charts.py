@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 
@@ -45,7 +46,8 @@ def test_radar_traces_and_fixed_axis():
     assert radial.autorange is False
     assert fig.layout.polar.angularaxis.rotation == 90
     assert fig.layout.polar.angularaxis.direction == "clockwise"
-    assert fig.layout.template == pio.templates["plotly_white"]
+    # a small template of its own (every colour is set explicitly), not a copy of plotly's
+    assert fig.layout.template.layout.hovermode == "closest" and not fig.layout.template.data.scatter
 
 
 def test_radar_polygons_are_closed_in_area_order():
@@ -93,6 +95,64 @@ def test_radar_text_overrides_and_presentation_variant():
     assert _radar().layout.paper_bgcolor == palette.LIGHT.background
 
 
+def test_radar_is_laid_out_for_reading():
+    fig = _radar()
+    layout = fig.layout
+    margin = layout.margin
+    # the polar circle gets at least 420 px of height; the labels and the legend get margins
+    assert layout.height - margin.t - margin.b >= 420
+    assert margin.l == margin.r and margin.l >= 90  # wrapped area names beside the circle
+    assert layout.legend.orientation == "h" and layout.legend.y < 0 and layout.legend.yanchor == "top"
+    # the legend starts below the bottom area label: its offset (paper units of the circle's height)
+    # leaves at least the three lines of "Penguatan Akuntabilitas Kinerja"
+    assert -layout.legend.y * (layout.height - margin.t - margin.b) >= 3 * 14
+    assert _role(fig, "series")[0].theta[3] == "Penguatan<br>Akuntabilitas<br>Kinerja"
+    # radial ticks: no 0 at the centre, on a horizontal axis between two spokes (six areas: 0 degrees)
+    radial = layout.polar.radialaxis
+    assert list(radial.tickvals) == [20, 40, 60, 80, 100] and radial.angle == 0
+    five = charts.radar_figure([("A", UNIT)], LABELS, AREAS[:5])
+    assert five.layout.polar.radialaxis.angle % 36 != 0  # never on a spoke (spokes every 72 degrees from 90)
+    # a bigger circle on request, and codes as labels need less room
+    assert charts.radar_figure([("A", UNIT)], LABELS, AREAS, diameter=600).layout.height > layout.height
+    codes = charts.radar_figure([("A", UNIT)], {c: c for c in AREAS}, AREAS)
+    assert codes.layout.margin.l < margin.l
+
+
+def test_radar_series_differ_by_colour_dash_and_symbol():
+    fig = _radar(series_colors=[palette.STAGE_COLORS["tpi"], palette.STAGE_COLORS["tpn"]],
+                 series_symbols=[palette.STAGE_SYMBOLS["tpi"], palette.STAGE_SYMBOLS["tpn"]],
+                 series_dashes=[palette.STAGE_DASHES["tpi"], palette.STAGE_DASHES["tpn"]])
+    unit, peer = _role(fig, "series")
+    assert (unit.line.color, unit.line.dash, unit.marker.symbol) == (palette.ORANGE, "longdash", "square")
+    assert (peer.line.color, peer.line.dash, peer.marker.symbol) == (palette.BLUE, "solid", "diamond")
+    rings = _role(fig, "ring")
+    # rings: thinner, unmarked, in colours no stage uses
+    assert all(r.mode == "lines" and r.line.width < unit.line.width for r in rings)
+    assert not {r.line.color for r in rings} & set(palette.STAGE_COLORS.values())
+
+
+def test_the_fast_radar_path_gives_the_same_figure():
+    names = ["Saat ini", "Simulasi"]
+    template = charts.radar_template(LABELS, AREAS, names, {"WBK": 60, "WBBM": 75},
+                                     series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR], lang="en")
+    before = json.dumps(template, sort_keys=True)
+    fast = charts.radar_fill(template, [UNIT, PEER])
+    slow = charts.radar_figure(list(zip(names, [UNIT, PEER], strict=True)), LABELS, AREAS, {"WBK": 60, "WBBM": 75},
+                               series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR], lang="en")
+    assert json.loads(fast.to_json()) == json.loads(slow.to_json())
+    # plain data, never changed by a fill; only the series traces are new objects
+    assert json.dumps(template, sort_keys=True) == before
+    spec = charts.radar.radar_spec(template, [PEER, UNIT])
+    assert spec["layout"] is template["layout"]
+    assert [a is b for a, b in zip(spec["data"], template["data"], strict=True)] == [True, True, False, False]
+    assert spec["data"][2]["r"][0] == PEER["MP"] and spec["data"][2]["fill"] == "none"  # PW is missing
+    assert spec["data"][3]["customdata"][1] == ["Penataan Tatalaksana", "55.56"]
+    # the template is valid Plotly: validating it raises nothing
+    go.Figure(spec)
+    with pytest.raises(ValueError, match="2 series"):
+        charts.radar_fill(template, [UNIT])
+
+
 # --------------------------------------------------------------------------- heatmap
 
 
@@ -135,20 +195,43 @@ def test_heatmap_other_thresholds_move_the_breaks():
 # --------------------------------------------------------------------------- progress
 
 
-def test_progress_lines_and_integer_years():
+def test_progress_lines_years_and_fitted_axis():
     series = [("Itjen", [(2019, 70.0), (2018, 65.5), (2021, 80.0)]), ("Ditjen", [(2018, 60.0), (2021, 88.0)])]
     fig = charts.progress_figure(series)
     lines = list(fig.data)
     assert all(isinstance(tr, go.Scatter) and tr.mode == "lines+markers" for tr in lines)
-    assert list(lines[0].x) == [2018, 2019, 2021]  # sorted by year
-    assert list(lines[0].y) == [65.5, 70.0, 80.0]
-    hlines = sorted(shape.y0 for shape in fig.layout.shapes)
+    # only years with a value are on the axis (2020 is not), in order; a skipped year breaks the
+    # line (a None half-way) and is marked by a band
+    assert list(fig.layout.xaxis.ticktext) == ["2018", "2019", "2021"]
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2]
+    assert list(lines[0].x) == [0, 1, 1.5, 2] and list(lines[0].y) == [65.5, 70.0, None, 80.0]
+    assert [c[0] for c in lines[0].customdata] == [2018, 2019, None, 2021]  # the hover says the year
+    assert lines[0].customdata[0][1] == "65,50"
+    assert list(lines[1].x) == [0, 1.5, 2] and list(lines[1].y) == [60.0, None, 88.0]
+    bands = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert [(b.x0, b.x1) for b in bands] == [(1 - 0.12, 1 + 0.12)] or len(bands) == 1
+    hlines = sorted(shape.y0 for shape in fig.layout.shapes if shape.type == "line")
     assert hlines == [75, 85]
-    assert all(shape.y0 == shape.y1 for shape in fig.layout.shapes)
-    labels = {a.text for a in fig.layout.annotations}
-    assert labels == {"Menuju WBK 75", "Menuju WBBM 85"}
-    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
-    assert tuple(fig.layout.yaxis.range) == (0, 100)
+    # the lines' labels sit in the right margin (paper x = 1, left-anchored), at the lines' heights
+    labels = {a.text: a for a in fig.layout.annotations}
+    assert set(labels) == {"Menuju WBK 75", "Menuju WBBM 85"}
+    assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in labels.values())
+    assert labels["Menuju WBBM 85"].y == 85 and fig.layout.margin.r >= 100
+    # the y axis fits the data and both lines, not 0-100
+    assert tuple(fig.layout.yaxis.range) == (55, 95)
+    assert tuple(charts.progress_figure(series, y_range=(0, 100)).layout.yaxis.range) == (0, 100)
+
+
+def test_progress_a_missing_total_breaks_the_line():
+    fig = charts.progress_figure([("A", [(2022, 70.0), (2023, None), (2024, 72.0)]), ("B", [(2023, 71.0)])])
+    a = fig.data[0]
+    assert list(a.y) == [70.0, None, 72.0] and list(a.x) == [0, 1.5, 2]
+
+
+def test_fitted_range():
+    assert charts.fitted_range([80, 82]) == (75, 85)  # at least 10 wide, ends on multiples of 5
+    assert charts.fitted_range([2, 99]) == (0, 100)  # never beyond 0-100
+    assert charts.fitted_range([]) == (0, 100)
 
 
 def test_progress_and_radar_series_symbols_and_dashes_tell_stages_apart():
@@ -210,7 +293,8 @@ def test_areas_holding_back_sorted_with_area_order_for_ties():
     )
     (bar,) = fig.data
     assert list(bar.meta["codes"]) == ["PW", "MP", "SDM", "PP"]
-    assert list(bar.y)[0] == LABELS["PW"]
+    assert list(bar.y)[0].replace("<br>", " ") == LABELS["PW"]  # wrapped for narrow columns
+    assert "<br>" in list(bar.y)[0]
     assert list(bar.text) == ["5 / 8", "2 / 8", "2 / 8", "0 / 8"]
 
 
@@ -262,7 +346,10 @@ def test_every_builder_shares_template_language_and_variants(build):
     dark = build(dark=True, large=True)
     assert dark.layout.paper_bgcolor == palette.DARK.background
     assert dark.layout.font.size > light.layout.font.size
-    assert light.layout.template == pio.templates["plotly_white"]
+    if (light.layout.meta or {}).get("chart") == "radar":
+        assert light.layout.template.layout.hovermode == "closest"  # its own small template
+    else:
+        assert light.layout.template == pio.templates["plotly_white"]
     light.to_json()  # serialisable for st.plotly_chart
 
 
@@ -271,6 +358,7 @@ def test_empty_inputs_still_give_a_figure():
     assert len(charts.drift_figure([]).data[0].x) == 0
     assert charts.timeline_figure([]).data == ()
     assert charts.progress_figure([]).layout.shapes
+    assert charts.heatmap_figure([], AREAS, [], LABELS).layout.height > 0
 
 
 # --------------------------------------------------------------------------- static export
@@ -285,7 +373,7 @@ def test_export_without_a_browser_is_a_clear_error(monkeypatch, tmp_path):
         charts.figure_to_image(go.Figure(), "png")
     monkeypatch.delenv("BROWSER_PATH")
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(charts.os.path, "isfile", lambda p: False)
+    monkeypatch.setattr(charts.images.os.path, "isfile", lambda p: False)
     with pytest.raises(RuntimeError, match="apt-get install -y chromium"):
         charts.find_chromium()
 

@@ -38,17 +38,25 @@ OKABE_ITO: tuple[str, ...] = (
 PRIMARY = BLUE
 
 # --- assessor stages (penilaian mandiri -> TPI -> TPN) ------------------------------
+# Not the rings' green and purple; sky blue and blue differ in lightness, and every stage also has
+# its own marker symbol and line dash.
 STAGE_COLORS: dict[str, str] = {
     "mandiri": SKY_BLUE,
     "tpi_eselon1": REDDISH_PURPLE,
     "tpi": ORANGE,
-    "tpn": BLUISH_GREEN,
+    "tpn": BLUE,
 }
 STAGE_SYMBOLS: dict[str, str] = {
     "mandiri": "circle",
     "tpi_eselon1": "triangle-up",
     "tpi": "square",
     "tpn": "diamond",
+}
+# Plotly line dashes; the rings and predicate lines use "dash" (WBK) and "dot" (WBBM), thinner.
+STAGE_DASHES: dict[str, str] = {
+    "mandiri": "dashdot",
+    "tpi": "longdash",
+    "tpn": "solid",
 }
 
 # --- a unit against its peer group ---------------------------------------------------
@@ -79,8 +87,9 @@ STATUS_SYMBOLS: dict[str, str] = {
     "revoked": "x",
 }
 
-# Any further series (many units on one chart) cycle through these, unit blue first.
-SERIES_COLORS: tuple[str, ...] = (BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION, GREY)
+# Any further series (many units on one chart) cycle through these, unit blue first; the colours of
+# the WBK/WBBM rings and lines come last, so the first five series never look like a threshold.
+SERIES_COLORS: tuple[str, ...] = (BLUE, ORANGE, SKY_BLUE, VERMILLION, GREY, BLUISH_GREEN, REDDISH_PURPLE)
 
 
 @dataclass(frozen=True)
