@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import followup_item, state
-from ui.display import area_names, fmt, measure, predicate_label
+from ui import followup_item, state, urlstate
+from ui.display import area_names, fmt, md_escape, measure, predicate_label
 from ui.rollup import parent_summary
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
@@ -136,13 +136,15 @@ if card.provisional:
 other_stages = [s for s in analytics.stages_of_year(rounds, year) if s != stage]
 peer_ids = sorted((u for u in units if u != unit.id), key=lambda u: short(units[u]).lower())
 left, right = st.columns(2)
-overlay = left.multiselect(tr("unit.compare_stages"), other_stages, default=[], key="profil_stages",
+# The overlaid stages (?tahapan=tpn) and the peer (?peer=<unit id>) are kept in the URL: seeded from a
+# new URL value before their widgets, written back after them; they survive a visit to another page.
+notices: list[str] = []
+urlstate.seed_list("profil", "tahapan", "profil_stages", other_stages, [], notices)
+overlay = left.multiselect(tr("unit.compare_stages"), other_stages, key="profil_stages", persist_state="session",
                            format_func=lambda s: tr(f"stage.{s}"), disabled=not other_stages,
                            placeholder=tr("unit.compare_stages_placeholder" if other_stages
                                           else "unit.compare_stages_none"))
-# The peer is kept in the URL as its id (?peer=<unit id>), like the sidebar's unit: seeded from a new
-# URL value before the widget, written back after it; it survives a visit to another page.
-notices: list[str] = []
+urlstate.write_list("profil", "tahapan", overlay, omit_empty=True)
 state.seed_from_url("peer", set(peer_ids), notices)
 if st.session_state.get("peer") not in (None, *peer_ids):  # e.g. the sidebar now shows the peer itself
     st.session_state["peer"] = None
@@ -152,16 +154,19 @@ state.write_url("peer", peer_id)
 for notice in notices:
     st.warning(notice)
 
+# Stages differ by colour, line dash and marker; the peer is grey, with its stage's dash and marker.
 series: list[tuple[str, Mapping[str, float | None]]] = [
     (f"{short(unit)} · {stage_word(stage)}", analytics.area_percents(current))]
 colors = [palette.stage_color(stage)]
 symbols = [palette.STAGE_SYMBOLS.get(stage)]
+dashes = [palette.STAGE_DASHES.get(stage)]
 for s in sorted(overlay, key=analytics.stage_order):
     other = analytics.round_for(rounds, year, s)
     if other is not None:
         series.append((f"{short(unit)} · {stage_word(s)}", analytics.area_percents(other)))
         colors.append(palette.stage_color(s))
         symbols.append(palette.STAGE_SYMBOLS.get(s))
+        dashes.append(palette.STAGE_DASHES.get(s))
 if peer_id is not None:
     peer = units[peer_id]
     peer_round = analytics.comparison_round(state.unit_rounds(store, peer_id), year, stage)
@@ -175,10 +180,11 @@ if peer_id is not None:
         series.append((peer_name, analytics.area_percents(peer_round)))
         colors.append(palette.PEER_COLOR)
         symbols.append(palette.STAGE_SYMBOLS.get(peer_round.stage))
+        dashes.append(palette.STAGE_DASHES.get(peer_round.stage))
 
 area_order = list(fw.area_codes)
 radar = charts.radar_figure(series, area_names(fw), area_order,
-                            series_colors=colors, series_symbols=symbols, lang=lang)
+                            series_colors=colors, series_symbols=symbols, series_dashes=dashes, lang=lang)
 st.plotly_chart(radar, width="stretch", theme=None, key="unit_radar")
 if not any(r.unit == "percent" for r in ev.rules):
     st.caption(tr("unit.rings_reference"))
@@ -272,7 +278,9 @@ for col, item in zip(st.columns(len(hasil)), hasil, strict=True):
         text = format_percent(value, lang)
     else:
         text = str(value)
-    col.metric(measure(fw, item["code"]), text)
+    # the measure's name above the value, wrapped (a metric's own label is cut at the column's width)
+    col.markdown(f"**{md_escape(measure(fw, item['code']))}**")
+    col.metric(measure(fw, item["code"]), text, label_visibility="collapsed")
     col.caption(tr("unit.hasil_points", points=fmt(item["points"]), max=fmt(item["max"])))
 
 followup_item.show_unit_progress(store, unit.id, year)  # Tindak lanjut of the assessors' notes

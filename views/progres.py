@@ -1,27 +1,24 @@
 """Progres: units' totals over the years by assessor stage (with the 75 and 85 lines), the
-predicate timeline (earned, kept, revoked) and the TPN − TPI drift, from the stored rounds."""
+predicate timeline (earned, kept, revoked) and the TPN − TPI drift, from the stored rounds.
+
+Opens on the sidebar's unit at every stage it reached. The units and stages compared are kept in
+the URL (``?units=<id>,<id>&tahapan=tpi,tpn``), so a copied address shows the same comparison."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import state, urlstate
 from ui.display import number_formats, predicate_label
 from zi_metrics import analytics, charts, palette
-from zi_metrics.demo import KKP_PEER, PILOTS
 from zi_metrics.store import Unit
 
 tr = state.tr
 lang = state.lang()
 store = state.get_store()
 selection = st.session_state["selection"]
-
-# Line style per stage (colour tells units apart; marker symbol and dash tell stages apart).
-STAGE_DASHES = {"mandiri": "dot", "tpi_eselon1": "dash", "tpi": "dashdot", "tpn": "solid"}
-# The demo's story: the two ZI pilots of Kepmen Desa PDTT No. 8/2018 and KKP's best-practice unit,
-# suggested beside the sidebar unit only when such units exist in the database.
-SUGGESTED = (*PILOTS, KKP_PEER)
+PAGE = "progres"
 
 st.title(tr("page.progress"))
 demo_slot = st.empty()  # the synthetic-data banner, once the units compared are known
@@ -30,7 +27,7 @@ if selection.year is None:
     st.info(tr("empty.no_data"))
     st.stop()
 
-units: dict[str, Unit] = {u.id: u for u in store.list_units()}
+units: dict[str, Unit] = state.units_of(store)
 
 
 def short(uid: str) -> str:
@@ -39,23 +36,30 @@ def short(uid: str) -> str:
 
 
 unit_ids = sorted(units, key=lambda u: short(u).lower())
-# The sidebar unit, the suggested units, and a peer chosen on the profile page (?peer=<id>).
-default = [u for u in (selection.unit_id, *SUGGESTED, st.query_params.get("peer")) if u in units]
-default = list(dict.fromkeys(default))
-# The widget is seeded through its session key (no default=), so that a unit newly chosen in the
-# sidebar can join the comparison while the others stay as the user left them.
-if "progres_units" not in st.session_state:
-    st.session_state["progres_units"] = default
-elif st.session_state.get("_progres_sidebar_unit") != selection.unit_id:
-    kept = [u for u in st.session_state["progres_units"] if u in units]
-    if selection.unit_id in units and selection.unit_id not in kept:
+notices: list[str] = []
+# The sidebar's unit is where the page opens. A unit newly chosen in the sidebar replaces it when
+# it was compared alone, and joins the comparison otherwise.
+previous = st.session_state.get("_progres_sidebar_unit")
+urlstate.seed_list(PAGE, "units", "progres_units", unit_ids, [selection.unit_id], notices)
+if previous is not None and previous != selection.unit_id and selection.unit_id in units:
+    kept = st.session_state["progres_units"]
+    if kept == [previous]:
+        st.session_state["progres_units"] = [selection.unit_id]
+    elif selection.unit_id not in kept:
         st.session_state["progres_units"] = [selection.unit_id, *kept]
 st.session_state["_progres_sidebar_unit"] = selection.unit_id
+urlstate.seed_list(PAGE, "tahapan", "progres_stages", list(analytics.STAGES), list(analytics.STAGES), notices)
+
 left, right = st.columns([3, 2])
 chosen = left.multiselect(tr("progress.units"), unit_ids, key="progres_units", format_func=short,
                           persist_state="session")
-stages = right.multiselect(tr("progress.stages"), list(analytics.STAGES), default=list(analytics.STAGES),
-                           key="progres_stages", format_func=lambda s: tr(f"stage.{s}"), persist_state="session")
+# three stages: toggles that always show every choice (a multiselect hid the last one at 1280 px)
+stages = right.pills(tr("progress.stages"), list(analytics.STAGES), selection_mode="multi", key="progres_stages",
+                     format_func=lambda s: tr(f"stage_short.{s}"), persist_state="session") or []
+urlstate.write_list(PAGE, "units", chosen)
+urlstate.write_list(PAGE, "tahapan", stages)
+for notice in notices:
+    st.warning(notice)
 if any(state.shows_demo(store, unit_id=uid) for uid in chosen):
     with demo_slot:
         st.caption(tr("app.demo_banner"))
@@ -67,17 +71,24 @@ if not chosen:
 frame = analytics.progress_frame(r for uid in chosen for r in state.unit_rounds(store, uid))
 
 # --------------------------------------------------------------------------- totals over the years
+st.subheader(tr("chart.progress.title"))
 series = analytics.progress_series(frame, chosen, stages)
 if not series:
     st.info(tr("progress.no_rounds"))
 else:
-    color_of = {uid: palette.series_color(i) for i, uid in enumerate(chosen)}
+    # One unit: a colour per stage. Several: a colour per unit. Either way each stage also has its own
+    # line dash and marker symbol, so stages and units differ by more than colour.
+    if len(chosen) == 1:
+        colors = [palette.stage_color(s) for _, s, _ in series]
+    else:
+        color_of = {uid: palette.series_color(i) for i, uid in enumerate(chosen)}
+        colors = [color_of[uid] for uid, _, _ in series]
     fig = charts.progress_figure(
         [(f"{short(uid)} · {tr(f'stage_short.{s}')}", points) for uid, s, points in series],
-        series_colors=[color_of[uid] for uid, _, _ in series],
+        series_colors=colors,
         series_symbols=[palette.STAGE_SYMBOLS.get(s) for _, s, _ in series],
-        series_dashes=[STAGE_DASHES.get(s) for _, s, _ in series],
-        lang=lang,
+        series_dashes=[palette.STAGE_DASHES.get(s) for _, s, _ in series],
+        height=460, lang=lang, text={"chart.progress.title": ""},
     )
     st.plotly_chart(fig, width="stretch", theme=None, key="progress_totals")
     if (frame["framework_id"] == "permenpanrb-52-2014").any():

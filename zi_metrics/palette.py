@@ -42,7 +42,7 @@ PRIMARY = BLUE
 # its own marker symbol and line dash.
 STAGE_COLORS: dict[str, str] = {
     "mandiri": SKY_BLUE,
-    "tpi_eselon1": REDDISH_PURPLE,
+    "tpi_eselon1": VERMILLION,
     "tpi": ORANGE,
     "tpn": BLUE,
 }
@@ -55,6 +55,7 @@ STAGE_SYMBOLS: dict[str, str] = {
 # Plotly line dashes; the rings and predicate lines use "dash" (WBK) and "dot" (WBBM), thinner.
 STAGE_DASHES: dict[str, str] = {
     "mandiri": "dashdot",
+    "tpi_eselon1": "longdashdot",
     "tpi": "longdash",
     "tpn": "solid",
 }

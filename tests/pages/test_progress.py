@@ -36,34 +36,74 @@ def core(seeded_db):
     return rounds
 
 
-def test_totals_by_unit_and_stage_with_the_75_and_85_lines(app, core):
+def _points(trace: dict) -> dict[int, float]:
+    """year -> total of one progress trace (x are positions on the axis, the years are in customdata)."""
+    return {c[0]: y for c, y in zip(trace["customdata"], trace["y"], strict=True) if y is not None}
+
+
+def test_opens_on_the_sidebar_unit_at_each_stage_with_fitted_axis_and_lines(app, core):
     at = _open(app, unit=ITJEN)
-    chosen = [ITJEN, *PILOTS, KKP_PEER]
-    assert at.multiselect(key="progres_units").value == chosen
+    assert at.multiselect(key="progres_units").value == [ITJEN]
+    assert at.pills(key="progres_stages").value == list(analytics.STAGES)
     spec = _chart(at, "progress_totals")
-    assert sorted(shape["y0"] for shape in spec["layout"]["shapes"]) == [75, 85]
-    # one trace per chosen unit x stage that has a round, unit by unit, stages in assessment order
-    by_unit = core(chosen)
+    lines = [s for s in spec["layout"]["shapes"] if s["type"] == "line"]
+    assert sorted(shape["y0"] for shape in lines) == [75, 85]
+    # one trace per stage of the unit that has a round, stages in assessment order
+    rounds = core([ITJEN])[ITJEN]
     expected = []
-    for unit in chosen:
-        for stage in analytics.STAGES:
-            totals = {r.year: r.scorecard.total for r in by_unit[unit] if r.stage == stage}
-            if totals:
-                expected.append((f"{core.short[unit]} · {t(f'stage_short.{stage}')}", totals))
+    for stage in analytics.STAGES:
+        totals = {r.year: r.scorecard.total for r in rounds if r.stage == stage}
+        if totals:
+            expected.append((f"{core.short[ITJEN]} · {t(f'stage_short.{stage}')}", totals))
     traces = spec["data"]
     assert [tr["name"] for tr in traces] == [name for name, _ in expected]
     for trace, (_, totals) in zip(traces, expected, strict=True):
-        points = {x: y for x, y in zip(trace["x"], trace["y"], strict=True) if y is not None}
-        assert points == pytest.approx(totals, abs=1e-9)
-        # the line breaks in the years without a round (2019-2021 between the 2018 recap and 2022)
-        assert all(y is None for x, y in zip(trace["x"], trace["y"], strict=True) if x not in totals)
-    assert any(2018 in totals for _, totals in expected), "the 52/2014 recaps of 2018 appear too"
+        assert _points(trace) == pytest.approx(totals, abs=1e-9)
+    # the axis lists the years with a round only (2018, then 2022...), and the y axis fits the data
+    years = sorted({r.year for r in rounds})
+    assert spec["layout"]["xaxis"]["ticktext"] == [str(y) for y in years]
+    assert 2018 in years and 2019 not in years
+    all_totals = [v for _, totals in expected for v in totals.values()]
+    low, high = spec["layout"]["yaxis"]["range"]
+    assert low <= min(all_totals) and high >= max(all_totals) and high - low < 100
+    assert low > 0 or min(all_totals) < 10
+    # stages differ by colour, dash and marker
+    assert len({(tr["line"]["color"], tr["line"]["dash"], tr["marker"]["symbol"]) for tr in traces}) == len(traces)
+    assert len({tr["line"]["dash"] for tr in traces}) == len(traces)
     assert any(c.value == t("progress.recap_note") for c in at.caption)
 
 
-def test_drift_is_tpn_minus_tpi_from_the_stored_rounds(app, core):
-    at = _open(app, unit=ITJEN)
+def test_several_units_are_told_apart_by_colour_and_stages_by_dash(app, core):
     chosen = [ITJEN, *PILOTS, KKP_PEER]
+    at = _open(app, unit=ITJEN, units=",".join(chosen), tahapan="tpi,tpn")
+    assert at.multiselect(key="progres_units").value == chosen
+    assert at.pills(key="progres_stages").value == ["tpi", "tpn"]
+    traces = _chart(at, "progress_totals")["data"]
+    by_unit = core(chosen)
+    expected = [f"{core.short[u]} · {t(f'stage_short.{s}')}" for u in chosen for s in ("tpi", "tpn")
+                if any(r.stage == s for r in by_unit[u])]
+    assert [tr["name"] for tr in traces] == expected
+    colour = {}
+    for tr in traces:
+        unit = tr["name"].split(" · ")[0]
+        colour.setdefault(unit, set()).add(tr["line"]["color"])
+    assert all(len(c) == 1 for c in colour.values()) and len({next(iter(c)) for c in colour.values()}) == len(chosen)
+    assert {tr["line"]["dash"] for tr in traces if tr["name"].endswith("TPN")} == {"solid"}
+    assert {tr["line"]["dash"] for tr in traces if tr["name"].endswith("TPI")} == {"longdash"}
+
+
+def test_unknown_units_and_stages_in_the_url_are_noticed(app):
+    at = _open(app, unit=ITJEN, units=f"{SETJEN},nobody", tahapan="tpn,final")
+    assert at.multiselect(key="progres_units").value == [SETJEN]
+    assert at.pills(key="progres_stages").value == ["tpn"]
+    warnings = " ".join(w.value for w in at.warning)
+    assert "nobody" in warnings and "'units'" in warnings
+    assert "final" in warnings and "'tahapan'" in warnings
+
+
+def test_drift_is_tpn_minus_tpi_from_the_stored_rounds(app, core):
+    chosen = [ITJEN, *PILOTS, KKP_PEER]
+    at = _open(app, unit=ITJEN, units=",".join(chosen))
     expected_labels, expected_values = [], []
     for unit, rounds in core(chosen).items():
         for year in sorted({r.year for r in rounds}):
@@ -81,7 +121,7 @@ def test_drift_is_tpn_minus_tpi_from_the_stored_rounds(app, core):
 def test_timeline_earned_kept_revoked_and_a_stage_filter(app, core):
     at = _open(app, unit=ITJEN)
     at.multiselect(key="progres_units").set_value([ITJEN, BBPLM, SETJEN])
-    at.multiselect(key="progres_stages").set_value(["tpn"])
+    at.pills(key="progres_stages").set_value(["tpn"])
     at.run()
     assert not at.exception, at.exception
     # only the TPN lines of the units that reached it (Setjen never did)
@@ -101,15 +141,20 @@ def test_timeline_earned_kept_revoked_and_a_stage_filter(app, core):
     assert not any(unit == "Setjen" for unit, _, _ in marks)
 
 
-def test_the_comparison_follows_the_sidebar_unit_and_the_profile_peer(app):
-    at = _open(app, unit=ITJEN, peer=SETJEN)
-    assert at.multiselect(key="progres_units").value == [ITJEN, *PILOTS, KKP_PEER, SETJEN]
-    at.multiselect(key="progres_units").set_value([ITJEN])
-    at.run()
+def test_the_comparison_follows_the_sidebar_unit(app):
+    at = _open(app, unit=ITJEN)
+    # compared alone, the sidebar's unit is replaced by the next one chosen there
     at.selectbox(key="unit").set_value(BBPLM)
     at.run()
     assert not at.exception, at.exception
-    assert at.multiselect(key="progres_units").value == [BBPLM, ITJEN]
+    assert at.multiselect(key="progres_units").value == [BBPLM]
+    # a comparison the user made keeps its units, and the new sidebar unit joins it
+    at.multiselect(key="progres_units").set_value([BBPLM, SETJEN])
+    at.run()
+    at.selectbox(key="unit").set_value(ITJEN)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="progres_units").value == [ITJEN, BBPLM, SETJEN]
 
 
 def test_no_unit_chosen_says_what_to_do(app):
