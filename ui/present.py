@@ -6,8 +6,12 @@ chart builders, and draws. Nothing here scores anything: values come from ``anal
 
 URL of a deck: ``/presentasi?tahun=2024&tahap=tpi&units=<id>,<id>&slide=2&tema=gelap&lang=en``.
 ``units`` is comma-separated ids (repeated ``units=`` parameters are accepted too), ``slide`` is
-1-based (slide 1 is the programme summary, then one slide per unit in ``units`` order), ``tema`` is
+1-based (the programme summary first, on as many slides as its heatmap needs at
+:data:`SUMMARY_ROWS` units each, then one slide per unit in ``units`` order), ``tema`` is
 ``terang`` or ``gelap``. Unknown values are ignored with a notice.
+
+Made for a 1280x720 projector: nothing scrolls, no text is smaller than 18 px, and the dark theme
+covers the settings popover and its menus too.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ SLIDE_STATE = "zi_slide"  # session key of the current slide (1-based)
 THEME_KEY = "tema"  # URL parameter and segmented-control key
 PREV_KEY = "zi_slide_prev"  # button keys: the keyboard snippet clicks .st-key-<key> button
 NEXT_KEY = "zi_slide_next"
+FIRST_KEY = "zi_slide_first"
+LAST_KEY = "zi_slide_last"
+SUMMARY_ROWS = 7  # units per summary slide: the heatmap with its tiles fits 1280x720
 
 
 # --------------------------------------------------------------------------- parsing (pure)
@@ -123,6 +130,25 @@ def step(delta: int, total: int) -> None:
     st.session_state[SLIDE_STATE] = min(max(slide, 1), total)
 
 
+def jump(slide: int) -> None:
+    """Button callback: open ``slide`` (the first or the last)."""
+    st.session_state[SLIDE_STATE] = slide
+
+
+def summary_slides(units: int) -> int:
+    """How many slides the summary takes: one per :data:`SUMMARY_ROWS` units, at least one."""
+    return max(1, -(-units // SUMMARY_ROWS))
+
+
+def slide_content(slide: int, units: int) -> tuple[str, int]:
+    """What slide ``slide`` (1-based) shows: ``("summary", part)`` with the 0-based part of the
+    summary, or ``("unit", index)`` with the 0-based index of the unit in the deck's order."""
+    parts = summary_slides(units)
+    if slide <= parts:
+        return "summary", slide - 1
+    return "unit", slide - parts - 1
+
+
 def write_deck_url(unit_ids: Sequence[str], slide: int, theme: str) -> None:
     state.write_url(UNITS_KEY, ",".join(unit_ids) if unit_ids else None)
     state.write_url(SLIDE_KEY, str(slide))
@@ -154,7 +180,10 @@ def look(theme: str) -> Look:
 
 
 def deck_css(lk: Look) -> str:
-    """Hide the sidebar and Streamlit's chrome, tighten the page for 1280x720, style the slide."""
+    """Hide the sidebar and Streamlit's chrome, fit the page to 1280x720 with text of at least
+    18 px, style the slide; in the dark theme also the controls, the settings popover and its menus
+    (Streamlit draws popovers and dropdowns outside the main area)."""
+    field = "#1C2127" if lk.dark else "#F4F5F7"
     dark_rules = ""
     if lk.dark:
         dark_rules = f"""
@@ -166,40 +195,58 @@ def deck_css(lk: Look) -> str:
 [data-testid="stMain"] [data-testid="stPopover"] button {{
   background: transparent; color: {lk.text}; border-color: {lk.grid}; }}
 [data-testid="stMain"] [data-testid="stButton"] button:disabled {{ color: {lk.muted}; opacity: 0.5; }}
+[data-testid="stPopoverBody"], [data-testid$="Dropdown"], [data-testid$="Dropdown"] ul {{
+  background: {lk.background} !important; color: {lk.text} !important; border-color: {lk.grid} !important; }}
+[data-testid="stPopoverBody"] p, [data-testid="stPopoverBody"] label, [data-testid="stPopoverBody"] span,
+[data-testid="stPopoverBody"] a, [data-testid$="Dropdown"] * {{ color: {lk.text} !important; }}
+[data-testid="stPopoverBody"] [data-testid="stMultiSelect"] div, [data-testid="stPopoverBody"] input {{
+  background-color: {field} !important; color: {lk.text} !important; border-color: {lk.grid} !important; }}
+[data-testid$="Dropdown"] li:hover, [data-testid$="Dropdown"] li[aria-selected="true"] {{
+  background: #2A3038 !important; }}
+[data-testid="stPopoverBody"] button {{ background: transparent !important; color: {lk.text} !important;
+  border-color: {lk.grid} !important; }}
+[data-testid="stPopoverBody"] button[aria-checked="true"] {{ border-color: {lk.pass_color} !important;
+  color: {lk.pass_color} !important; }}
+[data-testid="stPopoverBody"] [data-baseweb="tag"] span {{ color: #FFFFFF !important; }}
 """
     return f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarCollapseButton"], header[data-testid="stHeader"], [data-testid="stToolbar"],
 [data-testid="stDecoration"], [data-testid="stStatusWidget"] {{ display: none !important; }}
 [data-testid="stMain"] {{ margin-left: 0 !important; }}
-[data-testid="stMainBlockContainer"] {{ padding: 0.5rem 1.25rem 0.25rem !important; max-width: 100% !important; }}
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.4rem; }}
-.zi-slide-counter {{ font-size: 1.15rem; font-weight: 600; text-align: center; color: {lk.text};
+[data-testid="stMainBlockContainer"] {{ padding: 0.4rem 1.25rem 0 !important; max-width: 100% !important; }}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.35rem; }}
+[data-testid="stMain"] button p, [data-testid="stMain"] [data-testid="stAlert"] p {{ font-size: 18px; }}
+[data-testid="stMain"] [data-testid="stButton"] button {{ min-height: 2.4rem; }}
+.zi-slide-counter {{ font-size: 20px; font-weight: 600; text-align: center; color: {lk.text};
   white-space: nowrap; }}
 .zi-head {{ display: flex; align-items: baseline; gap: 1.1rem; flex-wrap: nowrap; color: {lk.text};
-  white-space: nowrap; overflow: hidden; }}
-.zi-head h1 {{ font-size: 2rem; line-height: 1.2; margin: 0; padding: 0; font-weight: 700; color: {lk.text};
+  white-space: nowrap; overflow: hidden; padding: 3px 0; }}
+.zi-head h1 {{ font-size: 30px; line-height: 1.3; margin: 0; padding: 0; font-weight: 700; color: {lk.text};
   overflow: hidden; text-overflow: ellipsis; min-width: 0; flex: 0 1 auto; }}
-.zi-head .zi-sub {{ font-size: 1.3rem; color: {lk.muted}; flex: 0 1000 auto; min-width: 0; overflow: hidden;
+.zi-head .zi-sub {{ font-size: 20px; color: {lk.muted}; flex: 0 1000 auto; min-width: 0; overflow: hidden;
   text-overflow: ellipsis; }}
-.zi-head .zi-badge {{ font-size: 1.3rem; font-weight: 700; flex: 0 0 auto; }}
-.zi-note {{ font-size: 0.8rem; line-height: 1.2; color: {lk.muted}; }}
-.zi-heading {{ font-size: 1.3rem; font-weight: 700; color: {lk.text}; margin: 0 0 0.2rem 0; }}
-.zi-rules {{ width: 100%; border-collapse: collapse; font-size: 1.08rem; color: {lk.text}; }}
-.zi-rules th {{ text-align: left; font-size: 0.95rem; color: {lk.muted}; border-bottom: 2px solid {lk.grid};
-  padding: 0.1rem 0.35rem; font-weight: 600; white-space: nowrap; }}
-.zi-rules td {{ padding: 0.08rem 0.35rem; border-bottom: 1px solid {lk.grid}; vertical-align: top;
-  line-height: 1.15; }}
-.zi-rules td.zi-num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
+.zi-head .zi-badge {{ font-size: 20px; font-weight: 700; flex: 0 0 auto; }}
+.zi-note {{ font-size: 18px; line-height: 1.2; color: {lk.muted}; text-align: center; white-space: nowrap; }}
+.zi-heading {{ font-size: 20px; font-weight: 700; color: {lk.text}; margin: 0; }}
+.zi-rules {{ width: 100%; border-collapse: collapse; font-size: 18px; line-height: 1.2; color: {lk.text}; }}
+.zi-rules th {{ text-align: left; font-size: 18px; color: {lk.muted}; padding: 0 0.35rem; font-weight: 600;
+  white-space: nowrap; }}
+.zi-rules thead tr:first-child th {{ padding-top: 0; }}
+.zi-rules thead tr:last-child th {{ border-bottom: 2px solid {lk.grid}; font-weight: 400; }}
+.zi-rules th.zi-group {{ text-align: center; border-bottom: 1px solid {lk.grid}; }}
+.zi-rules td {{ padding: 0.06rem 0.35rem; border-bottom: 1px solid {lk.grid}; vertical-align: top; }}
+.zi-rules td.zi-num, .zi-rules th.zi-num {{ text-align: right; white-space: nowrap;
+  font-variant-numeric: tabular-nums; }}
 .zi-rules .zi-pass {{ color: {lk.pass_color}; font-weight: 700; white-space: nowrap; }}
 .zi-rules .zi-fail {{ color: {lk.fail_color}; font-weight: 700; white-space: nowrap; }}
-.zi-rules .zi-gap {{ display: block; font-size: 0.8em; font-weight: 600; line-height: 1.1; color: inherit; }}
 .zi-rules .zi-na {{ color: {lk.muted}; }}
-.zi-tiles {{ display: flex; gap: 1rem; margin: 0.2rem 0 0.4rem; }}
-.zi-tile {{ flex: 1; border: 1px solid {lk.grid}; border-radius: 0.5rem; padding: 0.4rem 0.8rem; }}
-.zi-tile .zi-tile-label {{ font-size: 1.05rem; color: {lk.muted}; }}
-.zi-tile .zi-tile-value {{ font-size: 2.4rem; font-weight: 700; line-height: 1.1; color: {lk.text}; }}
-.zi-caption {{ font-size: 0.9rem; color: {lk.muted}; }}
+.zi-tiles {{ display: flex; gap: 1rem; margin: 0; }}
+.zi-tile {{ flex: 1; border: 1px solid {lk.grid}; border-radius: 0.5rem; padding: 0.25rem 0.8rem; }}
+.zi-tile .zi-tile-label {{ font-size: 18px; color: {lk.muted}; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
+.zi-tile .zi-tile-value {{ font-size: 34px; font-weight: 700; line-height: 1.15; color: {lk.text}; }}
+.zi-caption {{ font-size: 18px; line-height: 1.3; color: {lk.muted}; }}
 {dark_rules}</style>"""
 
 
@@ -218,13 +265,15 @@ def counter_html(current: int, total: int, lang: str) -> str:
 
 
 # Clicks the deck's next/previous button on ArrowRight/ArrowLeft (and PageDown/PageUp, which
-# presentation clickers send). Registered once per browser tab; it acts only while a deck is on
-# screen and never while the focus is in a field, a slider or an open menu.
+# presentation clickers send), its first/last button on Home/End. Registered once per browser tab;
+# it acts only while a deck is on screen and never while the focus is in a field, a slider or an
+# open menu.
 KEYBOARD_JS = f"""<script>
 (function () {{
   if (window.__ziDeckKeys) {{ return; }}
   window.__ziDeckKeys = true;
-  var keys = {{ ArrowRight: "{NEXT_KEY}", PageDown: "{NEXT_KEY}", ArrowLeft: "{PREV_KEY}", PageUp: "{PREV_KEY}" }};
+  var keys = {{ ArrowRight: "{NEXT_KEY}", PageDown: "{NEXT_KEY}", ArrowLeft: "{PREV_KEY}", PageUp: "{PREV_KEY}",
+               Home: "{FIRST_KEY}", End: "{LAST_KEY}" }};
   document.addEventListener("keydown", function (event) {{
     var key = keys[event.key];
     if (!key || event.defaultPrevented) {{ return; }}
@@ -256,8 +305,9 @@ def slide_title(name: str, short_name: str, limit: int = 34) -> str:
     return name if len(name) <= limit or not short_name else short_name
 
 
-def note_html(text: str) -> str:
-    return f'<div class="zi-note">{_e(text)}</div>'
+def note_html(text: str, title: str = "") -> str:
+    tip = f' title="{_e(title)}"' if title else ""
+    return f'<div class="zi-note"{tip}>{_e(text)}</div>'
 
 
 def heading_html(text: str) -> str:
@@ -299,15 +349,15 @@ def _threshold(value: Any, unit: str, lang: str) -> str:
 
 def rule_table_html(rules: pd.DataFrame, fw: Any, held_before: str | None, predicates: Sequence[str],
                     lk: Look, lang: str) -> str:
-    """Both predicates' rules side by side: the unit's value, then per predicate ✓/✗ with the
-    threshold and, when failing, 'kurang X poin'. ``rules`` is ``analytics.rule_table(ev)``."""
+    """Both predicates' rules side by side: the unit's value, then per predicate the requirement and
+    ✓, or ✗ with the points still missing. One line a rule at 18 px (the slide has room for every
+    rule of PermenPANRB 90/2021). ``rules`` is ``analytics.rule_table(ev)``."""
     order: list[str] = []
     for rule in rules["rule"]:
         if rule not in order:
             order.append(rule)
     cells: dict[tuple[str, str], Any] = {(r.rule, r.predicate): r for r in rules.itertuples(index=False)}
     pass_symbol, fail_symbol = palette.PASS_SYMBOL, palette.FAIL_SYMBOL
-    head = "".join(f"<th>{_e(t(f'predicate.{p.lower()}', lang))}</th>" for p in predicates)
     body = []
     for rule in order:
         first = next(cells[(rule, p)] for p in predicates if (rule, p) in cells)
@@ -320,29 +370,33 @@ def rule_table_html(rules: pd.DataFrame, fw: Any, held_before: str | None, predi
         for p in predicates:
             r = cells.get((rule, p))
             if r is None:
-                row.append('<td class="zi-na">–</td>')
+                row.append('<td class="zi-na">–</td><td class="zi-na">–</td>')
                 continue
             if r.unit == "flag":
-                need = t(f"predicate.{rule.removeprefix('holds_').lower()}", lang)
-                text = "" if r.passed else t("present.requires", lang, predicate=need)
-                threshold = ""
+                requirement = t(f"predicate.{rule.removeprefix('holds_').lower()}", lang)
+                short = ""
             else:
-                threshold = _threshold(r.threshold, r.unit, lang)
-                text = "" if r.passed else t("gap.points", lang, gap=format_number(r.gap, lang))
+                requirement = _threshold(r.threshold, r.unit, lang)
+                short = "" if r.passed or r.gap is None or pd.isna(r.gap) else format_number(r.gap, lang)
             css = "zi-pass" if r.passed else "zi-fail"
-            symbol = pass_symbol if r.passed else fail_symbol
-            gap = f'<span class="zi-gap">{_e(text)}</span>' if text else ""
-            row.append(f'<td class="{css}">{symbol} {_e(threshold)}{gap}</td>')
+            status = pass_symbol if r.passed else f"{fail_symbol} {short}".rstrip()
+            row.append(f'<td class="zi-num">{_e(requirement)}</td><td class="{css}">{_e(status)}</td>')
         body.append(f"<tr data-rule=\"{_e(rule)}\">{''.join(row)}</tr>")
+    groups = "".join(f'<th class="zi-group" colspan="2">{_e(t(f"predicate.{p.lower()}", lang))}</th>'
+                     for p in predicates)
+    parts = "".join(f'<th class="zi-num">{_e(t("present.rules.requirement", lang))}</th>'
+                    f'<th>{_e(t("present.rules.short", lang))}</th>' for _ in predicates)
     rule_head = _e(t("present.rules.rule", lang))
     value_head = _e(t("present.rules.value", lang))
-    return (f'<table class="zi-rules"><thead><tr><th>{rule_head}</th><th class="zi-num">{value_head}</th>'
-            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (f'<table class="zi-rules"><thead><tr><th rowspan="2">{rule_head}</th>'
+            f'<th class="zi-num" rowspan="2">{value_head}</th>{groups}</tr><tr>{parts}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
 
 
 __all__ = [
-    "KEYBOARD_JS", "NEXT_KEY", "PREV_KEY", "SLIDE_KEY", "SLIDE_STATE", "THEMES", "THEME_KEY", "UNITS_KEY",
-    "Look", "captions_html", "counter_html", "current_slide", "deck_css",
-    "head_html", "heading_html", "look", "note_html", "parse_slide", "parse_units", "rule_table_html", "seed_theme",
-    "seed_units", "slide_title", "step", "tiles_html", "write_deck_url",
+    "FIRST_KEY", "KEYBOARD_JS", "LAST_KEY", "NEXT_KEY", "PREV_KEY", "SLIDE_KEY", "SLIDE_STATE", "SUMMARY_ROWS",
+    "THEMES", "THEME_KEY", "UNITS_KEY", "Look", "captions_html", "counter_html", "current_slide", "deck_css",
+    "head_html", "heading_html", "jump", "look", "note_html", "parse_slide", "parse_units", "rule_table_html",
+    "seed_theme", "seed_units", "slide_content", "slide_title", "step", "summary_slides", "tiles_html",
+    "write_deck_url",
 ]

@@ -1,6 +1,7 @@
 """Presentasi in Chromium at the projector's 1280x720: a unit slide shows its radar and rule table
-without scrolling (light and dark, screenshots in test-artifacts/), the arrow keys step the slides,
-the deck opens from its URL and English changes the slide text.
+without scrolling (light and dark, screenshots in test-artifacts/), the arrow keys, Page Up/Down and
+Home/End step the slides, the deck opens from its URL, English changes the slide text, and the dark
+theme reaches the settings popover. (Every slide's fit and text size: test_layout_walk.py.)
 
 Not named test_present.py: pytest's default (prepend) import mode cannot collect two test modules
 with one basename, and tests/pages/test_present.py is the AppTest of the same page."""
@@ -87,7 +88,7 @@ def test_a_unit_slide_fits_a_1280x720_projector(page: Page, streamlit_server: st
     expect(rules).to_contain_text("kurang")
     # the type is large enough for the back of a room
     size = float(rules.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
-    assert size >= 16, size
+    assert size >= 18, size
     background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
     assert (background == "rgb(17, 20, 24)") == (theme == "gelap"), background
     page.screenshot(path=str(artifacts_dir / f"present-unit-{theme}.png"))
@@ -101,7 +102,7 @@ def test_the_summary_slide(page: Page, streamlit_server: str, artifacts_dir: Pat
     expect(page.locator(heatmap)).to_be_visible(timeout=15_000)
     _within_viewport(page, heatmap)
     expect(page.locator(".zi-tiles")).to_contain_text("Unit dinilai")
-    expect(page.get_by_role("button", name="◀ Sebelumnya")).to_be_disabled()
+    expect(page.locator(".st-key-zi_slide_prev button")).to_be_disabled()
     page.screenshot(path=str(artifacts_dir / f"present-summary-{theme}.png"))
 
 
@@ -125,15 +126,23 @@ def test_arrow_keys_step_through_the_slides(page: Page, streamlit_server: str) -
     expect(counter).to_have_text("Slide 1 dari 3", timeout=15_000)
     _settled(page)
     page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '1'")
+    page.keyboard.press("End")
+    expect(counter).to_have_text("Slide 3 dari 3", timeout=15_000)
+    _settled(page)
+    page.keyboard.press("PageDown")  # the last slide: nothing happens
+    page.keyboard.press("Home")
+    expect(counter).to_have_text("Slide 1 dari 3", timeout=15_000)
+    _settled(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '1'")
 
 
 def test_the_buttons_step_through_the_slides(page: Page, streamlit_server: str) -> None:
     _deck(page, streamlit_server, units=STRONG)
-    page.get_by_role("button", name="Berikutnya ▶").click()
+    page.get_by_role("button", name="Berikutnya").click()
     expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 2", timeout=15_000)
     _settled(page)
-    expect(page.get_by_role("button", name="Berikutnya ▶")).to_be_disabled()
-    page.get_by_role("button", name="◀ Sebelumnya").click()
+    expect(page.get_by_role("button", name="Berikutnya")).to_be_disabled()
+    page.get_by_role("button", name="Sebelumnya").click()
     expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 2", timeout=15_000)
 
 
@@ -168,17 +177,38 @@ def test_english_changes_the_slide_text(page: Page, streamlit_server: str) -> No
     indonesian = page.locator(RULES).inner_text()
     _deck(page, streamlit_server, units=STRONG, slide="2", lang="en")
     expect(page.locator(COUNTER)).to_have_text("Slide 2 of 2")
-    expect(page.get_by_role("button", name="◀ Previous")).to_be_visible()
+    expect(page.get_by_role("button", name="Previous")).to_be_visible()
     expect(page.locator(RULES)).to_contain_text("Total score")
     assert page.locator(RULES).inner_text() != indonesian
     expect(page.locator(RULES)).to_contain_text("Menuju WBK")  # domain terms stay Indonesian
 
 
-def test_the_settings_switch_the_theme(page: Page, streamlit_server: str) -> None:
+def test_the_settings_switch_the_theme_and_the_popover_turns_dark_too(page: Page, streamlit_server: str,
+                                                                      artifacts_dir: Path) -> None:
     _deck(page, streamlit_server, units=STRONG)
-    page.get_by_role("button", name="⚙ Pengaturan").click()
+    page.get_by_role("button", name="Pengaturan").click()
     page.get_by_role("radio", name="Gelap").click()
     page.wait_for_function("() => new URLSearchParams(location.search).get('tema') === 'gelap'", timeout=15_000)
     _settled(page)
     background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
     assert background == "rgb(17, 20, 24)"
+    # the popover (drawn outside the main area) and the units menu are dark as well
+    body = page.get_by_test_id("stPopoverBody")
+    if not body.is_visible():
+        page.get_by_role("button", name="Pengaturan").click()
+    expect(body).to_be_visible()
+    colours = body.evaluate("""b => {
+      let e = b; let bg = 'rgba(0, 0, 0, 0)';
+      while (e && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+        bg = getComputedStyle(e).backgroundColor; e = e.parentElement;
+      }
+      const label = b.querySelector('label p, label');
+      return [bg, getComputedStyle(label).color];
+    }""")
+    assert colours == ["rgb(17, 20, 24)", "rgb(242, 242, 242)"], colours
+    body.get_by_role("combobox").first.click()
+    menu = page.get_by_test_id("stMultiSelectDropdown")
+    expect(menu).to_be_visible()
+    menu_bg = menu.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert menu_bg == "rgb(17, 20, 24)", menu_bg
+    page.screenshot(path=str(artifacts_dir / "present-settings-gelap.png"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.present import parse_slide, parse_units
+from ui.present import SUMMARY_ROWS, parse_slide, parse_units, slide_content, summary_slides
 from zi_metrics import analytics
 from zi_metrics.store import Store
 
@@ -134,8 +134,10 @@ def test_a_unit_slide_shows_radar_rule_table_and_progress(app, app_db):
     failing = rules[~rules["passed"]]
     assert table.count("✗") == len(failing)
     assert table.count("✓") == len(rules) - len(failing)
+    # a failing cell says by how much, under the "kurang" heading of its predicate
+    assert table.count(">kurang</th>") == 2 and table.count(">syarat</th>") == 2
     for gap in failing["gap"].dropna():
-        assert f"kurang {gap:.2f}".replace(".", ",") in table
+        assert f"✗ {gap:.2f}".replace(".", ",") in table
 
 
 def test_the_slide_number_comes_from_the_url(app, app_db):
@@ -165,7 +167,42 @@ def test_unknown_units_in_the_url_are_ignored_with_a_notice(app, app_db):
 
 def test_without_units_in_the_url_the_deck_shows_every_unit_of_the_round(app, app_db):
     at = _open(app)
-    assert _counter(at) == (1, 1 + len(_round(app_db)))
+    units = _round(app_db)
+    assert len(units) > SUMMARY_ROWS, "the demo round needs more than one summary slide"
+    parts = -(-len(units) // SUMMARY_ROWS)
+    assert _counter(at) == (1, parts + len(units))
+
+
+def test_many_units_page_the_summary_over_several_slides(app, app_db):
+    import json
+
+    units = _round(app_db)
+    parts = -(-len(units) // SUMMARY_ROWS)
+    at = _open(app)
+    shown = []
+    for part in range(1, parts + 1):
+        assert _counter(at) == (part, parts + len(units))
+        assert f"bagian {part} dari {parts}" in next(b for b in _bodies(at) if "zi-head" in b)
+        (heat,) = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")]
+        assert 0 < len(heat["y"]) <= SUMMARY_ROWS
+        shown += heat["y"]
+        at.button(key="zi_slide_next").click().run()
+    # every unit once, in the deck's order; then the first unit's slide
+    names = analytics.round_overview(Store(app_db), YEAR, STAGE).set_index("unit_id")["short_name"]
+    assert shown == [names[u] for u in units]
+    assert _counter(at) == (parts + 1, parts + len(units))
+    assert any('class="zi-rules"' in b for b in _bodies(at))
+
+
+def test_first_and_last_buttons(app, app_db):
+    units = _round(app_db)[:3]
+    at = _open(app, units=",".join(units))
+    assert at.button(key="zi_slide_first").disabled
+    at.button(key="zi_slide_last").click().run()
+    assert _counter(at) == (4, 4)
+    assert at.button(key="zi_slide_last").disabled and at.button(key="zi_slide_next").disabled
+    at.button(key="zi_slide_first").click().run()
+    assert _counter(at) == (1, 4)
 
 
 def test_an_unknown_theme_is_ignored_with_a_notice_and_gelap_darkens_the_slide(app, app_db):
@@ -193,7 +230,7 @@ def test_english_from_the_url(app, app_db):
     units = _round(app_db)[:2]
     at = _open(app, units=",".join(units), lang="en")
     assert _counter_text(at) == "Slide 1 of 3"
-    assert at.button(key="zi_slide_next").label == "Next ▶"
+    assert at.button(key="zi_slide_next").label == "Next"
 
 
 def test_a_year_without_rounds_at_the_stage_is_not_an_exception(app):
@@ -207,6 +244,15 @@ def test_a_year_without_rounds_at_the_stage_is_not_an_exception(app):
 def test_parse_units_keeps_known_ids_in_order_without_repeats():
     assert parse_units("b, a,,b,x,y,x", ["a", "b", "c"]) == (["b", "a"], ["x", "y"])
     assert parse_units("", ["a"]) == ([], [])
+
+
+def test_slide_content_pages_the_summary():
+    assert summary_slides(0) == 1 and summary_slides(SUMMARY_ROWS) == 1 and summary_slides(SUMMARY_ROWS + 1) == 2
+    assert slide_content(1, 3) == ("summary", 0)
+    assert slide_content(2, 3) == ("unit", 0)
+    n = 2 * SUMMARY_ROWS + 1  # three summary slides
+    assert [slide_content(k, n) for k in (1, 3, 4, 3 + n)] == [
+        ("summary", 0), ("summary", 2), ("unit", 0), ("unit", n - 1)]
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("3", 3), (" 2 ", 2), ("4", None), ("0", None),
