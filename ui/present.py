@@ -7,8 +7,9 @@ chart builders, and draws. Nothing here scores anything: values come from ``anal
 URL of a deck: ``/presentasi?tahun=2024&tahap=tpi&units=<id>,<id>&slide=2&tema=gelap&lang=en``.
 ``units`` is comma-separated ids (repeated ``units=`` parameters are accepted too), ``slide`` is
 1-based (the programme summary first, on as many slides as its heatmap needs at
-:data:`SUMMARY_ROWS` units each, then one slide per unit in ``units`` order), ``tema`` is
-``terang`` or ``gelap``. Unknown values are ignored with a notice.
+:data:`SUMMARY_ROWS` units each, then two slides per unit in ``units`` order: its standing, radar
+and rules, and its progress over the years), ``tema`` is ``terang`` or ``gelap``. Unknown values
+are ignored with a notice.
 
 Made for a 1280x720 projector: nothing scrolls, no text is smaller than 18 px, and the dark theme
 covers the settings popover and its menus too.
@@ -40,6 +41,9 @@ NEXT_KEY = "zi_slide_next"
 FIRST_KEY = "zi_slide_first"
 LAST_KEY = "zi_slide_last"
 SUMMARY_ROWS = 7  # units per summary slide: the heatmap with its tiles fits 1280x720
+# A unit's radar, its rule table (the framework's full rule names, at 18 px) and its progress chart
+# do not fit one 1280x720 slide: its standing, then its progress.
+SLIDES_PER_UNIT = 2
 
 
 # --------------------------------------------------------------------------- parsing (pure)
@@ -140,13 +144,20 @@ def summary_slides(units: int) -> int:
     return max(1, -(-units // SUMMARY_ROWS))
 
 
+def deck_size(units: int) -> int:
+    """Slides of a deck of ``units`` units: the summary's, then :data:`SLIDES_PER_UNIT` per unit."""
+    return summary_slides(units) + SLIDES_PER_UNIT * units
+
+
 def slide_content(slide: int, units: int) -> tuple[str, int]:
     """What slide ``slide`` (1-based) shows: ``("summary", part)`` with the 0-based part of the
-    summary, or ``("unit", index)`` with the 0-based index of the unit in the deck's order."""
+    summary, ``("unit", index)`` (the unit's radar and rules) or ``("progress", index)`` (its
+    totals over the years), with the 0-based index of the unit in the deck's order."""
     parts = summary_slides(units)
     if slide <= parts:
         return "summary", slide - 1
-    return "unit", slide - parts - 1
+    index, kind = divmod(slide - parts - 1, SLIDES_PER_UNIT)
+    return ("unit", "progress")[kind], index
 
 
 def write_deck_url(unit_ids: Sequence[str], slide: int, theme: str) -> None:
@@ -247,6 +258,9 @@ def deck_css(lk: Look) -> str:
   text-overflow: ellipsis; }}
 .zi-tile .zi-tile-value {{ font-size: 34px; font-weight: 700; line-height: 1.15; color: {lk.text}; }}
 .zi-caption {{ font-size: 18px; line-height: 1.3; color: {lk.muted}; }}
+.zi-rings {{ display: flex; justify-content: center; gap: 1.5rem; font-size: 18px; color: {lk.text};
+  white-space: nowrap; }}
+.zi-ring-line {{ display: inline-block; width: 2.4em; margin-right: 0.45em; vertical-align: middle; }}
 {dark_rules}</style>"""
 
 
@@ -308,6 +322,20 @@ def slide_title(name: str, short_name: str, limit: int = 34) -> str:
 def note_html(text: str, title: str = "") -> str:
     tip = f' title="{_e(title)}"' if title else ""
     return f'<div class="zi-note"{tip}>{_e(text)}</div>'
+
+
+def ring_legend_html(rings: Mapping[str, float], lang: str) -> str:
+    """The radar's rings explained in one line of 18 px text under it (a Plotly legend of the same
+    entries took three rows of the slide): a line sample in the ring's colour and dash, its name."""
+    entries = []
+    for key, value in rings.items():
+        number = format_number(value, lang, 0 if float(value).is_integer() else 2)
+        name = t(f"chart.ring.{key.lower()}", lang, percent=number)
+        color = palette.WBBM_COLOR if key.upper() == "WBBM" else palette.WBK_COLOR
+        style = "dotted" if key.upper() == "WBBM" else "dashed"
+        entries.append(f'<span class="zi-ring"><span class="zi-ring-line" style="border-top: 3px {style} {color}">'
+                       f"</span>{_e(name)}</span>")
+    return f'<div class="zi-rings">{"".join(entries)}</div>'
 
 
 def heading_html(text: str) -> str:
@@ -394,9 +422,10 @@ def rule_table_html(rules: pd.DataFrame, fw: Any, held_before: str | None, predi
 
 
 __all__ = [
-    "FIRST_KEY", "KEYBOARD_JS", "LAST_KEY", "NEXT_KEY", "PREV_KEY", "SLIDE_KEY", "SLIDE_STATE", "SUMMARY_ROWS",
-    "THEMES", "THEME_KEY", "UNITS_KEY", "Look", "captions_html", "counter_html", "current_slide", "deck_css",
-    "head_html", "heading_html", "jump", "look", "note_html", "parse_slide", "parse_units", "rule_table_html",
-    "seed_theme", "seed_units", "slide_content", "slide_title", "step", "summary_slides", "tiles_html",
-    "write_deck_url",
+    "FIRST_KEY", "KEYBOARD_JS", "LAST_KEY", "NEXT_KEY", "PREV_KEY", "SLIDES_PER_UNIT", "SLIDE_KEY", "SLIDE_STATE",
+    "SUMMARY_ROWS", "THEMES", "THEME_KEY", "UNITS_KEY", "Look", "captions_html", "counter_html", "current_slide",
+    "deck_css", "deck_size", "head_html", "heading_html", "jump", "look", "note_html", "parse_slide", "parse_units",
+    "ring_legend_html", "rule_table_html", "seed_theme", "seed_units", "slide_content", "slide_title", "step",
+    "summary_slides",
+    "tiles_html", "write_deck_url",
 ]

@@ -1,10 +1,11 @@
 """Presentasi: a slide deck for a coordination meeting, on a 1280x720 projector.
 
 The programme summary of the chosen units comes first (how many meet Menuju WBK / WBBM, the area
-heatmap, seven units a slide); then one slide per unit: its radar, the rule table of both
-predicates and its progress over the years. Buttons and the keyboard (arrows, Page Up/Down, Home,
-End) step through it; the sidebar and Streamlit's chrome are hidden, nothing scrolls and no text
-is under 18 px. The whole deck lives in the URL (see ui/present.py), e.g.
+heatmap, seven units a slide); then two slides per unit: its radar with the rule table of both
+predicates, and its total score over the years at every stage with its predicate history.
+Buttons and the keyboard (arrows, Page Up/Down, Home, End) step through it; the sidebar and
+Streamlit's chrome are hidden, nothing scrolls and no text is under 18 px. The whole deck lives in
+the URL (see ui/present.py), e.g.
 /presentasi?tahun=2024&tahap=tpi&units=kemendesa-itjen,kkp&slide=2&tema=gelap
 """
 
@@ -48,7 +49,7 @@ with bar[6].popover(tr("present.settings"), icon=":material/settings:", width="s
                  query_params=state.link_params(selection))  # back on the deck's year and stage
 
 summary_parts = present.summary_slides(len(unit_ids))
-total = summary_parts + len(unit_ids)
+total = present.deck_size(len(unit_ids))
 slide = present.current_slide(total, notices)
 bar[0].button("", key=present.FIRST_KEY, icon=":material/first_page:", help=tr("present.first"),
               on_click=present.jump, args=(1,), disabled=slide <= 1, width="stretch")
@@ -104,8 +105,8 @@ if kind == "summary":
     if not data.framework_has_minimum:
         notes.append(tr("present.summary.no_area_minimum", framework=fw.name))
     st.html(present.captions_html(notes))
-else:
-    # ---- one unit
+elif kind == "unit":
+    # ---- one unit's standing: radar and rules
     unit_id = unit_ids[index]
     rounds = state.unit_rounds(store, unit_id)
     rnd = analytics.round_for(rounds, year, stage)
@@ -120,27 +121,47 @@ else:
                               badge=badge, badge_color=badge_color))
     fw = rnd.framework
     codes = list(fw.area_codes)
-    left, right = st.columns([0.43, 0.57], gap="small")
+    left, right = st.columns([0.45, 0.55], gap="small")
     with left.container(key="zi_radar"):
+        rings = analytics.area_minimum_percents(fw)
         radar = charts.radar_figure([(tr(f"stage_short.{stage}"), analytics.area_percents(rnd))],
-                                    {c: c for c in codes}, codes, analytics.area_minimum_percents(fw),
+                                    {c: c for c in codes}, codes, rings,
                                     series_colors=[palette.stage_color(stage)],
                                     series_symbols=[palette.STAGE_SYMBOLS.get(stage)],
-                                    text={"chart.radar.title": ""}, diameter=420, **chart_options)
-        # the rings' legend names 60 % and 75 %: radial tick labels would only crowd the circle
+                                    text={"chart.radar.title": ""}, diameter=420, legend=False, **chart_options)
+        # the rings are named under the chart: radial tick labels would only crowd the circle
         radar.update_polars(radialaxis_showticklabels=False)
         st.plotly_chart(radar, width="stretch", theme=None, config=plot_config, key="zi_radar_chart")
+        st.html(present.ring_legend_html(rings, lang))
     with right.container(key="zi_rules"):
         st.html(present.heading_html(tr("present.rules.title")))
         st.html(present.rule_table_html(analytics.rule_table(ev), fw, rnd.held_before,
                                         [p.code for p in fw.predicates], lk, lang))
-    with right.container(key="zi_progress"):
-        st.html(present.heading_html(tr("chart.progress.title")))
-        series = analytics.progress_series(analytics.progress_frame(rounds), [unit_id], [stage])
-        progress = charts.progress_figure([(tr(f"stage_short.{stage}"), points) for _, _, points in series],
-                                          series_colors=[palette.stage_color(stage)],
-                                          series_symbols=[palette.STAGE_SYMBOLS.get(stage)],
-                                          text={"chart.progress.title": "", "col.year": "", "col.total": ""},
-                                          height=170, legend=False, **chart_options)
-        progress.update_layout(margin={"t": 8, "b": 8, "l": 8})
+else:
+    # ---- one unit's totals over the years, every stage, and its predicate history
+    unit_id = unit_ids[index]
+    rounds = state.unit_rounds(store, unit_id)
+    frame_unit = analytics.progress_frame(rounds)
+    st.html(present.head_html(present.slide_title(names.get(unit_id, unit_id), short.get(unit_id, unit_id)),
+                              tr("present.progress.subtitle")))
+    with st.container(key="zi_progress"):
+        series = analytics.progress_series(frame_unit, [unit_id], list(analytics.STAGES))
+        progress = charts.progress_figure(
+            [(tr(f"stage_short.{s}"), points) for _, s, points in series],
+            series_colors=[palette.stage_color(s) for _, s, _ in series],
+            series_symbols=[palette.STAGE_SYMBOLS.get(s) for _, s, _ in series],
+            series_dashes=[palette.STAGE_DASHES.get(s) for _, s, _ in series],
+            text={"chart.progress.title": "", "col.year": "", "col.total": ""}, height=370, **chart_options)
         st.plotly_chart(progress, width="stretch", theme=None, config=plot_config, key="zi_progress_chart")
+    with st.container(key="zi_timeline"):
+        st.html(present.heading_html(tr("chart.timeline.title")))
+        events = analytics.timeline_events(store.awards(unit_id), frame_unit)
+        if events:
+            timeline = charts.timeline_figure(
+                [{"unit": short.get(unit_id, unit_id), "year": e["year"], "predicate": predicate_label(e["predicate"]),
+                  "status": e["status"]} for e in events],
+                text={"chart.timeline.title": "", "col.year": ""}, **chart_options)
+            timeline.update_layout(height=190)
+            st.plotly_chart(timeline, width="stretch", theme=None, config=plot_config, key="zi_timeline_chart")
+        else:
+            st.html(present.captions_html([tr("progress.no_timeline")]))

@@ -49,7 +49,7 @@ def _deck(page: Page, base_url: str, **params: str) -> None:
 
 def _settled(page: Page) -> None:
     expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    expect(page.locator(COUNTER)).to_be_visible()
+    expect(page.locator(COUNTER)).to_be_visible(timeout=30_000)
     exceptions = page.get_by_test_id("stException")
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
@@ -72,7 +72,7 @@ def _param(page: Page, key: str) -> str | None:
 def test_a_unit_slide_fits_a_1280x720_projector(page: Page, streamlit_server: str, artifacts_dir: Path,
                                                  theme: str) -> None:
     _deck(page, streamlit_server, tahap="mandiri", units=f"{WEAK},{STRONG}", slide="2", tema=theme)
-    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 3")
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 5")  # summary, then two slides a unit
     expect(page.locator(RADAR)).to_be_visible(timeout=15_000)
     expect(page.locator(RULES)).to_be_visible()
     # the sidebar and Streamlit's header are hidden; nothing needs scrolling
@@ -81,7 +81,9 @@ def test_a_unit_slide_fits_a_1280x720_projector(page: Page, streamlit_server: st
     assert page.evaluate("() => window.scrollY") == 0
     _within_viewport(page, RADAR)
     _within_viewport(page, RULES)
-    _within_viewport(page, '.st-key-zi_progress [data-testid="stPlotlyChart"] .js-plotly-plot')
+    # the circle itself (Plotly's polar radius, in px)
+    diameter = page.locator(RADAR).first.evaluate("gd => 2 * gd._fullLayout.polar._subplot.radius")
+    assert diameter >= 400, diameter
     rules = page.locator(RULES)
     assert rules.locator("tr[data-rule]").count() == 13  # PermenPANRB 90/2021: 12 rules + holds_wbk
     expect(rules).to_contain_text("✗")
@@ -94,10 +96,10 @@ def test_a_unit_slide_fits_a_1280x720_projector(page: Page, streamlit_server: st
     page.screenshot(path=str(artifacts_dir / f"present-unit-{theme}.png"))
 
 
-@pytest.mark.parametrize("theme", ["terang", "gelap"])
-def test_the_summary_slide(page: Page, streamlit_server: str, artifacts_dir: Path, theme: str) -> None:
+def test_the_summary_slide_in_the_dark(page: Page, streamlit_server: str, artifacts_dir: Path) -> None:
+    theme = "gelap"  # the light one is walked by test_layout_walk.py
     _deck(page, streamlit_server, units=f"{STRONG},{OTHER},kkp-djpb-bbpbap-jepara", tema=theme)
-    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 4")
+    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 7")
     heatmap = '.st-key-zi_heatmap [data-testid="stPlotlyChart"] .js-plotly-plot'
     expect(page.locator(heatmap)).to_be_visible(timeout=15_000)
     _within_viewport(page, heatmap)
@@ -109,29 +111,30 @@ def test_the_summary_slide(page: Page, streamlit_server: str, artifacts_dir: Pat
 def test_arrow_keys_step_through_the_slides(page: Page, streamlit_server: str) -> None:
     _deck(page, streamlit_server, units=f"{STRONG},{OTHER}")
     counter = page.locator(COUNTER)
-    expect(counter).to_have_text("Slide 1 dari 3")
+    expect(counter).to_have_text("Slide 1 dari 5")
     page.keyboard.press("ArrowRight")
-    expect(counter).to_have_text("Slide 2 dari 3", timeout=15_000)
+    expect(counter).to_have_text("Slide 2 dari 5", timeout=15_000)
     _settled(page)
     expect(page.locator(RADAR)).to_be_visible(timeout=15_000)
     page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '2'")
-    page.keyboard.press("ArrowRight")
-    expect(counter).to_have_text("Slide 3 dari 3", timeout=15_000)
+    page.keyboard.press("PageDown")  # what presentation clickers send
+    expect(counter).to_have_text("Slide 3 dari 5", timeout=15_000)
     _settled(page)
-    page.keyboard.press("ArrowRight")  # the last slide: nothing happens
     page.keyboard.press("ArrowLeft")
-    expect(counter).to_have_text("Slide 2 dari 3", timeout=15_000)
+    expect(counter).to_have_text("Slide 2 dari 5", timeout=15_000)
     _settled(page)
-    page.keyboard.press("PageUp")  # what presentation clickers send
-    expect(counter).to_have_text("Slide 1 dari 3", timeout=15_000)
+    page.keyboard.press("PageUp")
+    expect(counter).to_have_text("Slide 1 dari 5", timeout=15_000)
     _settled(page)
     page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '1'")
+    page.keyboard.press("ArrowLeft")  # the first slide: nothing happens
     page.keyboard.press("End")
-    expect(counter).to_have_text("Slide 3 dari 3", timeout=15_000)
+    expect(counter).to_have_text("Slide 5 dari 5", timeout=15_000)
     _settled(page)
-    page.keyboard.press("PageDown")  # the last slide: nothing happens
+    page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '5'")
+    page.keyboard.press("ArrowRight")  # the last slide: nothing happens
     page.keyboard.press("Home")
-    expect(counter).to_have_text("Slide 1 dari 3", timeout=15_000)
+    expect(counter).to_have_text("Slide 1 dari 5", timeout=15_000)
     _settled(page)
     page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '1'")
 
@@ -139,11 +142,17 @@ def test_arrow_keys_step_through_the_slides(page: Page, streamlit_server: str) -
 def test_the_buttons_step_through_the_slides(page: Page, streamlit_server: str) -> None:
     _deck(page, streamlit_server, units=STRONG)
     page.get_by_role("button", name="Berikutnya").click()
-    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 2", timeout=15_000)
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 3", timeout=15_000)
+    _settled(page)
+    page.locator(".st-key-zi_slide_last button").first.click()
+    expect(page.locator(COUNTER)).to_have_text("Slide 3 dari 3", timeout=15_000)
     _settled(page)
     expect(page.get_by_role("button", name="Berikutnya")).to_be_disabled()
     page.get_by_role("button", name="Sebelumnya").click()
-    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 2", timeout=15_000)
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 3", timeout=15_000)
+    _settled(page)
+    page.locator(".st-key-zi_slide_first button").first.click()
+    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 3", timeout=15_000)
 
 
 def test_the_deck_url_reopens_the_same_slide(browser: Browser, page: Page, streamlit_server: str) -> None:
@@ -157,7 +166,7 @@ def test_the_deck_url_reopens_the_same_slide(browser: Browser, page: Page, strea
         other.set_viewport_size(VIEWPORT)
         other.goto(page.url)
         _settled(other)
-        expect(other.locator(COUNTER)).to_have_text("Slide 2 dari 3")
+        expect(other.locator(COUNTER)).to_have_text("Slide 2 dari 5")
         expect(other.locator(".zi-head h1")).to_have_text("Inspektorat Jenderal")
     finally:
         other.close()
@@ -165,18 +174,18 @@ def test_the_deck_url_reopens_the_same_slide(browser: Browser, page: Page, strea
 
 def test_an_invalid_slide_in_the_url_gives_a_notice(page: Page, streamlit_server: str) -> None:
     _deck(page, streamlit_server, units=STRONG, slide="7")
-    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 2")
+    expect(page.locator(COUNTER)).to_have_text("Slide 1 dari 3")
     expect(page.get_by_test_id("stAlert").filter(has_text="'7'")).to_be_visible()
     assert _param(page, "slide") == "1"
 
 
 def test_english_changes_the_slide_text(page: Page, streamlit_server: str) -> None:
     _deck(page, streamlit_server, units=STRONG, slide="2")
-    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 2")
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 3")
     expect(page.locator(RULES)).to_contain_text("Aturan")
     indonesian = page.locator(RULES).inner_text()
     _deck(page, streamlit_server, units=STRONG, slide="2", lang="en")
-    expect(page.locator(COUNTER)).to_have_text("Slide 2 of 2")
+    expect(page.locator(COUNTER)).to_have_text("Slide 2 of 3")
     expect(page.get_by_role("button", name="Previous")).to_be_visible()
     expect(page.locator(RULES)).to_contain_text("Total score")
     assert page.locator(RULES).inner_text() != indonesian

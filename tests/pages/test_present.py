@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ui.present import SUMMARY_ROWS, parse_slide, parse_units, slide_content, summary_slides
+from ui.present import SUMMARY_ROWS, deck_size, parse_slide, parse_units, slide_content, summary_slides
 from zi_metrics import analytics
+from zi_metrics.i18n import t
 from zi_metrics.store import Store
 
 PAGE = "views/present.py"
@@ -73,8 +74,8 @@ def _rule_table(at) -> str:
 def test_the_deck_has_a_summary_slide_and_one_slide_per_unit(app, app_db):
     units = _round(app_db)[:3]
     at = _open(app, units=",".join(units))
-    assert _counter(at) == (1, 1 + len(units))
-    assert _counter_text(at) == f"Slide 1 dari {1 + len(units)}"
+    assert _counter(at) == (1, 1 + 2 * len(units))  # two slides a unit: its standing, its progress
+    assert _counter_text(at) == f"Slide 1 dari {1 + 2 * len(units)}"
     assert _heading(at) == f"Zona Integritas {YEAR} · TPI"
     # the summary: units, how many meet WBK / WBBM, and the area heatmap of exactly these units
     frame = analytics.round_overview(Store(app_db), YEAR, STAGE).set_index("unit_id").loc[units]
@@ -100,17 +101,23 @@ def test_next_and_previous_step_through_the_units_in_url_order(app, app_db):
     at = _open(app, units=",".join(chosen))
     assert at.button(key="zi_slide_prev").disabled
     at.button(key="zi_slide_next").click().run()
-    assert _counter(at) == (2, 3)
+    assert _counter(at) == (2, 5)
     assert _heading(at) in (names[chosen[0]]["name"], names[chosen[0]]["short_name"])
     table = _rule_table(at)
     assert "Menuju WBK" in table and "Menuju WBBM" in table
     assert at.get("plotly_chart"), "the unit slide draws its radar and progress charts"
+    at.button(key="zi_slide_next").click().run()  # the first unit's progress
+    assert _counter(at) == (3, 5)
+    assert _heading(at) in (names[chosen[0]]["name"], names[chosen[0]]["short_name"])
+    assert not any('class="zi-rules"' in b for b in _bodies(at))
     at.button(key="zi_slide_next").click().run()
-    assert _counter(at) == (3, 3)
+    assert _counter(at) == (4, 5)
     assert _heading(at) in (names[chosen[1]]["name"], names[chosen[1]]["short_name"])
+    at.button(key="zi_slide_next").click().run()
+    assert _counter(at) == (5, 5)
     assert at.button(key="zi_slide_next").disabled
     at.button(key="zi_slide_prev").click().run()
-    assert _counter(at) == (2, 3)
+    assert _counter(at) == (4, 5)
     assert not at.exception
 
 
@@ -122,7 +129,7 @@ def test_a_unit_slide_shows_radar_rule_table_and_progress(app, app_db):
 
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     kinds = sorted(f["data"][0]["type"] for f in figures)
-    assert kinds == ["scatter", "scatterpolar"]
+    assert kinds == ["scatterpolar"]
     rnd = analytics.round_for(analytics.unit_rounds(store, unit), YEAR, STAGE)
     radar = next(f for f in figures if f["data"][0]["type"] == "scatterpolar")
     series = [t for t in radar["data"] if t.get("meta", {}).get("role") == "series"]
@@ -140,11 +147,30 @@ def test_a_unit_slide_shows_radar_rule_table_and_progress(app, app_db):
         assert f"✗ {gap:.2f}".replace(".", ",") in table
 
 
+def test_a_progress_slide_shows_every_stage_and_the_predicate_history(app, app_db):
+    import json
+
+    store = Store(app_db)
+    unit = "kemendesa-itjen"
+    at = _open(app, units=unit, slide="3")
+    figures = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    assert set(figures) == {"zi_progress_chart", "zi_timeline_chart"}
+    rounds = analytics.unit_rounds(store, unit)
+    stages = [s for s in analytics.STAGES if any(r.stage == s for r in rounds)]
+    progress = figures["zi_progress_chart"]
+    assert [tr["name"] for tr in progress["data"]] == [t(f"stage_short.{s}") for s in stages]
+    for trace, stage in zip(progress["data"], stages, strict=True):
+        points = {c[0]: y for c, y in zip(trace["customdata"], trace["y"], strict=True) if y is not None}
+        assert points == pytest.approx({r.year: r.scorecard.total for r in rounds if r.stage == stage}, abs=1e-9)
+    statuses = {tr["meta"]["status"] for tr in figures["zi_timeline_chart"]["data"] if tr["meta"]["role"] == "series"}
+    assert "earned" in statuses
+
+
 def test_the_slide_number_comes_from_the_url(app, app_db):
     units = _round(app_db)[:2]
     names = analytics.units_by_id(Store(app_db))
-    at = _open(app, units=",".join(units), slide="3")
-    assert _counter(at) == (3, 3)
+    at = _open(app, units=",".join(units), slide="4")
+    assert _counter(at) == (4, 5)
     assert _heading(at) in (names[units[1]]["name"], names[units[1]]["short_name"])
     assert not at.warning
 
@@ -153,7 +179,7 @@ def test_the_slide_number_comes_from_the_url(app, app_db):
 def test_an_invalid_slide_number_in_the_url_is_ignored_with_a_notice(app, app_db, bad):
     units = _round(app_db)[:2]
     at = _open(app, units=",".join(units), slide=bad)
-    assert _counter(at) == (1, 3)
+    assert _counter(at) == (1, 5)
     notices = [w.value for w in at.warning]
     assert any(f"'{bad}'" in n and "slide" in n.lower() for n in notices), notices
 
@@ -161,7 +187,7 @@ def test_an_invalid_slide_number_in_the_url_is_ignored_with_a_notice(app, app_db
 def test_unknown_units_in_the_url_are_ignored_with_a_notice(app, app_db):
     units = _round(app_db)[:1]
     at = _open(app, units=f"{units[0]},no-such-unit,{units[0]}")
-    assert _counter(at) == (1, 2)  # the repeat and the unknown id are dropped
+    assert _counter(at) == (1, 3)  # the repeat and the unknown id are dropped
     assert any("no-such-unit" in w.value for w in at.warning)
 
 
@@ -170,7 +196,7 @@ def test_without_units_in_the_url_the_deck_shows_every_unit_of_the_round(app, ap
     units = _round(app_db)
     assert len(units) > SUMMARY_ROWS, "the demo round needs more than one summary slide"
     parts = -(-len(units) // SUMMARY_ROWS)
-    assert _counter(at) == (1, parts + len(units))
+    assert _counter(at) == (1, parts + 2 * len(units))
 
 
 def test_many_units_page_the_summary_over_several_slides(app, app_db):
@@ -181,7 +207,7 @@ def test_many_units_page_the_summary_over_several_slides(app, app_db):
     at = _open(app)
     shown = []
     for part in range(1, parts + 1):
-        assert _counter(at) == (part, parts + len(units))
+        assert _counter(at) == (part, parts + 2 * len(units))
         assert f"bagian {part} dari {parts}" in next(b for b in _bodies(at) if "zi-head" in b)
         (heat,) = [json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")]
         assert 0 < len(heat["y"]) <= SUMMARY_ROWS
@@ -190,7 +216,7 @@ def test_many_units_page_the_summary_over_several_slides(app, app_db):
     # every unit once, in the deck's order; then the first unit's slide
     names = analytics.round_overview(Store(app_db), YEAR, STAGE).set_index("unit_id")["short_name"]
     assert shown == [names[u] for u in units]
-    assert _counter(at) == (parts + 1, parts + len(units))
+    assert _counter(at) == (parts + 1, parts + 2 * len(units))
     assert any('class="zi-rules"' in b for b in _bodies(at))
 
 
@@ -199,10 +225,10 @@ def test_first_and_last_buttons(app, app_db):
     at = _open(app, units=",".join(units))
     assert at.button(key="zi_slide_first").disabled
     at.button(key="zi_slide_last").click().run()
-    assert _counter(at) == (4, 4)
+    assert _counter(at) == (7, 7)
     assert at.button(key="zi_slide_last").disabled and at.button(key="zi_slide_next").disabled
     at.button(key="zi_slide_first").click().run()
-    assert _counter(at) == (1, 4)
+    assert _counter(at) == (1, 7)
 
 
 def test_an_unknown_theme_is_ignored_with_a_notice_and_gelap_darkens_the_slide(app, app_db):
@@ -229,7 +255,7 @@ def test_the_deck_is_written_back_to_the_url(app, app_db):
 def test_english_from_the_url(app, app_db):
     units = _round(app_db)[:2]
     at = _open(app, units=",".join(units), lang="en")
-    assert _counter_text(at) == "Slide 1 of 3"
+    assert _counter_text(at) == "Slide 1 of 5"
     assert at.button(key="zi_slide_next").label == "Next"
 
 
@@ -249,10 +275,11 @@ def test_parse_units_keeps_known_ids_in_order_without_repeats():
 def test_slide_content_pages_the_summary():
     assert summary_slides(0) == 1 and summary_slides(SUMMARY_ROWS) == 1 and summary_slides(SUMMARY_ROWS + 1) == 2
     assert slide_content(1, 3) == ("summary", 0)
-    assert slide_content(2, 3) == ("unit", 0)
+    assert [slide_content(k, 3) for k in (2, 3, 4, 7)] == [("unit", 0), ("progress", 0), ("unit", 1), ("progress", 2)]
     n = 2 * SUMMARY_ROWS + 1  # three summary slides
-    assert [slide_content(k, n) for k in (1, 3, 4, 3 + n)] == [
-        ("summary", 0), ("summary", 2), ("unit", 0), ("unit", n - 1)]
+    assert deck_size(n) == 3 + 2 * n
+    assert [slide_content(k, n) for k in (1, 3, 4, 5, 3 + 2 * n)] == [
+        ("summary", 0), ("summary", 2), ("unit", 0), ("progress", 0), ("progress", n - 1)]
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("3", 3), (" 2 ", 2), ("4", None), ("0", None),

@@ -73,6 +73,7 @@ def radar_template(
     series_symbols: Sequence[str | None] | None = None,
     series_dashes: Sequence[str | None] | None = None,
     diameter: int = DIAMETER,
+    legend: bool = True,
     dark: bool = False,
     large: bool = False,
     lang: str = "id",
@@ -83,7 +84,8 @@ def radar_template(
     Pure and cheap to keep: cache it per (labels, names, colours, language, theme) and pass it to
     :func:`radar_fill` with the values; never mutate it. Arguments as in :func:`radar_figure`, with
     ``series_names`` instead of the series. ``diameter``: the polar circle's size in px, which sets
-    the figure's height (the circle is smaller only when the container is narrower).
+    the figure's height (the circle is smaller only when the container is narrower); ``legend=False``
+    leaves out the legend and its room (a slide that explains the rings itself).
     """
     if not area_order:
         raise ValueError("area_order is empty")
@@ -148,15 +150,16 @@ def radar_template(
             "meta": {"role": "series"},
         })
 
-    # Legend rows under the chart: Plotly fills a row with entries while they fit the plot area's
-    # width (at least the circle's), then starts another; reserve that many rows so the legend
-    # does not push the margin and shrink the circle.
-    rows, used = 1, 0.0
-    for d in data:
-        width = text_width(str(d["name"]), size) + 50
-        if used and used + width > diameter:
-            rows, used = rows + 1, 0.0
-        used += width
+    # Legend rows under the chart. Plotly puts the entries on one line when they all fit the plot
+    # area's width (at least the circle's), else in a grid of columns as wide as the widest entry;
+    # reserve that many rows, so the legend does not push the margin and shrink the circle.
+    widths = [text_width(str(d["name"]), size) + 50 for d in data]
+    if not legend:
+        rows = 0
+    elif sum(widths) <= diameter:
+        rows = 1
+    else:
+        rows = math.ceil(len(widths) / max(1, int(diameter // max(widths))))
     legend_height = rows * (size * 1.3 + 8)
 
     margin = {
@@ -179,7 +182,7 @@ def radar_template(
         "separators": SEPARATORS[lang],
         "hoverlabel": {"font": {"size": size}},
         "hovermode": "closest",
-        "showlegend": True,
+        "showlegend": legend,
         "legend": {
             "orientation": "h",
             "x": 0.5,
@@ -266,6 +269,7 @@ def radar_figure(
     series_symbols: Sequence[str | None] | None = None,
     series_dashes: Sequence[str | None] | None = None,
     diameter: int = DIAMETER,
+    legend: bool = True,
     dark: bool = False,
     large: bool = False,
     lang: str = "id",
@@ -288,7 +292,7 @@ def radar_figure(
     template = radar_template(
         area_labels, area_order, [name for name, _ in series], rings,
         series_colors=series_colors, series_symbols=series_symbols, series_dashes=series_dashes,
-        diameter=diameter, dark=dark, large=large, lang=lang, text=text,
+        diameter=diameter, legend=legend, dark=dark, large=large, lang=lang, text=text,
     )
     return go.Figure(radar_spec(template, [values for _, values in series]))
 
