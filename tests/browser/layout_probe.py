@@ -76,7 +76,8 @@ CHART_LABELS_JS = r"""
 # sidebar and open popovers. Its text is cut when the element hides its own overflow (or ends in an
 # ellipsis) and the text is larger than the element, or when the text runs past the nearest
 # ancestor that hides or scrolls its overflow (a scroll container only counts sideways: reading
-# a page by scrolling down is normal, reading a line by scrolling sideways is not).
+# a page by scrolling down is normal, reading a line by scrolling sideways is not). And no emoji
+# anywhere in their text.
 HTML_TEXT_JS = r"""
 () => {
   const findings = [];
@@ -127,6 +128,17 @@ HTML_TEXT_JS = r"""
           findings.push({where, problem: 'text cut by its container', text});
         }
         break;
+      }
+    }
+  }
+  // icons are Material Symbols (a font the app serves) or text marks (✓ ✗ →): an emoji needs an
+  // emoji font, which many machines lack (a box where the icon should be)
+  const emoji = /\p{Extended_Pictographic}/u;
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (emoji.test(n.textContent) && n.parentElement && !n.parentElement.closest('script, style')) {
+        findings.push({where: 'text', problem: 'emoji (needs an emoji font)', text: n.textContent.trim().slice(0, 60)});
       }
     }
   }

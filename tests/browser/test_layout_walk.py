@@ -5,7 +5,9 @@ sidebar's navigation, so a page added later is walked too) and every slide of th
 * no two chart labels overlap, and none leaves its chart or is cut by the plot area (Plotly's SVG);
 * no HTML text is cut by its container or runs past it sideways, and the page is not wider than
   the window;
-* the deck fits the window (nothing to scroll) and its smallest text is at least 18 px.
+* the deck fits the window (nothing to scroll) and its smallest text is at least 18 px;
+* no emoji in any text, and no request leaves the server (icons are Material Symbols, served by
+  the app; the tab's icon is an image it serves: nothing needs an emoji font or the internet).
 
 Screenshots of every screen (a page taller than the window is scrolled one window at a time) go to
 test-artifacts/walk/. One server and one browser serve the whole walk; each language is one test.
@@ -117,6 +119,8 @@ def test_every_page_and_slide_reads_cleanly(browser: Browser, streamlit_server: 
     for old in folder.glob(f"{lang}-*.png"):
         old.unlink()
     context = browser.new_context(viewport=VIEWPORTS[0])
+    outside: list[str] = []
+    context.on("request", lambda r: None if r.url.startswith(streamlit_server) else outside.append(r.url))
     page = context.new_page()
     query = f"lang={lang}&tahun={YEAR}&tahap={STAGE}&unit={UNIT}"
     found: list[str] = []
@@ -140,6 +144,7 @@ def test_every_page_and_slide_reads_cleanly(browser: Browser, streamlit_server: 
             order = tuple(reversed(order))  # the next page starts at the size this one ended on
     finally:
         context.close()
+    found += [f"{lang}: a request left the server: {url}" for url in dict.fromkeys(outside)]
     assert not found, f"{len(found)} problems (screenshots in {folder}):\n" + "\n".join(found)
 
 
