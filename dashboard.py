@@ -4,12 +4,17 @@ Run with ``streamlit run dashboard.py``. The database is $ZI_DATABASE_URL (a pos
 path), else $ZI_DB_PATH, else data/zi.duckdb; on first run it is created with synthetic demo data.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
-from ui import state
+from ui import state, urlstate
 from zi_metrics.store import StoreError
 
-st.set_page_config(page_title="Zona Integritas", page_icon="🛡️", layout="wide")
+# The tab's icon is an image served by the app: an emoji needs an emoji font (a missing-glyph box
+# without one), and a Material icon as page_icon makes the browser fetch it from fonts.gstatic.com.
+st.set_page_config(page_title="Zona Integritas", page_icon=str(Path(__file__).parent / "ui/assets/favicon.png"),
+                   layout="wide")
 
 tr = state.tr
 store = state.get_store()
@@ -37,6 +42,9 @@ PAGES = [
 navigation = st.navigation([
     st.Page(path, title=tr(title), url_path=url, default=(url == "ringkasan")) for path, title, url in PAGES
 ])
+missing = urlstate.unknown_page(url for _, _, url in PAGES)
+if missing is not None:  # an address with no page: say where the reader landed instead
+    st.warning(tr("notice.unknown_page", page=state.md_text(missing[:60]), shown=navigation.title))
 if st.session_state["selection"].year is None and navigation.url_path != "kelola-data":
     from ui import onboarding
 

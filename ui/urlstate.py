@@ -124,5 +124,21 @@ def option_check(options: Iterable[Any]) -> Callable[[str], bool]:
     return lambda raw: raw in allowed
 
 
+def unknown_page(known: Iterable[str]) -> str | None:
+    """The page path the browser asked for when the app has no such page (Streamlit then runs the
+    default page and says so in English only), else None. ``known``: the pages' URL paths.
+
+    Read from the run's request (the page name the browser sent with no page hash); None when
+    Streamlit's internals do not say, so the worst case is the old silent landing."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    name = getattr(manager, "intended_page_name", None)
+    if not isinstance(name, str) or getattr(manager, "intended_page_script_hash", None):
+        return None
+    path = name.strip("/")
+    return path if path and path not in set(known) else None
+
+
 __all__ = ["bound_param_notices", "notice", "number_check", "option_check", "seed_list", "split_list",
-           "write_list"]
+           "unknown_page", "write_list"]

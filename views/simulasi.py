@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import state, urlstate
 from ui.display import fmt, md_escape, predicate_label
 from zi_metrics import analytics, charts, names, palette, whatif
 from zi_metrics.answer_plan import answer_plan
@@ -150,6 +150,13 @@ if requested is not None:
     else:
         notices.append(tr("notice.invalid_url_value", param="rencana", value=state.md_text(requested[:60])))
     state.write_url("rencana", None)
+# A slider bound to the URL drops a ?wi_ value it cannot take without a word: say so, as for any
+# other bad parameter (ui.urlstate.bound_param_notices).
+wi_checks = {key_of(a.code): urlstate.number_check(0, a.max) for a in fw.areas}
+for code, item in fw.hasil_items.items():
+    wi_checks[key_of(code)] = (urlstate.option_check(item.options or {}) if item.kind == "option"
+                               else urlstate.number_check(0, float(item.scale_max or 100.0)))
+notices += urlstate.bound_param_notices("wi_", wi_checks)
 for notice in notices:
     st.warning(notice)
 

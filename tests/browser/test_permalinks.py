@@ -196,3 +196,58 @@ def test_copied_links_carry_no_serialised_objects(page: Page, streamlit_server: 
     for marker in ("%7B", "{", "%5B", "[", "Selection", "object", "%27", "'"):
         assert marker not in query, (marker, query)
     page.screenshot(path=str(artifacts_dir / "permalink-profil.png"))
+
+
+def test_the_profile_stage_overlay_is_in_the_url(browser: Browser, page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi")
+    assert "tahapan" not in _params(page)
+    page.get_by_role("combobox", name="Bandingkan dengan tahap lain tahun ini").click()
+    page.get_by_role("option", name="TPN").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('tahapan') === 'tpn'", timeout=15_000)
+    _settled(page)
+    other = browser.new_page()
+    try:
+        _open(other, page.url)
+        expect(other.locator('[data-testid="stMultiSelect"]').filter(has_text="Bandingkan")).to_contain_text("TPN")
+        legend = other.locator(".st-key-unit_radar .legendtext").all_inner_texts()
+        assert f"{UNIT_SHORT} · TPN" in legend, legend
+    finally:
+        other.close()
+
+
+def test_progres_units_and_stages_are_in_the_url(browser: Browser, page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/progres?unit={UNIT}&tahun=2024&tahap=tpi")
+    # it opens on the sidebar's unit at every stage, and says so in the address
+    assert _params(page)["units"] == UNIT and _params(page)["tahapan"] == "mandiri,tpi,tpn"
+    page.get_by_test_id("stMain").get_by_role("button", name="Mandiri").click()  # a stage toggled off
+    page.wait_for_function("() => new URLSearchParams(location.search).get('tahapan') === 'tpi,tpn'",
+                           timeout=15_000)
+    _settled(page)
+    page.get_by_role("combobox", name="Unit kerja yang dibandingkan").click()
+    page.get_by_role("option", name=PEER_SHORT, exact=True).click()
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('units') === '{UNIT},{PEER}'",
+                           timeout=15_000)
+    _settled(page)
+    other = browser.new_page()
+    try:
+        _open(other, page.url)
+        legend = other.locator(".st-key-progress_totals .legendtext").all_inner_texts()
+        assert not any(name.endswith("Mandiri") for name in legend), legend
+        assert any(name.startswith(f"{UNIT_SHORT} · ") for name in legend), legend
+    finally:
+        other.close()
+
+
+def test_an_unknown_page_is_answered_with_a_notice(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/halaman-lama?unit={UNIT}")
+    notice = page.get_by_test_id("stAlert").filter(has_text="halaman-lama")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Ringkasan")  # where the reader landed, in the reader's language
+
+
+def test_the_tab_icon_is_served_by_the_app(page: Page, streamlit_server: str) -> None:
+    _open(page, f"{streamlit_server}/?unit={UNIT}")
+    icons = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+    assert icons and all(href.startswith(streamlit_server) for href in icons), icons
+    response = page.request.get(icons[0])
+    assert response.ok and response.headers["content-type"].startswith("image/png")
