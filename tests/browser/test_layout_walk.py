@@ -29,6 +29,9 @@ VIEWPORTS = ({"width": 1280, "height": 720}, {"width": 1440, "height": 900})
 # stages to compare, thirteen units (the deck's summary needs two slides).
 YEAR, STAGE, UNIT = 2025, "tpi", "kemendesa-ditjen-pdt"
 MAX_SCREENS = 8  # screenshots per page and window size
+# Pages that always draw a chart for the walked unit and round (a page missing here is walked all
+# the same; it is only not required to draw one).
+CHARTED = {"", "profil", "kesenjangan", "progres", "simulasi", "presentasi"}
 DECK_TEXT_MIN_PX = 18
 
 
@@ -136,6 +139,8 @@ def test_every_page_and_slide_reads_cleanly(browser: Browser, streamlit_server: 
             if page.locator(".zi-deck").count():
                 found += _walk_deck(page, folder, lang, order)
                 continue
+            if route in CHARTED and not page.locator('[data-testid="stPlotlyChart"]').count():
+                found.append(f"{lang} /{route}: no chart drawn")
             for viewport in order:
                 _resize(page, viewport)
                 label = f"{lang} {_size(viewport)} /{route}"

@@ -1,5 +1,6 @@
-"""Every page in Chromium on the live server: no exception, charts drawn, the simulator answering
-the keyboard, the overview row opening the profile. Screenshots go to test-artifacts/."""
+"""Pages in Chromium on the live server: the radars drawn, the simulator answering the keyboard, the
+overview row opening the profile. (Every page loading without an exception, with its charts and
+screenshots of every screen: test_layout_walk.py.)"""
 
 from __future__ import annotations
 
@@ -55,19 +56,6 @@ def _open(page: Page, base_url: str, path: str, **params: str) -> None:
 def _no_exception(page: Page) -> None:
     exceptions = page.get_by_test_id("stException")
     assert exceptions.count() == 0, exceptions.first.inner_text()
-
-
-@pytest.mark.parametrize(("name", "path", "page_file"), PAGES, ids=[p[0] for p in PAGES])
-def test_page_loads_without_error(page: Page, streamlit_server: str, artifacts_dir: Path,
-                                  name: str, path: str, page_file: str) -> None:
-    _require(page_file)
-    # Streamlit scrolls inside its main block, not the document: a tall viewport shows the whole page.
-    page.set_viewport_size({"width": 1400, "height": 3600})
-    _open(page, streamlit_server, path)
-    expect(page.locator(PLOT).first).to_be_visible(timeout=20_000)  # every page draws a chart
-    expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    _no_exception(page)
-    page.screenshot(path=str(artifacts_dir / f"page-{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize(("name", "path", "page_file"), [p for p in PAGES if p[0] in ("profil", "simulasi")],

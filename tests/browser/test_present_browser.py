@@ -48,8 +48,8 @@ def _deck(page: Page, base_url: str, **params: str) -> None:
 
 
 def _settled(page: Page) -> None:
-    expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    expect(page.locator(COUNTER)).to_be_visible(timeout=30_000)
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    expect(page.locator(COUNTER)).to_be_visible(timeout=60_000)
     exceptions = page.get_by_test_id("stException")
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
@@ -73,7 +73,7 @@ def test_a_unit_slide_fits_a_1280x720_projector(page: Page, streamlit_server: st
                                                  theme: str) -> None:
     _deck(page, streamlit_server, tahap="mandiri", units=f"{WEAK},{STRONG}", slide="2", tema=theme)
     expect(page.locator(COUNTER)).to_have_text("Slide 2 dari 5")  # summary, then two slides a unit
-    expect(page.locator(RADAR)).to_be_visible(timeout=15_000)
+    expect(page.locator(RADAR)).to_be_visible(timeout=60_000)
     expect(page.locator(RULES)).to_be_visible()
     # the sidebar and Streamlit's header are hidden; nothing needs scrolling
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
@@ -115,7 +115,7 @@ def test_arrow_keys_step_through_the_slides(page: Page, streamlit_server: str) -
     page.keyboard.press("ArrowRight")
     expect(counter).to_have_text("Slide 2 dari 5", timeout=15_000)
     _settled(page)
-    expect(page.locator(RADAR)).to_be_visible(timeout=15_000)
+    expect(page.locator(RADAR)).to_be_visible(timeout=60_000)
     page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '2'")
     page.keyboard.press("PageDown")  # what presentation clickers send
     expect(counter).to_have_text("Slide 3 dari 5", timeout=15_000)

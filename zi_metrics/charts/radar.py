@@ -200,7 +200,8 @@ def radar_template(
                 "autorange": False,
                 "tickmode": "array",
                 "tickvals": list(RADIAL_TICKS),
-                "ticktext": [f"{v}%" if v == 100 else str(v) for v in RADIAL_TICKS],
+                # plain numbers (the title says "% of max"): "100%" ran into "80" on a small circle
+                "ticktext": [str(v) for v in RADIAL_TICKS],
                 "ticks": "",
                 "showline": False,
                 "gridcolor": s.grid,
