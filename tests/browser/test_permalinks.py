@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from zi_metrics.analytics import STAGES
+
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 UNIT, UNIT_SHORT, UNIT_NAME = "kemendesa-itjen", "Itjen", "Inspektorat Jenderal"
 PEER, PEER_SHORT = "kkp", "KKP"
@@ -222,10 +224,10 @@ def test_the_profile_stage_overlay_is_in_the_url(browser: Browser, page: Page, s
 def test_progres_units_and_stages_are_in_the_url(browser: Browser, page: Page, streamlit_server: str) -> None:
     _open(page, f"{streamlit_server}/progres?unit={UNIT}&tahun=2024&tahap=tpi")
     # it opens on the sidebar's unit at every stage, and says so in the address
-    assert _params(page)["units"] == UNIT and _params(page)["tahapan"] == "mandiri,tpi,tpn"
+    assert _params(page)["units"] == UNIT and _params(page)["tahapan"] == ",".join(STAGES)
     page.get_by_test_id("stMain").get_by_role("button", name="Mandiri").click()  # a stage toggled off
-    page.wait_for_function("() => new URLSearchParams(location.search).get('tahapan') === 'tpi,tpn'",
-                           timeout=15_000)
+    page.wait_for_function("v => new URLSearchParams(location.search).get('tahapan') === v",
+                           arg=",".join(s for s in STAGES if s != "mandiri"), timeout=15_000)
     _settled(page)
     picker = page.get_by_role("combobox", name="Unit kerja yang dibandingkan")
     picker.click()
