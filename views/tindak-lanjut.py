@@ -105,7 +105,7 @@ if frame["pic"].map(lambda p: not (isinstance(p, str) and p.strip())).any():
 code = lang
 row1 = st.columns(3)
 stage_pick = row1[0].multiselect(tr("followup.filter.stage"), stages_here, key="fu_stage",
-                                 format_func=labeller("stage."), placeholder=tr("followup.filter.all"))
+                                 format_func=labeller("stage_short."), placeholder=tr("followup.filter.all"))
 unit_ids = sorted(set(frame["unit_id"]), key=lambda u: unit_name(u).casefold())
 linked = state.url_param_if_new("fu_unit")  # ?fu_unit=ID,ID from a unit's profile
 if linked is not None:

@@ -80,9 +80,15 @@ def test_simulator_follows_the_keyboard(page: Page, streamlit_server: str, artif
     before = total.inner_text().strip()
 
     slider = page.get_by_role("slider", name=re.compile(r"^MP · Manajemen Perubahan"))
+    start = float(slider.get_attribute("aria-valuenow") or slider.get_attribute("aria-valuetext"))
     slider.focus()
-    for _ in range(5):  # 4.75 -> 4.80: MP reaches 60 % of its max of 8
+    for step in range(1, 6):  # 4.75 -> 4.80: MP reaches 60 % of its max of 8
+        # one press at a time, each seen in the URL: a press landing while the previous one's
+        # rerun is drawing was lost on a loaded machine
         slider.press("ArrowRight")
+        page.wait_for_function(
+            "v => Math.abs(parseFloat(new URLSearchParams(location.search).get('wi_MP')) - v) < 1e-6",
+            arg=round(start + 0.01 * step, 2), timeout=60_000)
     expect(predicate).to_contain_text("Menuju WBK", timeout=20_000)
     expect(total).not_to_have_text(before)
     expect(page).to_have_url(re.compile(r"wi_MP=4\.8"))  # the URL reproduces the view
