@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from zi_metrics.quoting import quoted
@@ -17,13 +17,16 @@ from zi_metrics.store.validation import _check_text
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """Who did what (checked before the write starts); ``detail`` is already JSON text."""
+    """Who did what (checked before the write starts); ``detail`` is already JSON text. The detail
+    mapping given to :meth:`checked` is kept too and stored as it is when the row is written, so a
+    write may complete it inside its transaction (what an import found)."""
 
     actor: str
     action: str
     detail: str | None = None
     file_name: str | None = None
     file_sha256: str | None = None
+    detail_source: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def checked(
@@ -48,7 +51,7 @@ class AuditEntry:
             )
         except (TypeError, ValueError) as exc:
             raise StoreValidationError(f"audit detail cannot be stored as JSON: {exc}") from None
-        return cls(actor, action, detail_json, file_name, file_sha256.lower() if file_sha256 else None)
+        return cls(actor, action, detail_json, file_name, file_sha256.lower() if file_sha256 else None, detail)
 
 
 def utcnow() -> dt.datetime:
@@ -57,13 +60,14 @@ def utcnow() -> dt.datetime:
 
 def write_audit_row(con: Connection, entry: AuditEntry) -> int:
     """Add the audit row of the current transaction; returns its id."""
-    audit_id = con.dialect.next_ids(con, "audit_log", 1)[0]
-    con.execute(
-        'INSERT INTO audit_log (id, "at", actor, action, detail, file_name, file_sha256) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [audit_id, utcnow(), entry.actor, entry.action, entry.detail, entry.file_name, entry.file_sha256],
-    )
-    return audit_id
+    detail = entry.detail
+    if entry.detail_source is not None:
+        try:
+            detail = json.dumps(dict(entry.detail_source), ensure_ascii=False, sort_keys=True, default=str)
+        except (TypeError, ValueError) as exc:
+            raise StoreValidationError(f"audit detail cannot be stored as JSON: {exc}") from None
+    return con.dialect.insert_audit_row(
+        con, [utcnow(), entry.actor, entry.action, detail, entry.file_name, entry.file_sha256])
 
 
 def audit_row_exists(con: Connection, audit_id: int) -> bool:

@@ -94,7 +94,7 @@ class PostgresDialect(Dialect):
 
     def begin(self, con: Connection, busy_timeout: float) -> None:
         # One round trip: BEGIN and this transaction's lock timeout (0 would mean "wait forever").
-        con.execute(f"BEGIN; SET LOCAL lock_timeout = {max(1, int(busy_timeout * 1000))}")
+        con.raw.execute(f"BEGIN; SET LOCAL lock_timeout = {max(1, int(busy_timeout * 1000))}", prepare=False)
 
     def table_names(self, con: Connection) -> set[str]:
         rows = con.execute(
@@ -108,6 +108,14 @@ class PostgresDialect(Dialect):
             return []
         rows = con.execute(f"SELECT nextval('zi_{table}_id') FROM generate_series(1, ?)", [count]).fetchall()
         return sorted(int(r[0]) for r in rows)
+
+    def insert_audit_row(self, con: Connection, values: Sequence[Any]) -> int:
+        row = con.execute(
+            'INSERT INTO audit_log (id, "at", actor, action, detail, file_name, file_sha256) '
+            "VALUES (nextval('zi_audit_log_id'), ?, ?, ?, ?, ?, ?) RETURNING id",
+            list(values),
+        ).fetchone()
+        return int(row[0])
 
     def after_migrations(self, con: Connection) -> None:
         for table in ID_TABLES:
@@ -223,7 +231,9 @@ class PostgresConnection(Connection):
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> PostgresResult:
         with self._con.cursor() as cur:
-            cur.execute(translate(sql), params if params is not None else None, prepare=False)
+            # psycopg prepares a statement on the server once it has run 5 times on a connection:
+            # the store's statements are few and repeated, so planning is mostly saved.
+            cur.execute(translate(sql), params if params is not None else None)
             return PostgresResult(cur)
 
     @property

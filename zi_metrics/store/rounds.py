@@ -17,7 +17,7 @@ from zi_metrics.store.follow_ups import (
 )
 from zi_metrics.store.model import OPTION_CODES, PreparedEvaluation, RoundStatus
 from zi_metrics.store.sql import Connection
-from zi_metrics.store.units import _require_unit
+from zi_metrics.store.units import _require_unit, _require_units
 from zi_metrics.store.validation import (
     _as_int,
     _check_date,
@@ -293,21 +293,28 @@ def _prepare_round(
 
 
 def _round_statuses(
-    con: Connection, rounds: Sequence[Mapping[str, Any]], lock: bool = False
+    con: Connection,
+    rounds: Sequence[Mapping[str, Any]],
+    lock: bool = False,
+    prepared: list[PreparedEvaluation] | None = None,
 ) -> tuple[list[PreparedEvaluation], list[RoundStatus]]:
-    """Validate every round, then compare each with what is stored. ``lock`` (inside a write):
-    first make other writers of the same rounds wait until this transaction ends."""
-    prepared: list[PreparedEvaluation] = []
-    keys: dict[tuple[str, int, str], None] = {}
-    for n, spec in enumerate(rounds):
-        p = _prepare_round(con, n, spec)
-        key = (p.unit_id, p.year, p.stage)
-        if key in keys:
-            raise StoreValidationError(f"rounds[{n}]: {_where(*key)} is given twice")
-        keys[key] = None
-        prepared.append(p)
+    """Validate every round (or take ``prepared``, validated before: only its units are checked
+    again), then compare each with what is stored. ``lock`` (inside a write): first make other
+    writers of the same rounds wait until this transaction ends."""
+    if prepared is None:
+        prepared = []
+        keys: dict[tuple[str, int, str], None] = {}
+        for n, spec in enumerate(rounds):
+            p = _prepare_round(con, n, spec)
+            key = (p.unit_id, p.year, p.stage)
+            if key in keys:
+                raise StoreValidationError(f"rounds[{n}]: {_where(*key)} is given twice")
+            keys[key] = None
+            prepared.append(p)
+    else:
+        _require_units(con, {p.unit_id for p in prepared})
     if lock:
-        con.dialect.lock_rounds(con, list(keys))
+        con.dialect.lock_rounds(con, [(p.unit_id, p.year, p.stage) for p in prepared])
     statuses: list[RoundStatus] = []
     for p in prepared:
         stored = _stored_round_contents(con, p.unit_id, p.year, p.stage)
@@ -320,6 +327,14 @@ def _round_statuses(
             status = "unchanged" if same else "changed"
         statuses.append(RoundStatus(p.unit_id, p.year, p.stage, p.framework_id, status, eid))
     return prepared, statuses
+
+
+class _Unchanged(Exception):
+    """Inside save_rounds' transaction: no round changes (rolled back: nothing is written)."""
+
+    def __init__(self, statuses: list[RoundStatus]):
+        super().__init__("unchanged")
+        self.statuses = statuses
 
 
 def round_statuses(store: StoreBase, rounds: Sequence[Mapping[str, Any]]) -> list[RoundStatus]:
@@ -347,24 +362,33 @@ def save_rounds(
     rounds = list(rounds)
     if not rounds:
         raise StoreValidationError("nothing to save: no round given")
-    with store.reading() as con:
-        _, before = _round_statuses(con, rounds)
-    if all(s.status == "unchanged" for s in before):
-        return before
+    prepared: list[PreparedEvaluation] | None = None
+    if store.backend.dialect.serialised_writes:
+        # One writer at a time (DuckDB): compare before asking for the file, so that an unchanged
+        # import never opens it for writing (the file stays byte-for-byte the same).
+        with store.reading() as con:
+            prepared, before = _round_statuses(con, rounds)
+        if all(s.status == "unchanged" for s in before):
+            return before
     out: list[RoundStatus] = []
     full_detail = dict(detail or {})
-    full_detail["rounds"] = [f"{_where(s.unit_id, s.year, s.stage)}: {s.status}" for s in before]
-    with store.writing(actor, action, full_detail, file_name, file_sha256) as con:
-        prepared, statuses = _round_statuses(con, rounds, lock=True)  # again, inside the transaction
-        changed = [p for p, s in zip(prepared, statuses, strict=True) if s.status != "unchanged"]
-        new_ids = iter(_write_evaluations(con, changed))
-        results = []
-        for s, spec in zip(statuses, rounds, strict=True):
-            eid = s.evaluation_id if s.status == "unchanged" else next(new_ids)
-            out.append(RoundStatus(s.unit_id, s.year, s.stage, s.framework_id, s.status, eid))
-            if s.status != "unchanged":
-                results.append((int(eid), spec.get("workbook")))
-        replace_results(con, results)
+    try:
+        with store.writing(actor, action, full_detail, file_name, file_sha256) as con:
+            prepared, statuses = _round_statuses(con, rounds, lock=True, prepared=prepared)
+            if all(s.status == "unchanged" for s in statuses):
+                raise _Unchanged(statuses)  # rolled back: a transaction that only read leaves no trace
+            full_detail["rounds"] = [f"{_where(s.unit_id, s.year, s.stage)}: {s.status}" for s in statuses]
+            changed = [p for p, s in zip(prepared, statuses, strict=True) if s.status != "unchanged"]
+            new_ids = iter(_write_evaluations(con, changed))
+            results = []
+            for s, spec in zip(statuses, rounds, strict=True):
+                eid = s.evaluation_id if s.status == "unchanged" else next(new_ids)
+                out.append(RoundStatus(s.unit_id, s.year, s.stage, s.framework_id, s.status, eid))
+                if s.status != "unchanged":
+                    results.append((int(eid), spec.get("workbook")))
+            replace_results(con, results)
+    except _Unchanged as unchanged:
+        return unchanged.statuses
     return out
 
 

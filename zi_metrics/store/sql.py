@@ -73,6 +73,17 @@ class Dialect(ABC):
     def after_migrations(self, con: Connection) -> None:  # noqa: B027
         """Whatever the engine needs beyond the schema's tables, in the migration's transaction."""
 
+    def insert_audit_row(self, con: Connection, values: Sequence[Any]) -> int:
+        """Insert an audit row (at, actor, action, detail, file_name, file_sha256) with a new id;
+        returns the id."""
+        audit_id = self.next_ids(con, "audit_log", 1)[0]
+        con.execute(
+            'INSERT INTO audit_log (id, "at", actor, action, detail, file_name, file_sha256) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [audit_id, *values],
+        )
+        return audit_id
+
     def lock_migration(self, con: Connection) -> None:  # noqa: B027
         """Make concurrent migrations of one database wait for each other (two replicas starting)."""
 

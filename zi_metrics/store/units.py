@@ -45,6 +45,16 @@ def _require_unit(con: Connection, unit_id: Any, where: str = "", known_units: S
     return unit_id
 
 
+def _require_units(con: Connection, unit_ids: Set[str], where: str = "save_evaluation") -> None:
+    """UnknownUnitError unless every one of ``unit_ids`` exists (one query)."""
+    ids = sorted(unit_ids)
+    found = {r[0] for r in con.execute("SELECT id FROM units WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                                       [ids]).fetchall()}
+    missing = [u for u in ids if u not in found]
+    if missing:
+        raise UnknownUnitError(missing[0], where)
+
+
 def _all_units(con: Connection) -> dict[str, Unit]:
     rows = con.execute(f"{_UNIT_SELECT} ORDER BY id").fetchall()
     return {r[0]: Unit(*r[:6], bool(r[6])) for r in rows}
