@@ -41,8 +41,8 @@ sys.path.insert(0, str(REPO))
 from bench.machine import load_average, machine_info  # noqa: E402
 from bench.scoring import Timing, lke_workbook, rescore_benchmark, workbook_benchmark  # noqa: E402
 
-TARGETS = {"rescore": 2.0, "loop": 20.0, "workbook": 3.0, "overview": 1.5, "slider": 1.5, "memory": 2.0,
-           "pg_rescore": 10.0, "importers": 2.5, "replicas": 1.2}
+TARGETS = {"rescore": 1.5, "loop": 20.0, "workbook": 3.0, "overview": 1.5, "overview_cold": 2.0, "slider": 1.5,
+           "memory": 2.0, "pg_rescore": 10.0, "importers": 2.5, "replicas": 1.2}
 BUDGET_S = 15 * 60
 FRAMEWORK_FILE = REPO / "zi_metrics" / "frameworks" / "permenpanrb-90-2021.json"
 
@@ -187,7 +187,7 @@ def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tup
         ratio = t["total"].median / t["floor"].median
         ok = ratio <= TARGETS["rescore"]
         _row(rows, f"1. re-score all {r1['evaluations']:,} evaluations (DuckDB + scorecards + rules)",
-             t["total"].median, t["floor"].median, "answers_floor", "<= 2x floor", ok,
+             t["total"].median, t["floor"].median, "answers_floor", "<= 1.5x floor", ok,
              f"CPU time {t['total'].cpu_median * 1000:.0f} ms vs {t['floor'].cpu_median * 1000:.0f} ms = "
              f"{t['total'].cpu_median / t['floor'].cpu_median:.2f}x")
         if not ok:
@@ -231,8 +231,12 @@ def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tup
              f"{len(r3['overview'].wall)} navigations each")
         if not ok:
             missed.append("3. overview page")
-        _row(rows, "   cold (first navigation, empty caches)", r3["overview_cold"], r3["empty_cold"],
-             "empty page cold", "", None)
+        ratio = r3["overview_cold"] / r3["empty_cold"]
+        ok = ratio <= TARGETS["overview_cold"]
+        _row(rows, "3. overview page at 10,000 units, cold (first navigation, empty caches)", r3["overview_cold"],
+             r3["empty_cold"], "empty page cold", "<= 2x", ok)
+        if not ok:
+            missed.append("3. overview page cold")
         _row(rows, "   a page with one small plotly chart (ready)", r3["chart"].median,
              r3["empty"].median, "empty page", "", None, "plotly.js loads after its run; on the overview it "
              "is evaluated while the table's messages are still being processed")
