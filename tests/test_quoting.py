@@ -59,38 +59,49 @@ def test_one_line_caps_a_whole_message():
 # ---------------------------------------------------------------------------------------------
 # Markdown (what Streamlit renders) — the browser test renders these in Chromium and reads them back
 
-_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+ALWAYS = set("\\`*_[]<>|~${}")
 
 
-def _unescaped_punctuation(text: str) -> list[int]:
-    """Positions of ASCII punctuation not preceded by an escaping backslash."""
+def _unescaped(text: str, chars: set[str]) -> list[int]:
+    """Positions of ``chars`` not preceded by an escaping backslash."""
     bad, i = [], 0
     while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and (text[i + 1] in _PUNCT or text[i + 1] == "\n"):
+        if text[i] == "\\" and i + 1 < len(text):
             i += 2
             continue
-        if text[i] in _PUNCT:
+        if text[i] in chars:
             bad.append(i)
         i += 1
     return bad
 
 
 @given(st.text(max_size=300))
-def test_every_markdown_character_is_escaped(value):
-    out = markdown_literal(value)
-    assert not _unescaped_punctuation(out), (value, out)
-    assert "\n" not in out  # one line: no block (heading, list, quote, table) can start
-    assert not re.search(r"(?i)(https?|ftp|mailto|www)(\\[:.])", out)  # no bare address pattern
-    assert not re.search(r"@[^\u2060]", out)  # no e-mail pattern
+def test_no_markdown_construct_survives(value):
+    for multiline in (False, True):
+        out = markdown_literal(value, multiline=multiline)
+        assert not _unescaped(out, ALWAYS), (value, out)
+        if not multiline:
+            assert "\n" not in out  # one line: no block (heading, list, quote, table) can start
+        for line in out.split("\n"):
+            line = line.lstrip("\u2068 \t")
+            assert not re.match(r"[#=+\-]|\d{1,9}[.)]", line), (value, line)  # no block at a line start
+        assert not re.search(r"(?i)(https?|ftp|mailto|www)[:.]", out)  # no bare address pattern
+        assert not re.search(r"@[^\u2060]", out)  # no e-mail pattern
+        assert not re.search(r":[\w+-]", out)  # no :shortcode:, :material/icon:, :colour[...]
+        assert not re.search(r"(?<!\\)&#?\w+;", out)  # no HTML entity
 
 
 def test_markdown_literal_examples():
     assert markdown_literal("Itjen Kemendesa") == "Itjen Kemendesa"
-    assert markdown_literal("[klik](http://evil.example)") == "\\[klik\\]\\(http\u2060\\:\\/\\/evil\\.example\\)"
-    assert markdown_literal("www.evil.example") == "www\u2060\\.evil\\.example"
-    assert markdown_literal("a@b.co") == "a\\@\u2060b\\.co"
-    assert markdown_literal(":smile: $x$") == "\\:smile\\: \\$x\\$"
+    # ordinary names, numbers and dates are left as they are
+    for plain in ("Dit. Perencanaan PKT", "92,44", "Biro (Umum) 30/09/2026 - 50%", "Status: selesai"):
+        assert markdown_literal(plain) == plain
+    assert markdown_literal("[klik](http://evil.example)") == "\\[klik\\](http\u2060://evil.example)"
+    assert markdown_literal("www.evil.example") == "www\u2060.evil.example"
+    assert markdown_literal("a@b.co") == "a@\u2060b.co"
+    assert markdown_literal(":smile: $x$ :material/home:") == ":\u2060smile: \\$x\\$ :\u2060material/home:"
     assert markdown_literal("a\x00b") == "a\\\\x00b"  # shown as the text a\x00b
-    assert markdown_literal("\u202egnp.exe") == "\u2068\u202egnp\\.exe\u2069"  # isolated: cannot flip the line
-    assert markdown_literal("baris 1\n\nbaris 3", multiline=True) == "baris 1\\\n\u2060\\\nbaris 3"
-    assert markdown_literal("baris 1\nbaris 2") == "baris 1 baris 2"
+    assert markdown_literal("\u202egnp.exe") == "\u2068\u202egnp.exe\u2069"  # isolated: cannot flip the line
+    assert markdown_literal("- satu\n1. dua") == "\\- satu 1. dua"
+    assert markdown_literal("baris 1\n\n- baris 3", multiline=True) == "baris 1\\\n\u2060\\\n\\- baris 3"
+    assert markdown_literal("AT&amp;T & co") == "AT\\&amp;T & co"

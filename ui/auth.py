@@ -28,6 +28,7 @@ from typing import Any
 
 import streamlit as st
 
+from ui.display import tr_md
 from ui.state import tr
 from zi_metrics.accounts import (
     FailureLimiter,
@@ -177,7 +178,7 @@ def _login(provider: str | None) -> None:
     try:
         st.login(provider)
     except StreamlitAuthError as exc:
-        st.error(tr("auth.oidc_error", message=str(exc)))
+        st.error(tr_md("auth.oidc_error", message=str(exc)))
 
 
 def _on_sign_out() -> None:
@@ -218,25 +219,25 @@ def panel() -> Editor | None:
     editor = current_editor(config)
     if editor is not None:
         cols = st.columns([4, 1], vertical_alignment="center")
-        cols[0].success(tr("auth.signed_in", name=editor.actor))
+        cols[0].success(tr_md("auth.signed_in", name=editor.actor))
         if editor.method == "local":
             cols[1].button(tr("auth.sign_out"), key="auth_sign_out", on_click=_on_sign_out)
         elif cols[1].button(tr("auth.sign_out"), key="auth_sign_out"):
             st.logout()
         if config.invalid_accounts:
-            st.warning(tr("auth.invalid_accounts", names=", ".join(config.invalid_accounts)))
+            st.warning(tr_md("auth.invalid_accounts", names=", ".join(config.invalid_accounts)))
         return editor
     st.info(tr("auth.viewer"))
     user = current_user()
     if config.oidc:
         if user.get("is_logged_in") is True:
             cols = st.columns([4, 1], vertical_alignment="center")
-            cols[0].warning(tr("auth.not_editor", email=str(user.get("email") or "?")))
+            cols[0].warning(tr_md("auth.not_editor", email=str(user.get("email") or "?")))
             if cols[1].button(tr("auth.sign_out"), key="auth_oidc_sign_out"):
                 st.logout()
         else:
             for provider in config.oidc_providers:
-                label = tr("auth.oidc_sign_in", provider=provider or "SSO")
+                label = tr_md("auth.oidc_sign_in", provider=provider or "SSO")
                 if st.button(label, key=f"auth_login_{provider or 'default'}", type="primary"):
                     _login(provider)
     if config.local:

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
-from ui.display import fmt, number_formats, predicate_label
+from ui.display import fmt, number_formats, predicate_label, tr_md
 from zi_metrics import editing, import_hints
 from zi_metrics.i18n import t
 from zi_metrics.lke import ImportPreview, read_bytes
@@ -222,9 +222,9 @@ def _preview_body(preview: ImportPreview, changes: list[editing.RoundChange], un
         return
     for c in changes:
         before = fmt(c.total_before) if c.total_before is not None else "–"
-        st.caption(tr("data.preview.round", unit=unit_label(units, c.unit_id), year=c.year,
-                      stage=tr(f"stage.{c.stage}"), total=fmt(c.total_after), before=before,
-                      completeness=fmt(c.completeness_after * 100, 0)))
+        st.caption(tr_md("data.preview.round", unit=unit_label(units, c.unit_id), year=c.year,
+                         stage=tr(f"stage.{c.stage}"), total=fmt(c.total_after), before=before,
+                         completeness=fmt(c.completeness_after * 100, 0)))
     if changes:
         changes_table(changes, units)
     if preview.changes is False:
@@ -240,7 +240,7 @@ def workbook_check(parsed: Any) -> None:
     if check is None or parsed.fatal:
         return
     total = fmt(check.total) if isinstance(check.total, float) else (check.total or "–")
-    text = tr("data.workbook.total", workbook=total, cell=check.cell or "–", project=fmt(check.project_total))
+    text = tr_md("data.workbook.total", workbook=total, cell=check.cell or "–", project=fmt(check.project_total))
     if check.agrees:
         st.caption(text + " " + tr("data.workbook.agrees"))
         return
@@ -261,7 +261,7 @@ def import_section(store: Store, units: dict[str, Any], on_import: Callable[[], 
                              key="data_upload")
     locks = [f.name for f in files or [] if is_lock_file(f.name)]
     if locks and len(files) > len(locks):  # Excel's ~$name.xlsx beside the workbook: skipped
-        st.caption(tr("data.import.lock_skipped", files=", ".join(locks)))
+        st.caption(tr_md("data.import.lock_skipped", files=", ".join(locks)))
         files = [f for f in files if not is_lock_file(f.name)]
     unit_ids = sorted(units, key=lambda u: (units[u].level != "instansi", units[u].name))
     if not files:
@@ -287,7 +287,7 @@ def import_section(store: Store, units: dict[str, Any], on_import: Callable[[], 
             if bar is not None:
                 bar.progress(n / len(files), text=tr("data.import.reading", done=n, total=len(files)))
     except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
+        st.error(tr_md("data.store_error", message=str(exc)))
         return
     if bar is not None:
         bar.empty()
@@ -299,7 +299,7 @@ def import_section(store: Store, units: dict[str, Any], on_import: Callable[[], 
     targets = [(r.unit_id, r.year, r.stage) for p in ready for r in p.rounds]
     twice = sorted({x for x in targets if targets.count(x) > 1})
     if twice:
-        st.warning(tr("data.import.same_round", rounds="; ".join(
+        st.warning(tr_md("data.import.same_round", rounds="; ".join(
             f"{unit_label(units, u)} {y} {tr(f'stage.{s}')}" for u, y, s in twice)))
     st.button(tr("data.import.confirm", count=len(ready)), type="primary", disabled=not ready,
               key="data_confirm", on_click=on_import)

@@ -7,6 +7,7 @@ from typing import Any
 from ui.state import lang, tr
 from zi_metrics import names
 from zi_metrics.formatting import MISSING, format_number
+from zi_metrics.quoting import markdown_literal
 
 
 def fmt(value: Any, decimals: int = 2) -> str:
@@ -67,11 +68,16 @@ def rules_text(framework_id: str, rules: Any) -> str:
     return names.rules_list(load_framework(framework_id), rules, lang())
 
 
-_MD_SPECIAL = "\\`*_{}[]()<>#+-.!|~"
+def md_escape(value: Any, *, multiline: bool = False) -> str:
+    """Stored text (a unit's name, a note, a file name) as literal Markdown for every element that
+    renders Markdown (st.markdown, captions, alerts, headings, widget labels, metrics, tabs,
+    expanders): never a link, an image, an emoji or icon, colour, math or HTML; bare web addresses
+    are not linked either (zi_metrics.quoting.markdown_literal)."""
+    return markdown_literal(value, multiline=multiline)
 
 
-def md_escape(value: Any) -> str:
-    """Stored text (a unit's name) as literal Markdown: headings and captions render Markdown, so
-    a name such as ``[klik](https://...)`` must not become a link or an image."""
-    text = str(value)
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+def tr_md(key: str, **values: Any) -> str:
+    """``tr`` for an element that renders Markdown (alerts, captions, labels, headings): every text
+    value is made literal first (md_escape), so a unit's name or a message quoting a file's cell
+    shows as typed; numbers pass through. The catalogue's own Markdown (bold) stays."""
+    return tr(key, **{k: md_escape(v) if isinstance(v, str) else v for k, v in values.items()})

@@ -13,6 +13,7 @@ from ui.state import lang, tr
 from zi_metrics import followups
 from zi_metrics.followup_export import check_word
 from zi_metrics.formatting import format_percent
+from zi_metrics.quoting import markdown_link
 from zi_metrics.store import Store
 
 
@@ -36,7 +37,7 @@ def show_follow_up(store: Store, evaluation_id: int | None, qid: int, year: int,
     st.markdown(f"**{tr('page.followup')}:** " + " · ".join(md_escape(f) for f in facts))
     link = followups.valid_url(fu["evidence_url"])
     if link:
-        st.markdown(f"**{tr('followup.col.evidence_link')}:** [{md_escape(link)}]({link})")
+        st.markdown(f"**{tr('followup.col.evidence_link')}:** {markdown_link(link)}")
     elif fu["evidence_url"]:
         st.markdown(f"**{tr('followup.col.evidence_link')}:** {md_escape(fu['evidence_url'])}")
     st.page_link("views/tindak-lanjut.py", label=tr("gaps.item.back"), icon=":material/arrow_back:",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
+from ui.display import tr_md
 from zi_metrics.store import Store
 
 tr = state.tr
@@ -78,7 +79,7 @@ def demo_section(store: Store, *, on_remove: object) -> None:
 
 def profile_link(unit_id: str, unit_name: str, year: int, stage: str) -> None:
     """A link to the profile of a round just imported (the sidebar follows the link's parameters)."""
-    st.page_link(PROFILE_PAGE, label=tr("onboarding.see_profile", unit=unit_name, year=year,
-                                        stage=tr(f"stage.{stage}")),
+    st.page_link(PROFILE_PAGE, label=tr_md("onboarding.see_profile", unit=unit_name, year=year,
+                                           stage=tr(f"stage.{stage}")),
                  query_params={"unit": unit_id, "tahun": str(year), "tahap": stage, "lang": state.lang()},
                  icon=":material/radar:")

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state
+from ui.display import md_escape, tr_md
 from zi_metrics import registry, units_file
 from zi_metrics.store import INSTANSI_KINDS, LEVELS, Store, StoreError, Unit
 
@@ -109,7 +110,7 @@ def unit_form(units: dict[str, Unit], on_add: Callable[[], None]) -> None:
                          help=tr("registry.form.afirmasi_help"))
         st.form_submit_button(tr("registry.form.submit"), type="primary", on_click=on_add, key="unit_form_submit")
     for message in st.session_state.pop(FORM_PROBLEMS, []):
-        st.error(message)
+        st.error(md_escape(message))  # a refusal quotes what was typed
 
 
 def _t(key: str, code: str) -> str:
@@ -179,7 +180,7 @@ def file_section(store: Store, units: dict[str, Unit], on_save: Callable[[], Non
         plan = _file_plan(store.source, state.data_version(store), sha, upload.name,
                           None if year is None else int(year), data)
     except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
+        st.error(tr_md("data.store_error", message=str(exc)))
         return
     problems_view(plan.problems)
     if plan.fatal:

@@ -15,6 +15,7 @@ from zi_metrics import analytics, overview
 from zi_metrics.database import ensure_database
 from zi_metrics.formatting import format_number
 from zi_metrics.i18n import t
+from zi_metrics.quoting import markdown_literal
 from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_location
 
 LANGS = ("id", "en")
@@ -44,7 +45,7 @@ def get_store() -> Store:
     try:
         return _open_store(source)
     except StoreError as exc:
-        st.error(tr("error.database", path=Store(source).location, message=str(exc)))
+        st.error(tr("error.database", path=markdown_literal(Store(source).location), message=markdown_literal(str(exc))))
         st.stop()
         raise  # for type checkers; st.stop() does not return
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from ui import auth, onboarding, registry_section, state
 from ui.data_import import READY, import_section, problem_text, stage_labeller, unit_label
+from ui.display import md_escape, tr_md
 from zi_metrics import editing
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
 from zi_metrics.lke.payload import dump_payload
@@ -76,16 +77,16 @@ def on_import() -> None:
     try:
         results = editing.import_previews(store, ready, actor=editor.actor, progress=progress)
     except StoreError as exc:
-        flash("error", tr("data.store_error", message=str(exc)))
+        flash("error", tr_md("data.store_error", message=str(exc)))
         return
     lang = state.lang()
     for result in results:
         name = result.preview.file_name
         if result.fatal:
-            flash("error", tr("data.import.failed", file=name,
+            flash("error", tr_md("data.import.failed", file=name,
                               message="; ".join(problem_text(p, lang) for p in result.problems if p.fatal)), "import")
         elif result.written:
-            flash("success", tr("data.import.done", file=name, rounds=len(result.statuses)), "import")
+            flash("success", tr_md("data.import.done", file=name, rounds=len(result.statuses)), "import")
             for s in result.statuses:
                 flash("profile", (s.unit_id, s.year, s.stage), "import")
         else:
@@ -100,15 +101,15 @@ def on_add_unit() -> None:
     try:
         result, messages = registry_section.add_from_form(store, editor.actor)
     except StoreError as exc:
-        flash("error", tr("data.store_error", message=str(exc)))
+        flash("error", tr_md("data.store_error", message=str(exc)))
         return
     if result is None:
         st.session_state[registry_section.FORM_PROBLEMS] = messages
         return
     unit = result.plan.units[0].unit
-    flash("success", tr("registry.form.done", name=unit.name, id=unit.id), "units_form")
+    flash("success", tr_md("registry.form.done", name=unit.name, id=unit.id), "units_form")
     for p in result.plan.warnings:
-        flash("warning", p.message(state.lang()), "units_form")
+        flash("warning", md_escape(p.message(state.lang())), "units_form")
     registry_section.clear_form()
 
 
@@ -121,11 +122,11 @@ def on_save_units() -> None:
     if result is None:
         return
     if result.fatal:
-        flash("error", tr("registry.file.failed", message="; ".join(p.message(state.lang()) for p in result.problems
+        flash("error", tr_md("registry.file.failed", message="; ".join(p.message(state.lang()) for p in result.problems
                                                                  if p.fatal)), "units_file")
         return
     plan = result.plan
-    flash("success", tr("registry.file.done", file=plan.source, new=plan.count("new"),
+    flash("success", tr_md("registry.file.done", file=plan.source, new=plan.count("new"),
                         changed=plan.count("changed"), facts=sum(1 for f in plan.facts if f.status != "unchanged")),
           "units_file")
     registry_section.reset_upload()
@@ -140,13 +141,13 @@ def on_remove_demo() -> None:
     try:
         removal = store.remove_demo(actor=editor.actor)
     except StoreError as exc:
-        flash("error", tr("data.store_error", message=str(exc)))
+        flash("error", tr_md("data.store_error", message=str(exc)))
         return
     flash("success", tr("demo.removed", units=removal.units, rounds=removal.rounds, facts=removal.facts,
                         awards=removal.awards))
     if removal.kept_units:
         units = state.units_of(store)
-        flash("info", tr("demo.kept", units=", ".join(unit_label(units, u) for u in removal.kept_units)))
+        flash("info", tr_md("demo.kept", units=", ".join(unit_label(units, u) for u in removal.kept_units)))
 
 
 def on_load_demo() -> None:
@@ -160,7 +161,7 @@ def on_load_demo() -> None:
     except DemoRefusedError:
         flash("error", tr("onboarding.demo.refused"))
     except StoreError as exc:
-        flash("error", tr("data.store_error", message=str(exc)))
+        flash("error", tr_md("data.store_error", message=str(exc)))
     else:
         flash("success", tr("onboarding.demo.done", units=summary.units, rounds=summary.evaluations))
 
@@ -177,15 +178,15 @@ def delete_section(units: dict[str, Any]) -> None:
     try:
         rounds = store.evaluations(unit_id=selection.unit_id)
     except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
+        st.error(tr_md("data.store_error", message=str(exc)))
         return
     if rounds.empty:
-        st.caption(tr("data.delete.none", unit=unit_label(units, selection.unit_id)))
+        st.caption(tr_md("data.delete.none", unit=unit_label(units, selection.unit_id)))
         return
     options = [(int(r.year), str(r.stage)) for r in rounds.itertuples(index=False)]
     default = (selection.year, selection.stage)
     label_stage = stage_labeller(state.lang())
-    chosen = st.selectbox(tr("data.delete.round", unit=unit_label(units, selection.unit_id)), options,
+    chosen = st.selectbox(tr_md("data.delete.round", unit=unit_label(units, selection.unit_id)), options,
                           index=options.index(default) if default in options else len(options) - 1,
                           format_func=lambda o: f"{o[0]} · {label_stage(o[1])}", key="data_delete_round")
     pending = st.session_state.get(PENDING_DELETE)
@@ -194,7 +195,7 @@ def delete_section(units: dict[str, Any]) -> None:
                   args=((selection.unit_id, *chosen),))
         return
     unit_id, year, stage = pending
-    st.warning(tr("data.delete.confirm_text", unit=unit_label(units, unit_id), year=year,
+    st.warning(tr_md("data.delete.confirm_text", unit=unit_label(units, unit_id), year=year,
                   stage=tr(f"stage.{stage}")))
     cols = st.columns(2)
     cols[0].button(tr("data.delete.confirm"), type="primary", key="data_delete_confirm", on_click=on_delete,
@@ -219,9 +220,9 @@ def on_delete(units: dict[str, Any]) -> None:
     except UnknownEvaluationError:
         flash("warning", tr("data.delete.gone"))
     except StoreError as exc:
-        flash("error", tr("data.store_error", message=str(exc)))
+        flash("error", tr_md("data.store_error", message=str(exc)))
     else:
-        flash("success", tr("data.delete.done", unit=unit_label(units, unit_id), year=year,
+        flash("success", tr_md("data.delete.done", unit=unit_label(units, unit_id), year=year,
                             stage=tr(f"stage.{stage}")))
 
 
@@ -238,7 +239,7 @@ def downloads_section(units: dict[str, Any]) -> None:
         lke_ok = bool(unit_id and year and stage) and editing.lke_exportable(store, unit_id, year, stage)
         payload_ok = bool(unit_id and year) and editing.payload_exportable(store, unit_id, year)
     except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
+        st.error(tr_md("data.store_error", message=str(exc)))
         return
     with cols[0]:
         if has_round:
@@ -250,7 +251,7 @@ def downloads_section(units: dict[str, Any]) -> None:
             st.caption(tr("data.download.no_round"))
     with cols[1]:
         if lke_ok:
-            st.download_button(tr("data.download.lke", unit=unit_label(units, unit_id)),
+            st.download_button(tr_md("data.download.lke", unit=unit_label(units, unit_id)),
                                data=lambda: export_lke(store, unit_id, year, stage),
                                file_name=f"lke-{unit_id}-{year}-{stage}.xlsx", mime=XLSX, key="dl_lke",
                                on_click="ignore", icon=":material/download:")
@@ -258,7 +259,7 @@ def downloads_section(units: dict[str, Any]) -> None:
             st.caption(tr("data.download.no_lke"))
     with cols[2]:
         if payload_ok:
-            st.download_button(tr("data.download.payload", unit=unit_label(units, unit_id)),
+            st.download_button(tr_md("data.download.payload", unit=unit_label(units, unit_id)),
                                data=lambda: dump_payload(export_payload(store, unit_id, year)),
                                file_name=f"payload-{unit_id}-{year}.json", mime="application/json",
                                key="dl_payload", on_click="ignore", icon=":material/download:")
@@ -279,7 +280,7 @@ def import_log() -> None:
     try:
         log = store.audit_log(limit=100)
     except StoreError as exc:
-        st.error(tr("data.store_error", message=str(exc)))
+        st.error(tr_md("data.store_error", message=str(exc)))
         return
     if log.empty:
         st.caption(tr("data.log.empty"))
@@ -309,7 +310,7 @@ try:
     all_units = dict(state.units_of(store))
     empty = not state.years_of(store)
 except StoreError as exc:
-    st.error(tr("data.store_error", message=str(exc)))
+    st.error(tr_md("data.store_error", message=str(exc)))
     st.stop()
 if empty:  # the first steps come before the sign-in they start with
     config = auth.auth_config(auth.read_secrets())

@@ -59,7 +59,8 @@ else:
                  stage=stage_text))
     rnd = analytics.round_for(state.unit_rounds(store, selection.unit_id), selection.year, selection.stage)
     if rnd is None:
-        st.info(tr("gaps.no_round", unit=unit_name(selection.unit_id), year=selection.year, stage=stage_text))
+        st.info(tr("gaps.no_round", unit=md_escape(unit_name(selection.unit_id)), year=selection.year,
+                   stage=stage_text))
 
 # The focused question (?soal=): validated against the round's framework, kept in the URL.
 notices: list[str] = []
@@ -78,13 +79,10 @@ def close_focus() -> None:
     st.session_state["gap_soal"] = None  # the picker below shows its placeholder again
 
 
-_CELL_SPECIAL = "\\`*_[]<>|~#"
-
-
 def cell(text: Any) -> str:
     """Text for a st.table cell, which renders Markdown: the characters that would format it are
     escaped, so an option's wording shows as written."""
-    return "".join("\\" + ch if ch in _CELL_SPECIAL else ch for ch in str(text))
+    return md_escape(text)
 
 
 def option_mark(option: str, current: Any, item: Any) -> str:
@@ -240,9 +238,9 @@ if rnd is not None:
                         now = answer_words(fw, q.id, value, lang, card.answers)
                     st.markdown(f"**{tr('gaps.focus.now')}:** {md_escape(now)}")
                     if row.get("note"):
-                        st.markdown(f"**{tr('col.note')}:** {md_escape(row['note'])}")
+                        st.markdown(f"**{tr('col.note')}:** {md_escape(row['note'], multiline=True)}")
                     if row.get("evidence_ref"):
-                        st.markdown(f"**{tr('col.evidence')}:** {md_escape(row['evidence_ref'])}")
+                        st.markdown(f"**{tr('col.evidence')}:** {md_escape(row['evidence_ref'], multiline=True)}")
                     followup_item.show_follow_up(store, rnd.input.evaluation_id, q.id, rnd.input.year,
                                                  rnd.input.stage)  # its Tindak lanjut, if any
                     item = next((i for i in prio.items if i.question == q.id), None) if prio else None

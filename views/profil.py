@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import followup_item, state, urlstate
-from ui.display import area_names, fmt, md_escape, measure, predicate_label
+from ui.display import area_names, fmt, md_escape, measure, predicate_label, tr_md
 from ui.rollup import parent_summary
 from zi_metrics import analytics, charts, palette
 from zi_metrics.formatting import format_percent
@@ -171,10 +171,10 @@ if peer_id is not None:
     peer = units[peer_id]
     peer_round = analytics.comparison_round(state.unit_rounds(store, peer_id), year, stage)
     if peer_round is None or peer_round.framework.id != fw.id:
-        st.caption(tr("unit.peer_no_round", unit=short(peer), year=year))
+        st.caption(tr_md("unit.peer_no_round", unit=short(peer), year=year))
     else:
         if peer_round.stage != stage:
-            st.caption(tr("unit.peer_other_stage", unit=short(peer), shown=stage_word(peer_round.stage),
+            st.caption(tr_md("unit.peer_other_stage", unit=short(peer), shown=stage_word(peer_round.stage),
                           wanted=stage_word(stage), year=year))
         peer_name = f"{short(peer)} · {stage_word(peer_round.stage)}"
         series.append((peer_name, analytics.area_percents(peer_round)))
@@ -277,7 +277,7 @@ for col, item in zip(st.columns(len(hasil)), hasil, strict=True):
     elif item["kind"] == "percent":
         text = format_percent(value, lang)
     else:
-        text = str(value)
+        text = md_escape(value)  # a stored answer (the capaian letter): a metric renders Markdown
     # the measure's name above the value, wrapped (a metric's own label is cut at the column's width)
     col.markdown(f"**{md_escape(measure(fw, item['code']))}**")
     col.metric(measure(fw, item["code"]), text, label_visibility="collapsed")

@@ -48,7 +48,7 @@ state.page_heading(tr("page.whatif"), unit_name=unit.name if unit else unit_name
                    year=base.year if base else selection.year, stage=base.stage if base else selection.stage)
 state.demo_banner(store, unit_id=selection.unit_id)  # the simulation starts from one of the unit's rounds
 if base is None:
-    st.info(tr("whatif.no_rounds", unit=unit_name))
+    st.info(tr("whatif.no_rounds", unit=md_escape(unit_name)))
     st.stop()
 
 fw, card = base.framework, base.scorecard
@@ -59,12 +59,9 @@ base_values: dict[str, Any] = {**base_areas, **base_hasil}
 eid = base.input.evaluation_id
 
 
-_CELL_SPECIAL = "\\`*_[]<>|~#"
-
-
 def cell(text: Any) -> str:
     """Text for a st.table cell (which renders Markdown), shown as written."""
-    return "".join("\\" + ch if ch in _CELL_SPECIAL else ch for ch in str(text))
+    return md_escape(text)
 
 
 def key_of(code: str) -> str:
@@ -285,7 +282,7 @@ def paired_slider(code: str, label: str, high: float, help_text: str | None = No
                      help=tr("whatif.typed_help", low=fmt(0), high=fmt(high)))
     error = st.session_state.get("_wi_typed_error")
     if error and error[0] == code:
-        st.error(tr("whatif.typed_invalid", value=error[1][:40], low=fmt(0), high=fmt(high)))
+        st.error(tr("whatif.typed_invalid", value=md_escape(error[1][:40]), low=fmt(0), high=fmt(high)))
         st.session_state.pop("_wi_typed_error", None)
     return value
 

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import auth, state
-from ui.display import md_escape
+from ui.display import md_escape, tr_md
 from zi_metrics import followups
 from zi_metrics.followup_charts import progress_bar_figure
 from zi_metrics.followup_export import check_word, followups_workbook
@@ -271,19 +271,19 @@ def on_save(key: str, eid: int, qid: int, version: int, unit: str) -> None:
         edit = followups.validate_edit(values)
         changed = store.update_follow_up(eid, qid, edit.as_dict(), actor=editor.actor, expected_version=version)
     except followups.FollowUpInputError as exc:
-        flash("error", tr("followup.edit.failed", message=exc.message(lang)))
+        flash("error", tr_md("followup.edit.failed", message=exc.message(lang)))
         return
     except UnknownFollowUpError:
         flash("error", tr("followup.edit.gone"))
         return
     except FollowUpConflictError as exc:
-        flash("error", tr("followup.edit.conflict", actor=exc.actor or "?", at=exc.at or "?"))
+        flash("error", tr_md("followup.edit.conflict", actor=exc.actor or "?", at=str(exc.at or "?")))
         return
     except StoreError as exc:
-        flash("error", tr("followup.edit.failed", message=str(exc)))
+        flash("error", tr_md("followup.edit.failed", message=str(exc)))
         return
     flash("success" if changed else "info",
-          tr("followup.edit.saved", question=qid, unit=unit) if changed else tr("followup.edit.unchanged"))
+          tr_md("followup.edit.saved", question=qid, unit=unit) if changed else tr("followup.edit.unchanged"))
 
 
 def check_choice(value: Any) -> str:
@@ -309,7 +309,7 @@ else:
         r = by_key[picked]
         note = r["assessor_note"] if isinstance(r["assessor_note"], str) and r["assessor_note"] else \
             tr("followup.edit.no_note")
-        st.markdown(md_escape(tr("followup.edit.note", note=note)))
+        st.markdown(tr("followup.edit.note", note=md_escape(note, multiline=True)))
         version = int(r["version"])
         key = f"fu_{r['evaluation_id']}_{r['question_id']}_{version}"
         with st.form(f"{key}_form"):
@@ -338,8 +338,8 @@ else:
             st.caption(tr("followup.edit.link_text"))
         if r["edited"]:
             at = pd.Timestamp(r["updated_at"]).strftime("%Y-%m-%d %H:%M")
-            st.caption(tr("followup.edit.history", actor=r["updated_by"] or "?", at=at))
+            st.caption(tr_md("followup.edit.history", actor=r["updated_by"] or "?", at=at))
         else:
             st.caption(tr("followup.edit.imported"))
-    with st.expander(tr("followup.edit.account", name=editor.actor)):
+    with st.expander(tr_md("followup.edit.account", name=editor.actor)):
         auth.panel()

@@ -95,17 +95,35 @@ def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
 # ---------------------------------------------------------------------------------------------
 # Markdown
 
-# CommonMark lets every ASCII punctuation character be escaped with a backslash; escaping all of
-# them leaves no Markdown construct (emphasis, links, images, HTML, headings, lists, tables) and none
-# of Streamlit's extensions (:emoji:, :material/icon:, :red[colour], $math$) in the text.
-_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-# GitHub's bare-address links are found in the text after escapes are resolved, so escapes cannot
-# stop them: a WORD JOINER (U+2060, invisible, never a line break) after the scheme, the "www" or
-# the "@" of an address breaks the pattern while the text reads the same.
+# What would make Markdown of plain text, and how it is defused. Backslash escapes (CommonMark lets
+# every ASCII punctuation character be escaped) where a character can start a construct anywhere in
+# a line: emphasis and code (* _ `), links and images ([ ]), HTML and autolinks (< >), tables (|),
+# strikethrough (~), math ($), entities (& before a name and ;), directive attributes ({ }), and
+# the backslash itself. Characters that matter only at the start of a line (# headings, - + list
+# items, = setext headings, 1. ordered lists, > quotes) are escaped there only. Everything else
+# (letters, digits, spaces, . , ; ( ) / ' " ? % -) is left as it is, so ordinary names, numbers and
+# dates read the same in the Markdown source as on the page.
+_ESCAPE_ANYWHERE = re.compile(r"[\\`*_\[\]<>|~${}]|&(?=#?\w+;)")
+_LINE_START = re.compile(r"^(\s*)([#=+\-]|\d{1,9}[.)])")
+# GitHub's bare-address links and Streamlit's :emoji:, :streamlit: and :material/icon: shortcodes are
+# found in the text after escapes are resolved (an escaped colon still became an emoji in Chromium),
+# so escapes cannot stop them: a WORD JOINER (U+2060, invisible, never a line break) after the
+# scheme, the "www" or the "@" of an address, and after a colon before a word character, breaks the
+# pattern while the text reads the same.
 _WORD_JOINER = "\u2060"
-_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=[:.])|@")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=[:.])|@|:(?=[\w+-])")
 _CONTROL_NO_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _FIRST_STRONG_ISOLATE, _POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def _escape_line(line: str) -> str:
+    line = _ESCAPE_ANYWHERE.sub(lambda m: "\\" + m.group(), line)
+    m = _LINE_START.match(line)
+    if m:
+        marker = m.group(2)
+        escaped = marker[:-1] + "\\" + marker[-1]  # "1\." / "\-" / "\#"
+        line = m.group(1) + escaped + line[m.end():]
+    return line
 
 
 def markdown_literal(value: Any, *, multiline: bool = False) -> str:
@@ -118,18 +136,34 @@ def markdown_literal(value: Any, *, multiline: bool = False) -> str:
     Markdown-rendering element shows (st.markdown, st.caption, st.info/warning/error/success,
     headings, widget labels, metric values, tabs, expanders, toasts)."""
     text = value if isinstance(value, str) else text_of(value)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _CONTROL_NO_NEWLINE.sub(_escape, text)
     text = _AUTOLINK.sub(lambda m: m.group() + _WORD_JOINER, text)
-    out = "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
-    out = out.replace("\u2028", "\n").replace("\u2029", "\n")
     if multiline:
-        out = "\\\n".join(line.strip() or _WORD_JOINER for line in out.split("\n"))
+        lines = [_escape_line(line.strip()) or _WORD_JOINER for line in text.split("\n")]
+        out = "\\\n".join(lines)  # a backslash before the line break: a hard break, one paragraph
     else:
-        out = " ".join(out.split("\n"))
+        out = _escape_line(" ".join(text.split("\n")))
     if _BIDI.search(out):
         out = _FIRST_STRONG_ISOLATE + out + _POP_DIRECTIONAL_ISOLATE
     return out
 
 
-__all__ = ["LIMIT", "MESSAGE_LIMIT", "markdown_literal", "one_line", "quoted", "shown", "text_of"]
+# Characters a link's address keeps as they are; everything else (parentheses, brackets, angle
+# brackets, quotes, backslashes, spaces, non-ASCII) is percent-encoded, so the address cannot end
+# the Markdown link early and start an image or another link.
+_URL_SAFE = "/:?#@!$&*+,;=%-._~"
+
+
+def markdown_link(url: str, text: str | None = None) -> str:
+    """A Markdown link to ``url``, an address the caller has validated (http or https: see
+    zi_metrics.followups.valid_url), with ``text`` (default: the address) as literal text."""
+    from urllib.parse import quote
+
+    if not re.match(r"(?i)https?://", url):
+        raise ValueError("markdown_link takes a validated http(s) address")
+    return f"[{markdown_literal(url if text is None else text)}]({quote(url, safe=_URL_SAFE)})"
+
+
+__all__ = ["LIMIT", "MESSAGE_LIMIT", "markdown_link", "markdown_literal", "one_line", "quoted", "shown",
+           "text_of"]
