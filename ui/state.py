@@ -45,7 +45,8 @@ def get_store() -> Store:
     try:
         return _open_store(source)
     except StoreError as exc:
-        st.error(tr("error.database", path=markdown_literal(Store(source).location), message=markdown_literal(str(exc))))
+        st.error(tr("error.database", path=markdown_literal(Store(source).location),
+                    message=markdown_literal(str(exc))))
         st.stop()
         raise  # for type checkers; st.stop() does not return
 
