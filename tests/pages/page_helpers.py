@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 
 def open_page(app, page: str, **params: str):
@@ -21,3 +22,9 @@ def chart_spec(at, key: str) -> dict:
     found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
     assert found, f"no chart {key!r}"
     return json.loads(found[0].proto.spec)
+
+
+def as_read(markdown: str) -> str:
+    """Markdown source as a reader sees the text: backslash escapes resolved and the invisible word
+    joiners (U+2060) that zi_metrics.quoting.markdown_literal puts into addresses removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")

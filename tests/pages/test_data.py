@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from page_helpers import as_read
 
 from zi_metrics import editing
 from zi_metrics.accounts import FailureLimiter, hash_password
@@ -72,7 +73,7 @@ def _keys(widgets) -> set[str]:
 
 
 def _texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    return [as_read(e.value) for e in elements]
 
 
 def _writable(at) -> set[str]:
