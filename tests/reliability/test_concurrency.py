@@ -81,7 +81,7 @@ def _stored_answers(rel: Any, db: Path) -> dict[str, dict[int, Any]]:
 class View:
     """What a session shows of the unit in one state of the database."""
 
-    overview_total: float  # the unit's row in the Ringkasan table
+    overview_total: str  # the unit's total as its row in the Ringkasan table shows it (id format)
     overview_average: str  # the "average total" metric
     profile_total: str  # the Profil unit "total" metric
     profile_completeness: str
@@ -104,7 +104,7 @@ def _expected_view(rel: Any, db: Path) -> View:
     card = rnd.scorecard
     done = card.completeness
     average = analytics.headline(frame)["average_total"]
-    return View(round(float(row["total"]), 9), format_number(average, "id"), format_number(card.total, "id"),
+    return View(format_number(float(row["total"]), "id"), format_number(average, "id"), format_number(card.total, "id"),
                 t("unit.completeness_value", "id", answered=done.answered, total=done.total,
                   percent=format_percent(done.ratio * 100, "id")))
 
@@ -166,7 +166,8 @@ def _metrics(elements: list[Any]) -> dict[str, str]:
     return {el.metric.label: el.metric.body for el in elements if el.WhichOneof("type") == "metric"}
 
 
-def _table_total(elements: list[Any], unit_name: str) -> float:
+def _table_total(elements: list[Any], unit_name: str) -> str:
+    """The unit's total as the Ringkasan table shows it (text in the language's format)."""
     import pyarrow as pa
 
     for el in elements:
@@ -175,7 +176,7 @@ def _table_total(elements: list[Any], unit_name: str) -> float:
             if "unit" in frame.columns and "total" in frame.columns:
                 rows = frame[frame["unit"] == unit_name]
                 assert len(rows) == 1, f"{unit_name} appears {len(rows)} times in the overview table"
-                return round(float(rows["total"].iloc[0]), 9)
+                return str(rows["total"].iloc[0])
     raise AssertionError("the overview drew no table with unit and total columns")
 
 
@@ -293,7 +294,8 @@ def test_twenty_sessions_browse_while_the_cli_imports(rel, demo_db, tmp_path, se
         """Until some session has finished a page load that started after ``moment``."""
         deadline = time.monotonic() + timeout
         while not any(r[0] > moment for log in logs for r in list(log.runs)):
-            assert not any(log.problems for log in logs), [log.problems for log in logs]
+            problems = [f"session {n}: {p}" for n, log in enumerate(logs) for p in list(log.problems)]
+            assert not problems, "\n".join(problems[:20])
             assert time.monotonic() < deadline, "sessions stopped making progress"
             time.sleep(0.05)
 
