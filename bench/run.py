@@ -1,6 +1,7 @@
 """National-scale benchmarks (issue #7): every figure as a ratio against its floor in the same run.
 
-    python bench/run.py [--units 10000] [--reps 9] [--skip-loop] [--skip-legacy] [--only 1,3]
+    python bench/run.py [--units 10000] [--reps 9] [--skip-loop] [--skip-legacy] [--only 1,3,cli]
+    python bench/run.py --growth
 
 1. re-scoring every unit and round (30,000 evaluations: DuckDB pass, scorecards, rules) vs one raw
    aggregation pass over the answers table (store.answers_floor), and vs a row-by-row Python loop;
@@ -9,10 +10,19 @@
 3. the overview page at 10,000 units vs an empty Streamlit page, in Chromium (cold, then the
    median of warm navigations);
 4. a what-if slider move until the radar redraws vs a bare one-slider app;
-5. the server's peak RSS after visiting the overview vs an empty Streamlit server;
+5. the server's peak RSS after visiting the overview vs the stack floor (a Streamlit page that
+   imports pandas, pyarrow, duckdb and plotly and draws one chart), and its RSS at start vs an
+   empty Streamlit server's;
 6-8. (``--only 4``, issue #13) the national re-score on PostgreSQL vs on DuckDB, import throughput
    with 1, 2 and 4 concurrent importers on PostgreSQL vs DuckDB's one writer at a time, and the
-   overview through nginx in front of 2 replicas vs one replica direct (bench/scaleout.py).
+   overview through nginx in front of 2 replicas vs one replica direct (bench/scaleout.py);
+9. (``cli``) ``score-lke`` of one workbook as a whole process vs LibreOffice's
+   ``soffice --headless --convert-to xlsx`` of it, and ``evaluate`` as a whole process
+   (bench/cli.py);
+10. (``load``) one ``import`` with 10 browser sessions on the dashboard vs the idle dashboard, its
+   time split into CPU, waiting for the database and the rest (bench/import_load.py);
+11. (``--growth``) re-score and overview at 1,000, 10,000 and 100,000 units: time, peak memory and
+   the fitted growth exponent (bench/growth.py).
 
 The national database (bench/national.py) is generated, or reused when its stamp says it was
 built by the same generator, framework, schema and unit count and the file is unchanged since.
@@ -42,7 +52,8 @@ from bench.machine import load_average, machine_info  # noqa: E402
 from bench.scoring import Timing, lke_workbook, rescore_benchmark, workbook_benchmark  # noqa: E402
 
 TARGETS = {"rescore": 1.5, "loop": 20.0, "workbook": 3.0, "overview": 1.5, "overview_cold": 2.0, "slider": 1.5,
-           "memory": 2.0, "pg_rescore": 10.0, "importers": 2.5, "replicas": 1.2}
+           "memory_stack": 1.3, "memory_start": 2.0, "cli_soffice": 0.2, "evaluate_s": 0.15, "import_load": 2.0,
+           "growth_100k_s": 3.0, "growth_exponent": 1.0, "pg_rescore": 10.0, "importers": 2.5, "replicas": 1.2}
 BUDGET_S = 15 * 60
 FRAMEWORK_FILE = REPO / "zi_metrics" / "frameworks" / "permenpanrb-90-2021.json"
 
@@ -109,15 +120,17 @@ def page_benchmarks(db: Path, work: Path, nav_reps: int, moves: int, unit_id: st
     out: dict[str, Any] = {"imports_kib": _imports_rss()}
     with streamlit_server(REPO / "dashboard.py", work, {"ZI_DB_PATH": str(copy)}) as server, \
             streamlit_server(HERE / "apps" / "empty.py", work) as empty, \
-            streamlit_server(HERE / "apps" / "one_chart.py", work) as chart, chromium() as browser:
-        out["memory_start"] = {"app": server.memory_kib(), "empty": empty.memory_kib()}
+            streamlit_server(HERE / "apps" / "one_chart.py", work) as chart, \
+            streamlit_server(HERE / "apps" / "stack_floor.py", work) as stack, chromium() as browser:
+        out["memory_start"] = {"app": server.memory_kib(), "empty": empty.memory_kib(), "stack": stack.memory_kib()}
         log("  overview: cold navigation (empty caches) ...")
         ready, drawn, _keep_app = navigate(browser, f"{server.url}/", ["h1"], overview_drawn, keep_open=True)
         out["overview_cold"], out["overview_cold_drawn"] = ready, drawn
         out["empty_cold"], _, _keep_empty = navigate(browser, f"{empty.url}/", ["h1"], keep_open=True)
         _, out["chart_cold_drawn"], _keep_chart = navigate(browser, f"{chart.url}/", ["h1"], chart_drawn,
                                                            keep_open=True)
-        out["memory_cold"] = {"app": server.memory_kib(), "empty": empty.memory_kib()}
+        _, _, _keep_stack = navigate(browser, f"{stack.url}/", ["h1"], chart_drawn, keep_open=True)
+        out["memory_cold"] = {"app": server.memory_kib(), "empty": empty.memory_kib(), "stack": stack.memory_kib()}
         log(f"  overview cold {out['overview_cold']:.2f} s (drawn {drawn:.2f} s), empty page cold "
             f"{out['empty_cold']:.2f} s")
         t = {k: Timing() for k in ("overview", "overview_drawn", "empty", "chart", "chart_drawn")}
@@ -132,9 +145,9 @@ def page_benchmarks(db: Path, work: Path, nav_reps: int, moves: int, unit_id: st
         out.update(t)
         log(f"  overview warm {t['overview'].median:.2f} s (drawn {t['overview_drawn'].median:.2f} s), empty page "
             f"{t['empty'].median:.2f} s, one-chart page drawn {t['chart_drawn'].median:.2f} s (medians)")
-        out["memory"] = {"app": server.memory_kib(), "empty": empty.memory_kib()}
-        log(f"  peak RSS: app {out['memory']['app']['VmHWM'] / 1024:.0f} MiB, "
-            f"empty {out['memory']['empty']['VmHWM'] / 1024:.0f} MiB")
+        out["memory"] = {"app": server.memory_kib(), "empty": empty.memory_kib(), "stack": stack.memory_kib()}
+        peak = {k: v["VmHWM"] // 1024 for k, v in out["memory"].items()}
+        log(f"  peak RSS: app {peak['app']} MiB, empty {peak['empty']} MiB, stack floor {peak['stack']} MiB")
         with streamlit_server(HERE / "apps" / "one_slider.py", work) as bare:
             whatif_url = f"{server.url}/simulasi?unit={unit_id}&tahun={year}&tahap={stage}"
             sim, one = [], []
@@ -178,7 +191,7 @@ def _row(rows: list[list[str]], what: str, value: float, floor: float, floor_nam
     return ratio
 
 
-def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tuple[str, str, list[str]]:
+def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tuple[str, str, str, list[str]]:
     rows: list[list[str]] = []
     missed: list[str] = []
     r1 = results.get("rescore")
@@ -250,26 +263,46 @@ def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tup
              "one-slider app", "<= 1.5x", ok, f"{len(r3['slider'].wall)} moves each")
         if not ok:
             missed.append("4. what-if slider")
-        app_kib, empty_kib = r3["memory"]["app"]["VmHWM"], r3["memory"]["empty"]["VmHWM"]
-        ratio = app_kib / empty_kib
-        ok = ratio <= TARGETS["memory"]
-        rows.append(["5. server peak RSS at 10,000 units after the overview", f"{app_kib / 1024:.0f} MiB",
-                     f"empty server: {empty_kib / 1024:.0f} MiB", f"{ratio:.2f}x", "<= 2x",
-                     "yes" if ok else "**no**",
-                     f"RSS now {r3['memory']['app']['VmRSS'] / 1024:.0f} vs "
-                     f"{r3['memory']['empty']['VmRSS'] / 1024:.0f} MiB; after the cold navigation "
-                     f"{r3['memory_cold']['app']['VmRSS'] / 1024:.0f} vs "
-                     f"{r3['memory_cold']['empty']['VmRSS'] / 1024:.0f} MiB; at start "
-                     f"{r3['memory_start']['app']['VmRSS'] / 1024:.0f} vs "
-                     f"{r3['memory_start']['empty']['VmRSS'] / 1024:.0f} MiB"])
+        mem, start = r3["memory"], r3["memory_start"]
+        app_kib, empty_kib, stack_kib = mem["app"]["VmHWM"], mem["empty"]["VmHWM"], mem["stack"]["VmHWM"]
+        ratio = app_kib / stack_kib
+        ok = ratio <= TARGETS["memory_stack"]
+        rows.append(["5. server peak RSS at 10,000 units after the overview vs the stack floor",
+                     f"{app_kib / 1024:.0f} MiB", f"stack floor: {stack_kib / 1024:.0f} MiB", f"{ratio:.2f}x",
+                     "<= 1.3x", "yes" if ok else "**no**",
+                     f"stack floor: a Streamlit page importing pandas, pyarrow, duckdb and plotly, drawing one chart; "
+                     f"RSS now {mem['app']['VmRSS'] / 1024:.0f} vs {mem['stack']['VmRSS'] / 1024:.0f} MiB; after the "
+                     f"cold navigation {r3['memory_cold']['app']['VmRSS'] / 1024:.0f} vs "
+                     f"{r3['memory_cold']['stack']['VmRSS'] / 1024:.0f} MiB"])
         if not ok:
-            missed.append("5. memory")
+            missed.append("5. memory vs the stack floor")
+        ratio = start["app"]["VmRSS"] / start["empty"]["VmRSS"]
+        ok = ratio <= TARGETS["memory_start"]
+        rows.append(["5. server RSS at start (up and healthy, before the first visit) vs the empty server's",
+                     f"{start['app']['VmRSS'] / 1024:.0f} MiB",
+                     f"empty server: {start['empty']['VmRSS'] / 1024:.0f} MiB", f"{ratio:.2f}x", "<= 2x",
+                     "yes" if ok else "**no**",
+                     f"stack floor at start {start['stack']['VmRSS'] / 1024:.0f} MiB"])
+        if not ok:
+            missed.append("5. memory at start")
+        _row_mib(rows, "   peak RSS after the overview vs the empty server (the earlier target, <= 2x)", app_kib,
+                 empty_kib, "empty server", f"stack floor vs empty: {stack_kib / empty_kib:.2f}x")
         if "imports_kib" in r3:
             imports = r3["imports_kib"]
             rows.append(["   imports alone (a Python process importing what the app imports)",
                          f"{imports / 1024:.0f} MiB", f"empty server: {empty_kib / 1024:.0f} MiB",
                          f"{imports / empty_kib:.2f}x", "", "-", "streamlit, pandas, pyarrow, duckdb, plotly, "
                          "openpyxl and the app's modules, no data"])
+    r5 = results.get("cli")
+    if r5:
+        missed += _cli_rows(rows, r5)
+    r6 = results.get("import_load")
+    if r6:
+        missed += _import_load_rows(rows, r6)
+    growth_rows: list[list[str]] = []
+    r7 = results.get("growth")
+    if r7:
+        missed += _growth_rows(growth_rows, r7)
     scale_rows: list[list[str]] = []
     r4 = results.get("scaleout")
     if r4:
@@ -288,8 +321,86 @@ def report(info: dict[str, Any], results: dict[str, Any], elapsed: float) -> tup
     ]
     machine_text = "\n\nMachine:\n\n" + "\n".join(machine) + "\n"
     main = _table(rows) + machine_text if rows else ""
+    growth = _table(growth_rows) + machine_text if growth_rows else ""
     scale = _table(scale_rows) + machine_text if scale_rows else ""
-    return main, scale, missed
+    return main, growth, scale, missed
+
+
+def _cli_rows(rows: list[list[str]], r5: dict[str, Any]) -> list[str]:
+    missed = []
+    t = r5["timings"]
+    score = t["score_lke"]
+    if r5["soffice"]:
+        office = t["soffice"]
+        ratio = score.median / office.median
+        ok = ratio <= TARGETS["cli_soffice"]
+        _row(rows, "9. score-lke of one 127-question workbook, whole process", score.median, office.median,
+             "soffice --convert-to xlsx", "<= 0.2x", ok,
+             f"CPU {score.cpu_median * 1000:.0f} vs {office.cpu_median * 1000:.0f} ms; {len(score.wall)} runs each, "
+             f"alternating; {r5['bytes'] / 1024:.0f} KiB file")
+        if not ok:
+            missed.append("9. score-lke vs soffice")
+    else:
+        rows.append(["9. score-lke of one 127-question workbook, whole process", _fmt_s(score.median),
+                     "soffice --convert-to xlsx: skipped: no soffice", "-", "<= 0.2x", "-",
+                     f"CPU {score.cpu_median * 1000:.0f} ms"])
+    ev = t["evaluate"]
+    ok = ev.median <= TARGETS["evaluate_s"]
+    rows.append(["9. evaluate of the README's recap request, whole process", _fmt_s(ev.median), "-", "-", "<= 0.15 s",
+                 "yes" if ok else "**no**", f"CPU {ev.cpu_median * 1000:.0f} ms; {len(ev.wall)} runs"])
+    if not ok:
+        missed.append("9. evaluate")
+    return missed
+
+
+def _import_load_rows(rows: list[list[str]], r6: dict[str, Any]) -> list[str]:
+    idle, load = r6["idle"], r6["load"]
+    ratio = load["process_wall"] / idle["process_wall"]
+    ok = ratio <= TARGETS["import_load"]
+
+    def parts(r: dict[str, Any]) -> str:
+        waiting = r["turnstile"] + r["open"]
+        return (f"CPU {r['process_cpu']:.2f} s, waiting for the database {waiting:.2f} s (turnstile "
+                f"{r['turnstile']:.2f}, opening {r['open']:.2f} over {r['opens']:.0f} opens), Python imports "
+                f"{r['imports']:.2f} s")
+
+    _row(rows, f"10. import of one workbook (whole process) with {r6['sessions']} browser sessions on the dashboard",
+         load["process_wall"], idle["process_wall"], "idle dashboard", "<= 2x", ok,
+         f"loaded: {parts(load)}; idle: {parts(idle)}; {len(load['walls'])} imports each, alternating batches; "
+         f"{r6['pages']} pages drawn by the sessions meanwhile ({r6['think']:.0f} s between pages)")
+    return [] if ok else ["10. import under load"]
+
+
+def _growth_rows(rows: list[list[str]], r7: dict[str, Any]) -> list[str]:
+    missed = []
+    for what, name in (("rescore", "re-score every evaluation"), ("overview", "overview table of one round")):
+        for run in r7[what]:
+            wall, cpu = statistics.median(run["wall"]), statistics.median(run["cpu"])
+            ok = None
+            target = ""
+            if what == "rescore" and run["units"] == max(r7["sizes"]):
+                ok = wall <= TARGETS["growth_100k_s"]
+                target = f"<= {TARGETS['growth_100k_s']:.0f} s"
+                if not ok:
+                    missed.append("11. re-score at 100,000 units")
+            rows.append([f"11. {name}, {run['units']:,} units ({run['evaluations']:,} evaluations)", _fmt_s(wall),
+                         "-", "-", target, "-" if ok is None else ("yes" if ok else "**no**"),
+                         f"CPU {_fmt_s(cpu)}; peak RSS {run['peak_kib'] / 1024:.0f} MiB (imports "
+                         f"{run['imports_kib'] / 1024:.0f} MiB)"])
+        for kind, name2 in (("time", "time"), ("memory", "peak memory above the imports")):
+            exponent = r7[f"{what}_{kind}_exponent"]
+            ok = exponent <= TARGETS["growth_exponent"]
+            note = f"CPU time: {r7[f'{what}_cpu_exponent']:.2f}" if kind == "time" else ""
+            rows.append([f"11. {name}: growth exponent of {name2}", f"{exponent:.2f}", "units", "-",
+                         "<= 1 (linear or better)", "yes" if ok else "**no**", note])
+            if not ok:
+                missed.append(f"11. {what} {kind} growth")
+    return missed
+
+
+def _row_mib(rows: list[list[str]], what: str, kib: float, floor_kib: float, floor_name: str, note: str) -> None:
+    rows.append([what, f"{kib / 1024:.0f} MiB", f"{floor_name}: {floor_kib / 1024:.0f} MiB", f"{kib / floor_kib:.2f}x",
+                 "", "-", note])
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -364,13 +475,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=18, help="slider moves of each app")
     parser.add_argument("--skip-loop", action="store_true", help="skip the (slow) row-by-row Python loop")
     parser.add_argument("--skip-legacy", action="store_true", help="skip the previous scoring path")
-    parser.add_argument("--only", default="1,2,3,4",
-                        help="benchmarks to run: 1, 2, 3 (pages: 3, 4, 5) and/or 4 (scale-out: 6, 7, 8)")
+    parser.add_argument("--only", default=None,
+                        help="benchmarks to run (default: all but the growth): 1, 2, 3 (pages: 3, 4, 5), 4 (scale-out: "
+                             "6, 7, 8), cli (9: whole processes), load (10: an import under browser load)")
+    parser.add_argument("--growth", action="store_true",
+                        help="11: re-score and overview at 1,000, 10,000 and 100,000 units (alone unless --only)")
+    parser.add_argument("--sessions", type=int, default=10, help="browser sessions of benchmark 10")
+    parser.add_argument("--load-imports", type=int, default=6, help="imports of each kind in benchmark 10")
     parser.add_argument("--imports", type=int, default=100, help="rounds each importer stores (benchmark 7)")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
-    only = {s.strip() for s in args.only.split(",")}
+    only = {s.strip() for s in (args.only or ("" if args.growth else "1,2,3,4,cli,load")).split(",") if s.strip()}
     started = time.perf_counter()
     info = machine_info()
     log(f"{info['cpu']}, {info['cores']} cores, load {info['load_start'][0]:.2f}; Python {info['python']}, "
@@ -398,27 +514,72 @@ def main(argv: list[str] | None = None) -> int:
             log("3-5. pages in Chromium ...")
             results["pages"] = page_benchmarks(args.db, work, args.nav_reps, args.moves, unit_id, year,
                                                "tpn" if "tpn" in set(evaluations["stage"]) else stage)
+        if "cli" in only:
+            from bench.cli import cli_benchmark
+
+            log("9. the command line as whole processes: score-lke vs soffice, evaluate ...")
+            path = work / "lke-127.xlsx"
+            lke_workbook(path)
+            results["cli"] = cli_benchmark(path, work, max(5, args.reps // 3), log=log)
+        if "load" in only:
+            from bench.import_load import import_load_benchmark
+
+            log(f"10. an import with {args.sessions} browser sessions on the dashboard vs idle ...")
+            path = work / "lke-127.xlsx"
+            lke_workbook(path)
+            results["import_load"] = import_load_benchmark(args.db, work, path, args.sessions, args.load_imports,
+                                                           think=1.0, log=log)
+        if args.growth:
+            from bench.growth import growth_benchmark
+
+            log("11. growth: 1,000, 10,000 and 100,000 units ...")
+            results["growth"] = growth_benchmark(national_database, reps=3, log=log)
         if "4" in only:
             from bench.scaleout import benchmarks as scaleout
 
             log("6-8. scale-out: PostgreSQL, importers, replicas behind nginx ...")
             results["scaleout"] = scaleout(args.db, work, max(3, args.reps // 3), args.imports, args.nav_reps, log)
     elapsed = time.perf_counter() - started
-    main_text, scale_text, missed = report(info, results, elapsed)
-    log("\n" + main_text + "\n" + scale_text)
+    main_text, growth_text, scale_text, missed = report(info, results, elapsed)
+    log("\n" + main_text + "\n" + growth_text + "\n" + scale_text)
     log("missed: " + (", ".join(missed) if missed else "none"))
     if not args.no_write:
         # A run of some benchmarks keeps the other section of the file as it was.
         old = args.results.read_text() if args.results.exists() else ""
         old_main, _, old_scale = old.partition(SCALEOUT_HEAD)
+        old_main, _, old_growth = old_main.partition(GROWTH_HEAD)
         main = RESULTS_HEAD + main_text + _notes(results) if main_text else old_main
+        growth = GROWTH_HEAD + growth_text + _growth_notes(results["growth"]) if growth_text else (
+            GROWTH_HEAD + old_growth if old_growth else "")
         scale = SCALEOUT_HEAD + scale_text + SCALEOUT_NOTES if scale_text else (
             SCALEOUT_HEAD + old_scale if old_scale else "")
-        args.results.write_text(main.rstrip("\n") + "\n" + ("\n" + scale if scale else ""))
+        text = main.rstrip("\n") + "\n"
+        for section in (growth, scale):
+            text += "\n" + section.rstrip("\n") + "\n" if section else ""
+        args.results.write_text(text)
         log(f"written to {args.results}")
     if elapsed > BUDGET_S:
         log(f"WARNING: the run took {elapsed:.0f} s, over the {BUDGET_S} s budget")
     return 0
+
+
+GROWTH_HEAD = """## Growth (issue #14.6): 1,000, 10,000 and 100,000 units
+
+Written by `python bench/run.py --growth` (bench/growth.py). Each size is a national database of
+bench/national.py (3 stages x 127 answers a unit); each measure runs in a fresh process of its own
+(the median of 3 repetitions after one untimed), so its peak RSS is its own. The growth exponent is
+the least-squares slope of log(cost) against log(units); memory is fitted on the peak above the
+process's RSS after its imports (the same at every size).
+
+"""
+
+
+def _growth_notes(r7: dict[str, Any]) -> str:
+    lines = ["", "Details:", ""]
+    for what in ("rescore", "overview"):
+        for run in r7[what]:
+            lines.append(f"- {what}, {run['units']:,} units (wall, s): {_list(run['wall'])}")
+    return "\n".join(lines) + "\n"
 
 
 SCALEOUT_HEAD = """## Scale-out (issue #13): PostgreSQL, concurrent importers, replicas behind nginx
