@@ -62,7 +62,7 @@ def cli_benchmark(workbook: Path, work: Path, reps: int, log: Callable[[str], No
     """score-lke (a fresh ``python -m zi_metrics`` process) vs ``soffice --headless --convert-to
     xlsx`` of the same workbook, alternating; then ``evaluate`` alone."""
     python = [sys.executable, "-m", "zi_metrics"]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = dict(os.environ)
     out: dict[str, Any] = {"bytes": workbook.stat().st_size}
     soffice = soffice_path()
     t = {"score_lke": Timing(), "soffice": Timing(), "evaluate": Timing()}

@@ -58,6 +58,8 @@ def _measure(what: str, db: Path, reps: int) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from bench.scoring import _all_rules
 
+    imports_kib = _status_kib("VmRSS")
+
     store = Store(db)
     layouts = bulk.round_layouts()
     evaluations = store.evaluations()
@@ -69,7 +71,6 @@ def _measure(what: str, db: Path, reps: int) -> dict[str, Any]:
     count = len(evaluations) if what == "rescore" else int(((evaluations["year"] == year)
                                                            & (evaluations["stage"] == stage)).sum())
     del evaluations
-    imports_kib = _status_kib("VmRSS")
 
     def once() -> None:
         if what == "rescore":
