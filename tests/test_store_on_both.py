@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from zi_metrics.database import ensure_database
-from zi_metrics.store import FollowUpConflictError, Store, Unit
+from zi_metrics.store import FollowUpConflictError, Store, StoreError, Unit
 
 
 def test_follow_ups_and_demo_rows_on_each_backend(db_location: str) -> None:
@@ -35,3 +35,20 @@ def test_follow_ups_and_demo_rows_on_each_backend(db_location: str) -> None:
     assert [u.id for u in store.list_units()] == ["pemda"]
     assert store.answer_values(store.evaluation_id("pemda", 2026, "mandiri")) == {1: "Ya"}
     assert store.follow_ups().empty and store.dataset_kind() == "real"
+
+
+def test_reads_together_share_one_connection_and_refuse_a_write(db_location: str) -> None:
+    store = ensure_database(db_location)
+    unit = store.list_units()[0]
+    with store.reads_together():
+        with store.reading() as first, store.reading() as second:
+            assert first is second
+        # the store's own reads go through it and see the data as before
+        assert store.get_unit(unit.id) == unit
+        assert {u.id for u in store.list_units()} >= {unit.id}
+        with pytest.raises(StoreError):
+            store.upsert_unit(Unit("baru", "Unit Baru", "instansi", "pemerintah_daerah"), actor="t")
+    with store.reading() as first, store.reading() as second:
+        assert first is not second  # outside the block each read has its own connection
+    store.upsert_unit(Unit("baru", "Unit Baru", "instansi", "pemerintah_daerah"), actor="t")
+    assert store.get_unit("baru").name == "Unit Baru"

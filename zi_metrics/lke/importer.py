@@ -25,6 +25,7 @@ replaces the round's imported follow-ups with them and keeps those an editor cha
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -313,17 +314,29 @@ def prepare_import(source: Source, *, name: str | None = None, unit_id: str | No
     parsed = preview.parsed
     assert parsed is not None
     preview.problems = list(parsed.problems)
+    with ExitStack() as reads:
+        if store is not None:
+            try:  # the checks below read the database several times: through one connection
+                reads.enter_context(store.reads_together())
+            except StoreError:
+                pass  # each check below reports it in its own words
+        _plan_with_store(preview, parsed, unit_id, year, stage, store)
+    return preview
+
+
+def _plan_with_store(preview: ImportPreview, parsed: Any, unit_id: str | None, year: int | None,
+                     stage: str | None, store: Store | None) -> None:
     if store is not None and unit_id:
         try:
             store.get_unit(unit_id)
         except UnknownUnitError:
             preview.problems.append(problem("import.unknown_unit", unit=shown(unit_id)))
-            return preview
+            return
         except StoreError as exc:
             preview.problems.append(_fatal(str(exc)))
-            return preview
+            return
     if parsed.fatal:
-        return preview
+        return
     if isinstance(parsed, ParsedRecap):
         rounds, problems = _plan_recap(parsed, unit_id, year, stage, store)
     else:
@@ -337,7 +350,6 @@ def prepare_import(source: Source, *, name: str | None = None, unit_id: str | No
                 preview.statuses = round_statuses(store, [r.store_arguments() for r in rounds])
             except StoreError as exc:
                 preview.problems.append(_fatal(str(exc)))
-    return preview
 
 
 def commit_import(store: Store, preview: ImportPreview, *, actor: str) -> ImportResult:
