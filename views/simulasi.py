@@ -24,6 +24,7 @@ from ui.display import fmt, md_escape, predicate_label
 from zi_metrics import analytics, charts, names, palette, whatif
 from zi_metrics.answer_plan import answer_plan
 from zi_metrics.formatting import format_percent
+from zi_metrics.framework import load_framework
 from zi_metrics.priorities import answer_words, blocker_text, hasil_words, option_words
 from zi_metrics.scoring import with_changes
 
@@ -287,9 +288,18 @@ def paired_slider(code: str, label: str, high: float, help_text: str | None = No
     return value
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def radar_template(framework_id: str, language: str, current: str, simulated: str) -> dict[str, Any]:
+    """The radar without its values, as plain data (charts.radar_template), once per framework and
+    language: a slider move only fills in the values (charts.radar_fill, no figure validation)."""
+    frame = load_framework(framework_id)
+    return charts.radar_template(names.area_names(frame, language), list(frame.area_codes), [current, simulated],
+                                 analytics.area_minimum_percents(frame),
+                                 series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR], lang=language)
+
+
 area_labels = {a.code: tr("whatif.area_slider", code=a.code, area=names.measure_name(fw, a.code, lang),
                           max=fmt(a.max)) for a in fw.areas}
-rings = analytics.area_minimum_percents(fw)
 current_percents = {c: a.percent for c, a in card.areas.items()}
 
 
@@ -334,11 +344,8 @@ def simulator() -> None:
             st.caption(tr("whatif.answers.active", count=len(answer_changes)))
         if ev.meets_scores.get("WBBM") and not holds_wbk:
             st.caption(tr("whatif.wbbm_needs_wbk"))
-        fig = charts.radar_figure(
-            [(tr("whatif.series_current"), current_percents),
-             (tr("whatif.series_simulated"), {c: a.percent for c, a in sim.areas.items()})],
-            area_labels=names.area_names(fw, lang), area_order=list(fw.area_codes),
-            rings=rings, series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR], lang=lang)
+        template = radar_template(fw.id, lang, tr("whatif.series_current"), tr("whatif.series_simulated"))
+        fig = charts.radar_fill(template, [current_percents, {c: a.percent for c, a in sim.areas.items()}])
         st.plotly_chart(fig, width="stretch", theme=None, key="wi_radar")
         st.caption(tr("whatif.area_percent_caption", values=", ".join(
             f"{c} {format_percent(a.percent, lang)}" for c, a in sim.areas.items())))
