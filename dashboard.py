@@ -9,7 +9,6 @@ from pathlib import Path
 import streamlit as st
 
 from ui import state, urlstate
-from zi_metrics.quoting import markdown_literal
 from zi_metrics.store import StoreError
 
 # The tab's icon is an image served by the app: an emoji needs an emoji font (a missing-glyph box
@@ -23,7 +22,7 @@ state.begin_run(store)  # one data version for everything this run reads (see ui
 try:
     st.session_state["selection"] = state.sidebar(store)
 except StoreError as exc:  # e.g. a long import holds the file beyond the busy timeout
-    st.error(tr("error.database", path=markdown_literal(store.location), message=markdown_literal(str(exc))))
+    state.show_store_error(exc, store.location)
     st.stop()
 
 # The pages live in views/, not pages/: Streamlit 1.67 treats a pages/ folder beside the entry
@@ -53,4 +52,4 @@ if st.session_state["selection"].year is None and navigation.url_path != "kelola
 try:
     navigation.run()
 except StoreError as exc:
-    st.error(tr("error.database", path=markdown_literal(store.location), message=markdown_literal(str(exc))))
+    state.show_store_error(exc, store.location)

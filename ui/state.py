@@ -16,7 +16,7 @@ from zi_metrics.database import ensure_database
 from zi_metrics.formatting import format_number
 from zi_metrics.i18n import t
 from zi_metrics.quoting import markdown_literal
-from zi_metrics.store import DemoRows, Store, StoreError, Unit, default_location
+from zi_metrics.store import DemoRows, Store, StoreDamagedError, StoreError, Unit, default_location
 
 LANGS = ("id", "en")
 LANG_NAMES = {"id": "Indonesia", "en": "English"}
@@ -45,10 +45,20 @@ def get_store() -> Store:
     try:
         return _open_store(source)
     except StoreError as exc:
-        st.error(tr("error.database", path=markdown_literal(Store(source).location),
-                    message=markdown_literal(str(exc))))
+        show_store_error(exc, Store(source).location)
         st.stop()
         raise  # for type checkers; st.stop() does not return
+
+
+def show_store_error(exc: StoreError, location: str) -> None:
+    """A database that cannot be used, said in the reader's language: a damaged file gets its own
+    page (what is wrong, and to restore a backup) instead of the engine's words."""
+    if isinstance(exc, StoreDamagedError):
+        why = tr(f"error.damage.{exc.reason}", detail=exc.detail)
+        st.error(tr("error.damaged", path=markdown_literal(exc.location), reason=markdown_literal(why)))
+        st.info(tr("error.damaged_restore"))
+        return
+    st.error(tr("error.database", path=markdown_literal(location), message=markdown_literal(str(exc))))
 
 
 # Caches are keyed on the database's data version (a stat of the DuckDB file; PostgreSQL's audit

@@ -120,7 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The core commands skip importing the LKE readers (pandas, openpyxl): `evaluate` starts fast.
     parser = build_parser(with_extras=not (argv and argv[0] in CORE_COMMANDS))
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return int(args.func(args))
+    except Exception as exc:
+        # A store error a command let through (a damaged file met mid-way): one line, exit 2. The
+        # store is not imported for this check (``evaluate`` starts without the database engine).
+        errors = sys.modules.get("zi_metrics.store.errors")
+        if errors is None or not isinstance(exc, errors.StoreError):
+            raise
+        print(_one_line(f"{args.command}: {exc}"), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

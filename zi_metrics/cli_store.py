@@ -22,6 +22,8 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     store = Store(_db_path(args))
     try:
         existed = store.exists()
+        if existed:
+            store.check_integrity()  # a damaged file is named, never reported up to date or written
         old, new = store.migrate(create=True)
     except StoreError as exc:
         print(f"init-db: {exc}", file=sys.stderr)

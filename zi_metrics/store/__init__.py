@@ -27,6 +27,7 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``national``        national scale: columnar round data, bulk scoring and loading
 * ``postgres_backend`` PostgreSQL: pooled connections, snapshot reads, advisory locks per round,
                       id sequences, Arrow reads for the national paths
+* ``integrity``       is the database whole (tables, columns, every block readable): run on first open
 * ``transfer``        copy-db: a whole database from one backend to another, verified
 * ``workbook_results`` the imported workbook's own total beside a round (issue #10.3)
 
@@ -53,6 +54,7 @@ from zi_metrics.store.dataset import DatasetStore
 from zi_metrics.store.demo_rows import DemoRemoval, DemoRows, DemoStore
 from zi_metrics.store.errors import (
     StoreBusyError,
+    StoreDamagedError,
     StoreError,
     StoreFileError,
     StoreMissingError,
@@ -162,6 +164,7 @@ __all__ = [
     "RoundStatus",
     "Store",
     "StoreBusyError",
+    "StoreDamagedError",
     "StoreError",
     "StoreFileError",
     "StoreMissingError",

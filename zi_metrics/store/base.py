@@ -19,11 +19,12 @@ from typing import Any
 
 import duckdb
 
-from zi_metrics.store import schema
+from zi_metrics.store import integrity, schema
 from zi_metrics.store.audit import AuditEntry, audit_row_exists, utcnow, write_audit_row
 from zi_metrics.store.duckdb_backend import DuckDBBackend
 from zi_metrics.store.errors import (
     StoreBusyError,
+    StoreDamagedError,
     StoreError,
     StoreFileError,
     StoreMissingError,
@@ -283,6 +284,9 @@ class StoreBase:
                 con.execute("COMMIT")
             except con.dialect.errors as exc:
                 _rollback(con)
+                reason = con.dialect.damage(exc)
+                if reason:
+                    raise StoreDamagedError(self.location, reason) from exc
                 if con.dialect.is_busy(exc):
                     raise StoreBusyError(
                         f"database {self.location} is busy: another write held what '{action}' needed for "
@@ -313,6 +317,8 @@ class StoreBase:
 
     def _checked_version(self, con: Connection) -> int:
         version = schema.schema_version(con)
+        if version is None and integrity.looks_like_zi(con):
+            raise StoreDamagedError(self.location, "missing_table", "meta")
         if version is None:
             raise StoreFileError(
                 f"{self.location} is a {con.dialect.title} database but not a Zona Integritas database "
@@ -323,6 +329,25 @@ class StoreBase:
                 f"{self.location} has schema version {version}, newer than this program knows "
                 f"({schema.SCHEMA_VERSION}); upgrade the program, the {con.dialect.container} was not changed"
             )
+        return version
+
+    def check_integrity(self) -> int:
+        """Check that the database is whole (``integrity.verify``: tables, columns, every stored
+        value readable) and, where an engine loads indexes lazily (DuckDB), that every table's key
+        index loads, in transactions rolled back: nothing is written. Returns the schema version;
+        StoreDamagedError names the damage."""
+        if not self.exists():
+            raise self._missing()
+        with self.backend.read() as con:
+            version = self._checked_version(con)
+            integrity.verify(con, self.location, version)
+        with self._write_connection() as con:
+            for table in [t for t in schema.TABLES if t in con.dialect.table_names(con)]:
+                try:
+                    con.dialect.verify_keys(con, table)
+                except con.dialect.errors as exc:
+                    raise StoreDamagedError(self.location, con.dialect.damage(exc) or "unreadable",
+                                            f"{table}: {exc}") from exc
         return version
 
     def migrate(self, create: bool = False) -> tuple[int, int]:
@@ -342,6 +367,7 @@ class StoreBase:
         else:
             with self.backend.read() as con:
                 old = self._checked_version(con)
+                integrity.verify(con, self.location, old)  # never report or migrate a damaged file
             if old == target:
                 self._schema_checked = True
                 return old, old
@@ -370,6 +396,9 @@ class StoreBase:
                     con.execute("COMMIT")
                 except con.dialect.errors as exc:
                     _rollback(con)
+                    reason = con.dialect.damage(exc)
+                    if reason:
+                        raise StoreDamagedError(self.location, reason) from exc
                     raise StoreError(
                         f"upgrading {self.location} from schema version {old} to {target} failed; "
                         f"nothing was changed: {exc}"

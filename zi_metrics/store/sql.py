@@ -98,6 +98,19 @@ class Dialect(ABC):
         """Whether a failed statement only waited too long for another writer's lock."""
         return False
 
+    def damage(self, exc: BaseException) -> str | None:
+        """The reason code of StoreDamagedError when a failed statement says that the database's
+        storage is damaged (a checksum, a file cut off); None for any other failure."""
+        return None
+
+    def verify_table(self, con: Connection, table: str) -> None:  # noqa: B027
+        """Read every stored value of ``table`` once (``table``: a store constant), so that damaged
+        storage fails here, where it is named, rather than in some later query."""
+
+    def verify_keys(self, con: Connection, table: str) -> None:  # noqa: B027
+        """Make the engine load ``table``'s key index from storage (on a write connection, outside
+        any transaction; whatever it tries is rolled back), where the engine loads indexes lazily."""
+
     @abstractmethod
     def insert_frame(self, con: Connection, table: str, columns: Sequence[str], data: Any) -> None:
         """Insert every row of an Arrow table (its ``columns``, in that order) into ``table``: the
