@@ -140,8 +140,8 @@ def test_a_failure_while_writing_rolls_back_every_round(tmp_path, db, monkeypatc
     before = file_hash(db.path)
     real = store_rounds._write_evaluations
 
-    def write_then_fail(con, prepared):
-        real(con, prepared)  # both rounds are written inside the transaction ...
+    def write_then_fail(con, prepared, *args, **kwargs):
+        real(con, prepared, *args, **kwargs)  # both rounds are written inside the transaction ...
         raise StoreValidationError("disk full (simulated)")  # ... then it fails
 
     monkeypatch.setattr(store_rounds, "_write_evaluations", write_then_fail)

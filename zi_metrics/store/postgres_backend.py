@@ -29,6 +29,7 @@ import functools
 import hashlib
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -245,6 +246,18 @@ _POOLS: dict[str, ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
+# A pooled connection is checked (one round trip) before it is handed out only when it has lain
+# idle: one returned a moment ago was working then, and a server restart is still noticed by the
+# next request after a pause. (Checking every time cost a round trip on every transaction.)
+_CHECK_AFTER_IDLE_S = 2.0
+_RETURNED_AT = "_zi_returned_at"
+
+
+def _check_idle(con: psycopg.Connection[Any]) -> None:
+    if time.monotonic() - getattr(con, _RETURNED_AT, float("-inf")) > _CHECK_AFTER_IDLE_S:
+        ConnectionPool.check_connection(con)
+
+
 def _pool(url: str, location: str) -> ConnectionPool:
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
@@ -255,7 +268,7 @@ def _pool(url: str, location: str) -> ConnectionPool:
                 reason = " ".join(str(exc).split())  # one line
                 raise StoreFileError(f"cannot connect to PostgreSQL at {location}: {reason}") from None
             pool = ConnectionPool(url, min_size=1, max_size=16, kwargs={"autocommit": True}, open=True,
-                                  check=ConnectionPool.check_connection, name="zi-store")
+                                  check=_check_idle, name="zi-store")
             _POOLS[url] = pool
         return pool
 
@@ -298,7 +311,10 @@ class PostgresBackend(Backend):
         pool = _pool(self.url, self.location)
         try:
             with pool.connection(timeout=max(self.busy_timeout, 0.1)) as con:
-                yield con
+                try:
+                    yield con
+                finally:
+                    setattr(con, _RETURNED_AT, time.monotonic())  # see _check_idle
         except PoolTimeout:
             raise StoreBusyError(
                 f"database {self.location} is busy: no connection could be had within {self.busy_timeout:g} s "

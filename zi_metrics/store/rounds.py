@@ -149,25 +149,32 @@ def _write_evaluation(con: Connection, p: PreparedEvaluation) -> int:
     return int(eid)
 
 
-def _write_evaluations(con: Connection, prepared: Sequence[PreparedEvaluation]) -> list[int]:
-    """Bulk form of _write_evaluation: a constant number of statements for any number of rounds."""
+def _write_evaluations(
+    con: Connection,
+    prepared: Sequence[PreparedEvaluation],
+    existing: Mapping[tuple[str, int, str], int] | None = None,
+) -> list[int]:
+    """Bulk form of _write_evaluation: a constant number of statements for any number of rounds.
+    ``existing``: the caller has locked these rounds in this transaction and looked up which of
+    them are stored (key -> evaluation id; a key not in it is new), so neither is done again."""
     keys = [(p.unit_id, p.year, p.stage) for p in prepared]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
         raise StoreValidationError(f"{_where(*dup)}: this round is given twice in one batch")
     if not prepared:
         return []
-    con.dialect.lock_rounds(con, keys)
-    existing = dict(
-        ((u, y, st), i)
-        for i, u, y, st in con.execute(
-            "SELECT e.id, e.unit_id, e.year, e.stage FROM evaluations e "
-            "JOIN (SELECT unnest(?::VARCHAR[]) AS u, unnest(?::INTEGER[]) AS y, unnest(?::VARCHAR[]) AS s) k "
-            "ON e.unit_id = k.u AND e.year = k.y "
-            "AND e.stage = k.s",
-            [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]],
-        ).fetchall()
-    )
+    if existing is None:
+        con.dialect.lock_rounds(con, keys)
+        existing = dict(
+            ((u, y, st), i)
+            for i, u, y, st in con.execute(
+                "SELECT e.id, e.unit_id, e.year, e.stage FROM evaluations e "
+                "JOIN (SELECT unnest(?::VARCHAR[]) AS u, unnest(?::INTEGER[]) AS y, unnest(?::VARCHAR[]) AS s) k "
+                "ON e.unit_id = k.u AND e.year = k.y "
+                "AND e.stage = k.s",
+                [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]],
+            ).fetchall()
+        )
     fresh = iter(con.dialect.next_ids(con, "evaluations", sum(k not in existing for k in keys)))
     ids: list[int] = []
     new_rows = []
@@ -379,14 +386,17 @@ def save_rounds(
                 raise _Unchanged(statuses)  # rolled back: a transaction that only read leaves no trace
             full_detail["rounds"] = [f"{_where(s.unit_id, s.year, s.stage)}: {s.status}" for s in statuses]
             changed = [p for p, s in zip(prepared, statuses, strict=True) if s.status != "unchanged"]
-            new_ids = iter(_write_evaluations(con, changed))
+            # The rounds are locked and looked up above: the write neither locks nor looks again.
+            stored = {(s.unit_id, s.year, s.stage): int(s.evaluation_id) for s in statuses
+                      if s.status == "changed" and s.evaluation_id is not None}
+            new_ids = iter(_write_evaluations(con, changed, stored))
             results = []
             for s, spec in zip(statuses, rounds, strict=True):
                 eid = s.evaluation_id if s.status == "unchanged" else next(new_ids)
                 out.append(RoundStatus(s.unit_id, s.year, s.stage, s.framework_id, s.status, eid))
                 if s.status != "unchanged":
                     results.append((int(eid), spec.get("workbook")))
-            replace_results(con, results)
+            replace_results(con, results, stored=set(stored.values()))
     except _Unchanged as unchanged:
         return unchanged.statuses
     return out

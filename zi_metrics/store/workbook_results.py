@@ -11,7 +11,7 @@ cached results removes it).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from zi_metrics.store.base import StoreBase
@@ -37,10 +37,15 @@ def _row(evaluation_id: int, result: Mapping[str, Any]) -> tuple[Any, ...]:
             json.dumps(detail, ensure_ascii=False, default=str))
 
 
-def replace_results(con: Connection, results: Sequence[tuple[int, Mapping[str, Any] | None]]) -> None:
-    """Inside a write: each evaluation's workbook result becomes the one given (None removes it)."""
-    for evaluation_id, _ in results:
-        con.execute(f"DELETE FROM {TABLE} WHERE evaluation_id = ?", [evaluation_id])
+def replace_results(
+    con: Connection, results: Sequence[tuple[int, Mapping[str, Any] | None]], stored: Set[int] | None = None
+) -> None:
+    """Inside a write: each evaluation's workbook result becomes the one given (None removes it).
+    ``stored``: the evaluations among them that existed before this transaction (the others,
+    created in it, have no result to remove); None: any may have one."""
+    old = [eid for eid, _ in results if stored is None or eid in stored]
+    if old:
+        con.execute(f"DELETE FROM {TABLE} WHERE evaluation_id IN (SELECT unnest(?::INTEGER[]))", [old])
     rows = [_row(eid, result) for eid, result in results if result]
     if rows:
         con.dialect.insert_rows(con, TABLE, _COLS, rows)
