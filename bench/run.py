@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -430,11 +431,24 @@ def _scaleout_rows(rows: list[list[str]], r4: dict[str, Any]) -> list[str]:
         rows.append([f"7. import throughput, {n} concurrent importer(s) on PostgreSQL",
                      f"{run['per_second']:.1f} rounds/s", f"1 importer: {one:.1f} rounds/s",
                      f"{speedup:.2f}x", ">= 2.5x" if n == 4 else "", "-" if ok is None else ("yes" if ok else "**no**"),
-                     f"{run['rounds']} rounds of 127 answers in {run['seconds']:.2f} s (median of runs: "
-                     f"{', '.join(map(str, run['runs']))} rounds/s); client CPU {run['cpu_ms_per_round']:.1f} ms "
-                     "a round"])
+                     f"{run['rounds']} rounds of 127 answers in {run['seconds']:.2f} s (runs: "
+                     f"{', '.join(map(str, run['runs']))} rounds/s, the median counts); CPU a round: importer "
+                     f"{run['cpu_ms_per_round']:.1f} ms + PostgreSQL {run['server_ms_per_round']:.1f} ms; the "
+                     f"machine was {100 * run['machine_busy']:.0f} % busy (every process)"])
         if ok is False:
             missed.append("7. four importers")
+    # What two cores allow at best: every core busy with importers and their PostgreSQL backends.
+    first = imports["postgres"][1]
+    four = imports["postgres"][4]
+    cpu_one = first["cpu_ms_per_round"] + first["server_ms_per_round"]
+    cpu_four = four["cpu_ms_per_round"] + four["server_ms_per_round"]
+    cores = os.cpu_count() or 1
+    ceiling = 1000 * cores / cpu_four
+    rows.append([f"   ceiling: {cores} cores busy only with importers", f"{ceiling:.0f} rounds/s",
+                 f"1 importer: {one:.1f} rounds/s", f"{ceiling / one:.2f}x", "", "-",
+                 f"{cores} x 1000 ms / {cpu_four:.1f} ms of CPU a round (4 importers); one importer keeps "
+                 f"{one * cpu_one / 1000:.2f} of a core busy ({100 * one * cpu_one / 1000 / cores:.0f} % of the "
+                 f"machine), the rest of its time waits (round trips, commit flush, and CPU others hold)"])
     for n in (1, 4):
         run = imports["duckdb"][n]
         rows.append([f"   {n} importer(s) on the DuckDB file (one writer at a time)",

@@ -14,6 +14,7 @@ run and receives the national database through copy-db; everything is stopped by
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def national_postgres(db: Path, log: Callable[[str], None]) -> Iterator[dict[str
         copy_database(Store(db), Store(url), actor="bench")
         seconds = time.perf_counter() - start
         log(f"  copy-db of the national database into PostgreSQL: {seconds:.1f} s (every table verified)")
-        yield {"url": url, "copy_seconds": seconds}
+        yield {"url": url, "copy_seconds": seconds, "pid": cluster.pid}
     finally:
         close_pools()
         cluster.stop()
@@ -85,10 +86,43 @@ def rescore(duck_db: Path, pg_url: str, reps: int, log: Callable[[str], None]) -
     return {name: {"total": out[name]["total"], "fetch": out[name]["fetch"]} for name in out}
 
 
+def _stat_fields(pid: int | str) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2:].split()  # from the state field on (the name may hold spaces)
+
+
+def server_cpu(postmaster: int) -> float:
+    """CPU seconds used so far by a PostgreSQL cluster: the postmaster, its children that ended
+    (reaped: counted in its cutime/cstime) and those still running (connections' backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    own = _stat_fields(postmaster)
+    total = sum(int(v) for v in own[11:15])
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat_fields(entry.name)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if fields[1] == str(postmaster):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, every core (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]  # idle and iowait
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def _import_run(db: str, importers: int, per_importer: int, units: list[str], year: int,
-                work: Path) -> dict[str, Any]:
+                work: Path, postmaster: int | None = None) -> dict[str, Any]:
     """``importers`` processes, each storing ``per_importer`` new rounds of its own units, started
-    together once every one is ready; throughput = rounds / (last end - first start)."""
+    together once every one is ready; throughput = rounds / (last end - first start). With the
+    PostgreSQL cluster's ``postmaster`` PID, the server's CPU time is measured too; the machine's
+    busy time (every process, ours or not) always."""
     run = work / f"imp-{importers}-{year}-{time.monotonic_ns()}"
     run.mkdir()
     go = run / "go"
@@ -108,11 +142,15 @@ def _import_run(db: str, importers: int, per_importer: int, units: list[str], ye
             if time.monotonic() > deadline:
                 raise RuntimeError("importers not ready after 600 s")
             time.sleep(0.01)
+        server_before = server_cpu(postmaster) if postmaster else 0.0
+        machine_before = machine_cpu()
         go.write_text("go")
         for p in procs:
             _, err = p.communicate(timeout=1800)
             if p.returncode != 0:
                 raise RuntimeError(f"importer failed: {err[-2000:]}")
+        machine_after = machine_cpu()
+        server = server_cpu(postmaster) - server_before if postmaster else 0.0
     finally:
         for p in procs:
             if p.poll() is None:
@@ -123,12 +161,14 @@ def _import_run(db: str, importers: int, per_importer: int, units: list[str], ye
     span = max(r["ended"] for r in results) - min(r["started"] for r in results)
     rounds = sum(r["imports"] for r in results)
     cpu = sum(r["cpu"] for r in results)
+    busy, every = (b - a for a, b in zip(machine_before, machine_after, strict=True))
     return {"importers": importers, "rounds": rounds, "seconds": span, "per_second": rounds / span,
-            "cpu_ms_per_round": 1000 * cpu / rounds}
+            "cpu_ms_per_round": 1000 * cpu / rounds, "server_ms_per_round": 1000 * server / rounds,
+            "machine_busy": busy / every if every else 0.0}
 
 
 def import_throughput(duck_db: Path, pg_url: str, work: Path, per_importer: int, reps: int,
-                      log: Callable[[str], None]) -> dict[str, Any]:
+                      log: Callable[[str], None], postmaster: int | None = None) -> dict[str, Any]:
     """7: rounds stored per second by 1, 2, 4 importers on PostgreSQL (``reps`` runs of each,
     alternating; the median run counts), and 1 and 4 on DuckDB (once each, fewer rounds: one write
     at a time on a national-size file takes about half a second)."""
@@ -144,11 +184,12 @@ def import_throughput(duck_db: Path, pg_url: str, work: Path, per_importer: int,
     for rep in range(reps):
         for n in IMPORTERS:
             year += 1
-            run = _import_run(pg_url, n, per_importer, units, year, work)
+            run = _import_run(pg_url, n, per_importer, units, year, work, postmaster)
             runs[n].append(run)
             log(f"  run {rep + 1}, PostgreSQL, {n} importer(s): {run['per_second']:.1f} rounds/s "
-                f"({run['rounds']} rounds in {run['seconds']:.2f} s; client CPU {run['cpu_ms_per_round']:.1f} ms "
-                "a round)")
+                f"({run['rounds']} rounds in {run['seconds']:.2f} s; CPU a round: client "
+                f"{run['cpu_ms_per_round']:.1f} ms, server {run['server_ms_per_round']:.1f} ms; machine "
+                f"{100 * run['machine_busy']:.0f} % busy)")
     out: dict[str, Any] = {"postgres": {}, "duckdb": {}}
     for n, got in runs.items():
         best = statistics.median(r["per_second"] for r in got)
@@ -205,7 +246,7 @@ def benchmarks(duck_db: Path, work: Path, reps: int, per_importer: int, nav_reps
         log("6. national re-score, PostgreSQL vs DuckDB ...")
         out["rescore"] = rescore(duck_db, pg["url"], reps, log)
         log("7. import throughput ...")
-        out["imports"] = import_throughput(duck_db, pg["url"], work, per_importer, 3, log)
+        out["imports"] = import_throughput(duck_db, pg["url"], work, per_importer, 3, log, pg["pid"])
         log("8. overview through nginx (2 replicas) vs one replica direct ...")
         out["replicas"] = overview_replicas(pg["url"], work, nav_reps, log)
     return out
