@@ -12,6 +12,7 @@ sidebar and every table already show the new data, and no st.rerun() is needed.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -22,7 +23,7 @@ from ui.display import md_escape, tr_md
 from zi_metrics import editing
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
 from zi_metrics.lke.payload import dump_payload
-from zi_metrics.store import StoreError, UnknownEvaluationError
+from zi_metrics.store import StoreError, UnknownEvaluationError, backup_bytes
 
 tr = state.tr
 store = state.get_store()
@@ -271,6 +272,17 @@ def downloads_section(units: dict[str, Any]) -> None:
                            on_click="ignore", icon=":material/download:")
 
 
+def backup_section() -> None:
+    """A backup of the whole database for editors: built when the button is clicked (a consistent
+    copy while others read and import; see zi_metrics.store.backup), restored with the CLI."""
+    st.subheader(tr("data.backup.title"))
+    st.caption(tr("data.backup.caption"))
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")  # when the page was drawn: near enough for a name
+    st.download_button(tr("data.backup.download"), data=lambda: backup_bytes(store),
+                       file_name=f"cadangan-zi-{stamp}.duckdb", mime="application/octet-stream",
+                       key="dl_backup", on_click="ignore", icon=":material/backup:")
+
+
 # ---------------------------------------------------------------------------------------------
 # Import log (everyone)
 
@@ -331,4 +343,6 @@ if editor is not None:
     if state.shows_demo(store):
         onboarding.demo_section(store, on_remove=on_remove_demo)
         st.divider()
+    backup_section()
+    st.divider()
 import_log()

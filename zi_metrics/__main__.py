@@ -53,7 +53,7 @@ DB_HELP = (
     "database: a DuckDB file path or a postgresql:// URL "
     "(default: $ZI_DATABASE_URL, else $ZI_DB_PATH, else data/zi.duckdb)"
 )
-CORE_COMMANDS = ("evaluate", "init-db", "seed-demo", "remove-demo", "copy-db")
+CORE_COMMANDS = ("evaluate", "init-db", "seed-demo", "remove-demo", "copy-db", "backup", "restore")
 
 
 def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
@@ -85,6 +85,22 @@ def build_parser(with_extras: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the data the target holds")
     p.add_argument("--actor", default="copy-db", help="who copies (written to the target's audit log)")
     p.set_defaults(func=_store_command("cmd_copy_db"))
+
+    p = sub.add_parser("backup", help="write a consistent copy of the whole database to a DuckDB file (the app "
+                                      "and imports go on), read back and compared")
+    p.add_argument("--out", required=True, help="the backup file to write (a DuckDB file; --db FILE opens it)")
+    p.add_argument("--force", action="store_true", help="replace an existing backup file")
+    p.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=_store_command("cmd_backup"))
+
+    p = sub.add_parser("restore", help="replace the database with a backup (checked first, compared after; "
+                                       "asks for confirmation)")
+    p.add_argument("file", help="the backup file (written by the backup command)")
+    p.add_argument("--yes", action="store_true", help="do not ask (for scripts); without it, restore asks in a "
+                                                      "terminal and refuses without one")
+    p.add_argument("--actor", default="cli", help="who restores (written to the audit log)")
+    p.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=_store_command("cmd_restore"))
 
     for register in _extra_commands() if with_extras else ():
         register(sub)

@@ -101,3 +101,62 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
     print(f"copied {report.source} to {report.target} and found every table equal ({counts}) "
           f"in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _rows_text(rows: dict[str, int]) -> str:
+    return ", ".join(f"{table} {n:,}" for table, n in rows.items())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent, verified copy of the whole database to a DuckDB file."""
+    from zi_metrics.store import backup_database  # noqa: PLC0415
+
+    started = time.perf_counter()
+    try:
+        report = backup_database(Store(_db_path(args)), args.out, force=args.force)
+    except StoreError as exc:
+        print(f"backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {report.source} to {report.path} ({report.size / 1048576:.1f} MiB, every table read back "
+          f"and found equal: {_rows_text(report.rows)}) in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _confirmed(question: str) -> bool:
+    print(question, end=" ", flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        return False
+    return answer.strip().lower() in {"yes", "ya", "y"}
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup: the backup is checked first, the restored database is
+    compared with it after; asks for confirmation unless --yes (refused without a terminal)."""
+    from zi_metrics.store import describe_backup, held_rows, restore_database  # noqa: PLC0415
+
+    store = Store(_db_path(args))
+    try:
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(f"restore: replacing every row of {store.location} needs a confirmation: run it in a "
+                      "terminal, or add --yes; nothing was changed", file=sys.stderr)
+                return 2
+            rows = describe_backup(args.file)
+            held = held_rows(store) if store.exists() else 0
+            now = "an unreadable (damaged) database" if held is None else f"{held:,} data rows"
+            if not _confirmed(f"Replace {store.location} ({now}) with the backup {args.file} "
+                              f"({sum(rows.values()) - rows.get('audit_log', 0) - rows.get('meta', 0):,} data rows: "
+                              f"{_rows_text(rows)})? Type yes to restore:"):
+                print("restore: not confirmed; nothing was changed", file=sys.stderr)
+                return 1
+        started = time.perf_counter()
+        report = restore_database(store, args.file, actor=args.actor)
+    except StoreError as exc:
+        print(f"restore: {exc}", file=sys.stderr)
+        return 2
+    before = "an unreadable database" if report.replaced_rows is None else f"{report.replaced_rows:,} data rows"
+    print(f"restored {report.target} from {report.backup} (replacing {before}); every table compared with the "
+          f"backup and found equal: {_rows_text(report.rows)} in {time.perf_counter() - started:.1f} s")
+    return 0

@@ -472,7 +472,8 @@ def test_deleting_a_round_takes_a_confirmation(app, app_db, editor_hash):
 def test_editor_downloads_are_offered_for_the_sidebar_selection(app, editor_hash):
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     _sign_in(at, EDITOR, PASSWORD)
-    assert {"dl_recap", "dl_lke", "dl_payload", "dl_template"} <= _keys(at.download_button)
+    assert {"dl_recap", "dl_lke", "dl_payload", "dl_template", "dl_backup"} <= _keys(at.download_button)
+    assert any(s.value == "Cadangan basis data" for s in at.subheader)
     # 2018 was stored as a recap of area points: no LKE workbook to export.
     at = _sign_in(_open(_fresh_app(), {"zi": {"accounts": {EDITOR: editor_hash}}}, tahun="2018", tahap="tpi"),
                   EDITOR, PASSWORD)

@@ -28,6 +28,7 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``postgres_backend`` PostgreSQL: pooled connections, snapshot reads, advisory locks per round,
                       id sequences, Arrow reads for the national paths
 * ``integrity``       is the database whole (tables, columns, every block readable): run on first open
+* ``backup``          backup and restore: a verified copy in one DuckDB file, put back whole
 * ``transfer``        copy-db: a whole database from one backend to another, verified
 * ``workbook_results`` the imported workbook's own total beside a round (issue #10.3)
 
@@ -49,6 +50,15 @@ from __future__ import annotations
 import os
 
 from zi_metrics.store.awards import AwardStore
+from zi_metrics.store.backup import (
+    BackupReport,
+    RestoreReport,
+    backup_bytes,
+    backup_database,
+    describe_backup,
+    held_rows,
+    restore_database,
+)
 from zi_metrics.store.base import StoreBase, default_db_path, default_location, is_postgres_url
 from zi_metrics.store.dataset import DatasetStore
 from zi_metrics.store.demo_rows import DemoRemoval, DemoRows, DemoStore
@@ -150,6 +160,8 @@ __all__ = [
     "TABLES",
     "WorkbookResults",
     "AnswerCells",
+    "BackupReport",
+    "RestoreReport",
     "BulkScores",
     "Connection",
     "CopyReport",
@@ -175,6 +187,11 @@ __all__ = [
     "UnknownFollowUpError",
     "UnknownUnitError",
     "answer_rows",
+    "backup_bytes",
+    "backup_database",
+    "describe_backup",
+    "held_rows",
+    "restore_database",
     "answers_floor",
     "bulk_load",
     "code_slots",
