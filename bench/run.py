@@ -618,26 +618,48 @@ SCALEOUT_NOTES = """
 """
 
 WHERE_THE_TIME_GOES = """
-Where the time goes (see the rows above for this run's figures):
+Where the time goes, and what stands in the way of each missed target (figures measured on this
+machine while other work shared its 2 cores; the rows above are this run's):
 
-- 1. The bulk path is one connection, one evaluation query and one plain scan of the answers per
-  framework (store.round_data), handing each answer over as two numbers through Arrow; numpy then
-  scatters or transposes them into a question-major matrix, decodes options with take() and adds
-  items per leaf (bulk.score_round_data), and rules are whole-column comparisons
-  (bulk.evaluate_frame). The scan alone costs more than the floor's aggregation: the floor reads
-  three columns and hands over 30,000 rows, the scan reads four, casts 3 million option texts and
-  hands over 3.8 million cells. CPU time (all threads) is the steadier figure on a shared machine.
-- 3. The server answers a warm navigation in about 0.1 s (the round, table, heatmap figure and
-  sidebar lists are cached per data version). The rest is the browser's: evaluating plotly.js for
-  the heatmap while the 1.3 MB table and the 10,000-option unit picker are being processed. A page
-  with one small plotly chart is as quick as the empty page only because plotly.js loads after
-  its run ends.
-- 4. The fragment reruns in roughly 0.06-0.09 s on the server, most of it building the plotly
-  radar (charts.radar_figure copies the plotly template on every figure); Plotly then redraws the
-  polar chart in the browser. The bare app only swaps a line of text.
-- 5. Importing what the app needs (pandas and pyarrow above all) already takes more than twice
-  the empty server's memory, before any data; reading a national round through DuckDB and
-  building the overview add the rest.
+- 1. Re-score. store.round_data hands each answer over as one 32-bit cell (place and option code,
+  answers.answer_option since migration 6: no text is cast) plus the numbers with their cells;
+  numpy transposes the codes, decodes them row by row with take() and adds items into leaves,
+  areas and halves (bulk.score_round_data); rules are whole-column comparisons. The scan alone
+  costs about the floor's own aggregation (CPU about 1.15x: both read the same 3.8 million rows),
+  the numpy scoring another 0.5x and the rules 0.1x; that sum is what stands in the way of 1.5x.
+  Tried: reading the numbers in a second scan matched to the cells by position (DuckDB keeps a
+  plain scan's order) instead of with their cells: 13 ms less DuckDB CPU, as much more numpy work
+  (CPU 177 vs 171 ms over 20 alternating runs), and an order the store could only check by its
+  count: discarded. Rolling items up inside DuckDB (GROUP BY evaluation x sub-area: 390,000 groups)
+  costs about three floor passes (see zi_metrics/store/national.py).
+- 3. Overview. A warm run costs the server about 0.05 s of CPU (AppTest); a cold one 2.3-3 s, of
+  which about 1 s is importing pandas, pyarrow and plotly on the first visit (the empty page imports
+  none of them), 0.47 s scoring the national round, 0.54 s the sidebar's lists, 0.24 s the first
+  plotly figure (the heatmap), 0.24 s the roll-up, 0.17 s the demo-row check and 0.23 s opening
+  DuckDB eleven times. The rest is the browser (plotly.js, the table). Importing the libraries when
+  the server starts would take the import second out of the cold navigation, but then the server
+  would start at the stack floor's memory (2.4x the empty server), against row 5's at-start target.
+- 4. Slider. The fragment reruns in 30-45 ms of server CPU (sliders and their typed twins 11-18 ms,
+  the radar 1-7 ms: since this run a cached template filled with the values, charts.radar_fill,
+  0.7 ms against 3.3 ms for a validated figure; the two rule tables 12-15 ms). Under load the key
+  press reaches the server 0.15-0.9 s later, and the browser redraws 14 widgets, two data grids and
+  the polar chart; the bare app redraws one line of text.
+- 5. Memory. Importing what the app needs is already about the stack floor (164 vs 170 MiB). Above
+  it, in a traced AppTest run of the overview: the app's modules and the first DuckDB connection to
+  the national file (+31 MiB, kept by the process), the round's two scans (+17 and +9 MiB), the
+  unit columns (+14 MiB), the overview table, its display rows and Streamlit's session state.
+  Tried, each without a change beyond +-6 MiB: MALLOC_ARENA_MAX=1 and 2, glibc trim and mmap
+  thresholds of 128 KiB, DuckDB's allocator_flush_threshold of 4 MB, one DuckDB thread: the memory
+  is live data, not allocator slack.
+- 9. evaluate: importing the package took 76 ms because zi_metrics/__init__ imported gaps and
+  what-if as well; its names are now imported on first use (22 ms), and the whole process needs
+  about 90 ms of CPU. Its wall time follows the machine's load.
+- 10. Import under load. An import needs 1.0-1.4 s of CPU, about half of it Python imports (pandas
+  through the store package, pyarrow, DuckDB, openpyxl, calamine). Waiting for the database is
+  small: the turnstile never waited, and opening the file took 75 ms a time idle (7 opens an import,
+  now 4: the import's checks read through one connection, Store.reads_together). The rest of the
+  loaded import's time is waiting for a core while Chromium and the server draw the sessions'
+  pages: CPU contention, not lock waiting.
 """
 
 
