@@ -36,6 +36,24 @@ def test_jawaban_workbook_yields_the_unit_and_the_tpi_answer_sets(fw):
     assert doc["tpi"]["total"] == approx(reference_score(tpi)["total"])
 
 
+def test_jawaban_notes_typed_like_a_formula_are_kept_with_a_warning():
+    """Excel stores a note typed as "=..." as a formula (openpyxl writes such a string as one too):
+    the reader keeps its text and says so (issue #15.6), for the unit's and the TPI's notes."""
+    unit, tpi = full_answers(), tpi_answers()
+    notes = {1: "=SK Tim ZI terlampir", 44: "Renstra 2025-2029"}
+    evidence = {1: '=HYPERLINK("http://evil.example","klik")'}
+    tpi_notes = {6: "=rencana aksi belum dilaksanakan"}
+    wb = build_jawaban(unit, tpi, notes, evidence, tpi_notes)
+    row = all_soals()[1]["excel_baris"]
+    assert wb["Jawaban"].cell(row=row, column=12).data_type == "f"  # a formula cell, as Excel stores it
+    parsed = read_bytes(to_bytes(wb), "jawaban.xlsx")
+    assert parsed.notes == notes and parsed.evidence == evidence and parsed.tpi_notes == tpi_notes
+    kept = [p for p in parsed.problems if p.code == "note.formula_kept"]
+    assert {p.cell for p in kept} == {f"L{row}", f"M{row}", f"Q{all_soals()[6]['excel_baris']}"}, kept
+    assert not any(p.fatal for p in parsed.problems)
+    assert "disimpan sebagai teks" in kept[0].text("id") and "kept as text" in kept[0].text("en")
+
+
 def test_jawaban_without_tpi_column_has_an_empty_tpi_set():
     parsed = read_bytes(to_bytes(build_jawaban(full_answers(), extra_sheets=False)), "j.xlsx")
     assert not parsed.fatal

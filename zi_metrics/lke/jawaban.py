@@ -69,6 +69,7 @@ from zi_metrics.lke.common import (
     describe_unreadable,
     file_name_of,
     is_blank,
+    is_formula,
     open_workbook,
     problem,
     read_source,
@@ -332,6 +333,14 @@ def _note(ws: Any, col: int, row: int) -> str:
     return text
 
 
+def _warn_formula_note(ws: Any, col: Any, row: int, sheet: str, problems: list[Problem]) -> None:
+    """A note typed starting with "=" or "+" is stored by Excel as a formula: its text is kept (and
+    neutralised again on export), and the import says so (issue #15.6), never dropping it."""
+    c = ws.cell(row=row, column=col.number)
+    if isinstance(c.value, str) and is_formula(c.value, getattr(c, "data_type", None)):
+        problems.append(warning("note.formula_kept", sheet, f"{col.letter}{row}", text=shown(c.value)))
+
+
 def _link(text: str) -> str:
     """The first web address in an evidence text ('' when none)."""
     for word in text.replace("(", " ").replace(")", " ").split():
@@ -503,6 +512,8 @@ def parse_jawaban_sheet(ws: Any, fw: Framework, layout: Layout | None = None) ->
                     out.cells[q.id] = ref
             note = "\n".join(t for t in (_note(ws, c.number, row) for c in a.notes) if t)
             evidence = "\n".join(t for t in (_note(ws, c.number, row) for c in a.evidence) if t)
+            for c in a.notes + a.evidence:
+                _warn_formula_note(ws, c, row, sheet, out.problems)
             if note:
                 target.notes[q.id] = note
             if evidence:
