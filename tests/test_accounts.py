@@ -13,7 +13,6 @@ import pytest
 
 from zi_metrics.accounts import (
     AccountError,
-    FailureLimiter,
     accounts_of,
     add_account,
     authenticate,
@@ -169,30 +168,8 @@ def test_writer_refuses_bad_names_and_non_hashes(tmp_path):
     assert not path.exists()
 
 
-def test_failure_limiter_window():
-    now = [1000.0]
-    limiter = FailureLimiter(max_failures=5, window=900, clock=lambda: now[0])
-    for n in range(5):
-        assert limiter.retry_after("Siti") is None
-        limiter.record_failure("siti ")
-        now[0] += 10
-        assert limiter.failures("SITI") == n + 1
-    assert limiter.remaining("siti") == 0
-    wait = limiter.retry_after("siti")
-    assert wait == pytest.approx(900 - 50)
-    assert minutes_until(wait) == 15
-    assert limiter.retry_after("budi") is None  # counted per user name
-    now[0] += wait
-    assert limiter.retry_after("siti") is None  # the oldest failure left the window
-    limiter.reset("siti")
-    assert limiter.failures("siti") == 0
-
-
-def test_failure_limiter_forgets_the_oldest_names():
-    limiter = FailureLimiter(max_failures=5, window=900, max_names=3)
-    for name in ("a", "b", "c", "d"):
-        limiter.record_failure(name)
-    assert limiter.failures("a") == 0 and limiter.failures("d") == 1
+def test_minutes_until_rounds_up():
+    assert [minutes_until(s) for s in (0, 1, 60, 61, 850)] == [1, 1, 1, 2, 15]
 
 
 def _cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:

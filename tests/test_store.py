@@ -728,10 +728,10 @@ def test_cli_init_db_upgrades_and_refuses_newer(tmp_path: Path, capsys: pytest.C
     assert cli_store.cmd_init_db(argparse.Namespace(db=str(path))) == 0
     assert "upgraded database" in capsys.readouterr().out
     with duckdb.connect(str(path)) as con:
-        con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
     assert cli_store.cmd_init_db(argparse.Namespace(db=str(path))) == 2
     err = capsys.readouterr().err
-    assert "schema version 7" in err and err.count("\n") == 1
+    assert f"schema version {SCHEMA_VERSION + 1}" in err and err.count("\n") == 1
 
 
 def test_save_evaluations_is_one_transaction(store: Store) -> None:

@@ -15,12 +15,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from ui import auth, onboarding, registry_section, state
 from ui.data_import import READY, import_section, problem_text, stage_labeller, unit_label
 from ui.display import md_escape, tr_md
 from zi_metrics import editing
+from zi_metrics.audit_text import audit_sentences
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
 from zi_metrics.lke.payload import dump_payload
 from zi_metrics.store import StoreError, UnknownEvaluationError, backup_bytes
@@ -288,6 +290,7 @@ def backup_section() -> None:
 
 
 def import_log() -> None:
+    """The audit log as sentences (zi_metrics.audit_text), in the reader's time zone."""
     st.subheader(tr("data.log.title"))
     try:
         log = store.audit_log(limit=100)
@@ -297,20 +300,18 @@ def import_log() -> None:
     if log.empty:
         st.caption(tr("data.log.empty"))
         return
-    # a change made in the app has no file: "–", never "None"
-    log = log.assign(file_sha256=log["file_sha256"].map(lambda h: h[:12] if isinstance(h, str) else "–"),
-                     file_name=log["file_name"].map(lambda f: f if isinstance(f, str) and f else "–"),
-                     detail=log["detail"].map(lambda d: d if isinstance(d, str) else ""))
-    st.dataframe(log[["at", "actor", "action", "file_name", "detail", "file_sha256"]], hide_index=True,
-                 width="stretch", column_config={
-                     "at": st.column_config.DatetimeColumn(tr("data.log.at"), format="YYYY-MM-DD HH:mm:ss"),
-                     "actor": st.column_config.TextColumn(tr("data.log.actor")),
-                     "action": st.column_config.TextColumn(tr("data.log.action")),
-                     "file_name": st.column_config.TextColumn(tr("data.log.file")),
-                     "detail": st.column_config.TextColumn(tr("data.log.detail"), width="large"),
-                     "file_sha256": st.column_config.TextColumn("SHA-256", width="small"),
-                 })
-    st.caption(tr("data.log.utc"))
+    zone = st.context.timezone or "UTC"
+    names = {uid: u.short_name or u.name for uid, u in all_units.items()}
+    entries = pd.DataFrame({
+        "entry": audit_sentences(log, state.lang(), units=names, tz=zone),
+        # a change made in the app has no file: "–", never "None"
+        "file_sha256": log["file_sha256"].map(lambda h: h[:12] if isinstance(h, str) else "–"),
+    })
+    st.dataframe(entries, hide_index=True, width="stretch", column_config={
+        "entry": st.column_config.TextColumn(tr("data.log.entry"), width="large"),
+        "file_sha256": st.column_config.TextColumn("SHA-256", width="small"),
+    })
+    st.caption(tr("data.log.zone", zone=zone))
 
 
 # ---------------------------------------------------------------------------------------------

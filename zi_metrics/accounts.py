@@ -14,8 +14,8 @@ the file holds password hashes and the cookie secret; a looser existing file is 
 caller is told so). A file whose ``zi.accounts`` is written in a form this editor does not handle
 (an inline table, dotted keys) is refused with a message instead of being rewritten.
 
-:class:`FailureLimiter` counts failed sign-ins per user name in a sliding window; the app keeps one
-instance per process (``ui.auth``), so a visitor cannot reset it by reloading the page.
+The limit on sign-in attempts lives in the database, shared by every replica
+(:mod:`zi_metrics.editor_sign_in`, :mod:`zi_metrics.store.sign_in`).
 
 This module never imports Streamlit.
 """
@@ -27,10 +27,7 @@ import math
 import os
 import re
 import tempfile
-import threading
-import time
 import tomllib
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,73 +295,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rate limit of failed sign-ins
-
-
-class FailureLimiter:
-    """At most ``max_failures`` failed sign-ins per user name within ``window`` seconds.
-
-    Thread-safe; one instance per process. User names are compared case-insensitively; names
-    that nobody has tried within the window are forgotten, and at most ``max_names`` are tracked
-    (the oldest are dropped first), so random names cannot fill the memory.
-    """
-
-    def __init__(self, max_failures: int = 5, window: float = 15 * 60, max_names: int = 10_000,
-                 clock: Any = time.monotonic) -> None:
-        self.max_failures = max_failures
-        self.window = float(window)
-        self.max_names = max_names
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-
-    @staticmethod
-    def _key(username: str) -> str:
-        return username.strip().casefold()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
-
-    def retry_after(self, username: str) -> float | None:
-        """Seconds until ``username`` may try again, or None when it may try now."""
-        now = self._clock()
-        with self._lock:
-            times = self._recent(self._key(username), now)
-            if len(times) < self.max_failures:
-                return None
-            return max(0.0, times[-self.max_failures] + self.window - now)
-
-    def failures(self, username: str) -> int:
-        """Failed attempts of ``username`` within the window."""
-        with self._lock:
-            return len(self._recent(self._key(username), self._clock()))
-
-    def remaining(self, username: str) -> int:
-        return max(0, self.max_failures - self.failures(username))
-
-    def record_failure(self, username: str) -> None:
-        now = self._clock()
-        key = self._key(username)
-        with self._lock:
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
-            if len(self._failures) > self.max_names:
-                oldest = sorted(self._failures, key=lambda k: self._failures[k][-1])
-                for k in oldest[: len(self._failures) - self.max_names]:
-                    del self._failures[k]
-
-    def reset(self, username: str) -> None:
-        """Forget the failures of ``username`` (after a successful sign-in)."""
-        with self._lock:
-            self._failures.pop(self._key(username), None)
+# Messages
 
 
 def minutes_until(seconds: float) -> int:

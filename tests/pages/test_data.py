@@ -13,7 +13,7 @@ import pytest
 from page_helpers import as_read
 
 from zi_metrics import editing
-from zi_metrics.accounts import FailureLimiter, hash_password
+from zi_metrics.accounts import hash_password
 from zi_metrics.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,7 +99,8 @@ def test_a_viewer_sees_the_sign_in_form_and_the_log_only(app, editor_hash):
     assert not at.file_uploader and not at.download_button
     assert _keys(at.text_input) == {"auth_username", "auth_password"}
     log = at.dataframe[-1].value
-    assert {"actor", "action"} <= set(log.columns) and "seed_demo" in set(log["action"])
+    assert list(log.columns) == ["entry", "file_sha256"]
+    assert any(e.startswith("demo-generator memuat data demo: ") for e in log["entry"]), list(log["entry"])
 
 
 def test_without_any_editor_configured_the_page_says_how_to_add_one(app):
@@ -112,38 +113,61 @@ def test_without_any_editor_configured_the_page_says_how_to_add_one(app):
 # Local accounts: refusals and the rate limit
 
 
-def test_wrong_passwords_are_refused_counted_and_the_sixth_attempt_is_rate_limited(app, editor_hash):
-    from ui.auth import failure_limiter
+def _attempts(name: str) -> int:
+    return Store().sign_in_attempts(name, window=900)  # $ZI_DB_PATH: the page's database
 
+
+def _log_entries(at) -> list[str]:
+    return list(at.dataframe[-1].value["entry"])
+
+
+def test_wrong_passwords_are_refused_counted_and_the_sixth_attempt_is_rate_limited(app, editor_hash):
     at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
     for n in range(1, 6):
         _sign_in(at, EDITOR, f"wrong-{n}")
         errors = _texts(at.error)
         assert any(f"Sisa percobaan: {5 - n}" in e for e in errors), errors
-        assert failure_limiter().failures(EDITOR) == n
+        assert _attempts(EDITOR) == n
         assert _writable(at) == set()
     assert any("Coba lagi dalam 15 menit" in e for e in _texts(at.error))
     # The 6th attempt is refused even with the right password, and is not counted.
     _sign_in(at, EDITOR, PASSWORD)
     errors = _texts(at.error)
     assert any("Coba lagi dalam 15 menit" in e for e in errors) and not any("Sisa" in e for e in errors)
-    assert failure_limiter().failures(EDITOR) == 5
+    assert _attempts(EDITOR) == 5
     assert _writable(at) == set() and not at.success
-    # The count is server-side: a new session (a page reload) is refused too.
+    # The count is in the database: a new session (a page reload, another replica) is refused too.
     fresh = _open(_fresh_app(), {"zi": {"accounts": {EDITOR: editor_hash}}})
     _sign_in(fresh, EDITOR, PASSWORD)
     assert any("Coba lagi" in e for e in _texts(fresh.error)) and not fresh.file_uploader
+    # Every refusal is in the log the page shows, as a sentence; never a password.
+    refused = [e for e in _log_entries(fresh) if e.startswith(f"Percobaan masuk sebagai {EDITOR} dari ")]
+    assert len(refused) == 7
+    assert sum("nama pengguna atau kata sandi salah" in e for e in refused) == 5
+    assert sum("terlalu banyak percobaan yang gagal" in e for e in refused) == 2
+    assert not any("wrong-" in e or PASSWORD in e for e in _log_entries(fresh))
 
 
-def test_attempt_sign_in_counts_per_user_name_and_resets_on_success(editor_hash):
-    from ui.auth import attempt_sign_in, auth_config
+def _cookie_scripts(at) -> list[str]:
+    return [h.proto.body for h in at.get("html") if "zi_editor" in h.proto.body]
 
-    config = auth_config({"zi": {"accounts": {EDITOR: editor_hash}}})
-    limiter = FailureLimiter(5, 900)
-    assert attempt_sign_in(config, limiter, EDITOR, "nope").remaining == 4
-    assert attempt_sign_in(config, limiter, "nobody", "nope").remaining == 4  # per user name
-    assert attempt_sign_in(config, limiter, " SITI ", PASSWORD).editor == EDITOR
-    assert limiter.failures(EDITOR) == 0
+
+def test_a_right_password_clears_the_count_and_writes_the_sign_in_cookie(app, editor_hash):
+    at = _open(app, {"zi": {"accounts": {EDITOR: editor_hash}}})
+    _sign_in(at, "nobody", "nope")
+    _sign_in(at, EDITOR, "nope")
+    assert _attempts(EDITOR) == 1 and _attempts("nobody") == 1  # per user name
+    _sign_in(at, " SITI ", PASSWORD)
+    assert any(EDITOR in s for s in _texts(at.success)) and _attempts(EDITOR) == 0
+    # The signed cookie is written once by a script (Streamlit has no cookie API outside st.login).
+    [script] = _cookie_scripts(at)
+    assert "zi_editor=v1:siti:" in script and "SameSite=Strict" in script and "Max-Age=43200" in script
+    at.run()
+    assert not _cookie_scripts(at) and any(EDITOR in s for s in _texts(at.success))
+    # Signing out deletes it.
+    at.button(key="auth_sign_out").click().run()
+    [script] = _cookie_scripts(at)
+    assert "zi_editor=;" in script and "Max-Age=0" in script and not at.success
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ Layout (by responsibility; the modules are private, import from the package):
 * ``backup``          backup and restore: a verified copy in one DuckDB file, put back whole
 * ``transfer``        copy-db: a whole database from one backend to another, verified
 * ``workbook_results`` the imported workbook's own total beside a round (issue #10.3)
+* ``sign_in``         sign-in state every replica shares: attempts against the limit, audit rows of
+                      refused sign-ins, server secrets (the editors' cookie key)
 
 Adding to the store: put the SQL in the module that fits, or a new module (e.g. ``follow_ups`` for
 assessors' follow-ups, ``attempts`` for sign-in attempt limits). Functions take a ``Connection``
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import os
 
+from zi_metrics.store.audit import SIGN_IN_FAILED
 from zi_metrics.store.awards import AwardStore
 from zi_metrics.store.backup import (
     BackupReport,
@@ -113,6 +116,7 @@ from zi_metrics.store.national import (
 from zi_metrics.store.reads import RoundReads
 from zi_metrics.store.rounds import RoundWrites, round_statuses, save_rounds
 from zi_metrics.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Migration
+from zi_metrics.store.sign_in import SIGN_IN_REASONS, AttemptSlot, SignInStore
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.transfer import CopyReport, copy_database
 from zi_metrics.store.units import UnitStore
@@ -120,7 +124,7 @@ from zi_metrics.store.workbook_results import WorkbookResults, workbook_result
 
 
 class Store(UnitStore, RoundReads, RoundWrites, AwardStore, FollowUpStore, DatasetStore, DemoStore, WorkbookResults,
-            StoreBase):
+            SignInStore, StoreBase):
     """A Zona Integritas database. Cheap to create: nothing is opened until a query runs.
 
     ``Store(path)`` (default: :func:`default_db_path`); every read opens a connection for that
@@ -155,11 +159,14 @@ __all__ = [
     "PREDICATES",
     "PREREQUISITE_FIELDS",
     "SCHEMA_VERSION",
+    "SIGN_IN_FAILED",
+    "SIGN_IN_REASONS",
     "SOURCES",
     "STAGES",
     "TABLES",
     "WorkbookResults",
     "AnswerCells",
+    "AttemptSlot",
     "BackupReport",
     "RestoreReport",
     "BulkScores",

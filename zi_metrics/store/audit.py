@@ -14,6 +14,10 @@ from zi_metrics.store.errors import StoreValidationError
 from zi_metrics.store.sql import Connection
 from zi_metrics.store.validation import _check_text
 
+# The action of a refused sign-in's audit row (zi_metrics.store.sign_in). Such rows record no change
+# of data, so the data version ignores them.
+SIGN_IN_FAILED = "sign_in_failed"
+
 
 @dataclass(frozen=True)
 class AuditEntry:

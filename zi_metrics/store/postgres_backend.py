@@ -41,6 +41,7 @@ import psycopg.errors
 import pyarrow as pa
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from zi_metrics.store.audit import SIGN_IN_FAILED
 from zi_metrics.store.errors import StoreBusyError, StoreError, StoreFileError
 from zi_metrics.store.sql import Backend, Connection, Dialect
 
@@ -134,6 +135,10 @@ class PostgresDialect(Dialect):
     def lock_rounds(self, con: Connection, keys: Sequence[tuple[str, int, str]]) -> None:
         for key in sorted(set(keys)):  # one order for every writer: no deadlock between two of them
             con.execute("SELECT pg_advisory_xact_lock(?)", [_lock_key(*key)])
+
+    def lock_name(self, con: Connection, name: str) -> None:
+        digest = hashlib.blake2b(f"zi-name\x1f{name}".encode(), digest_size=8).digest()
+        con.execute("SELECT pg_advisory_xact_lock(?)", [int.from_bytes(digest, "big", signed=True)])
 
     def lock_all(self, con: Connection) -> None:
         from zi_metrics.store.schema import DATA_TABLES  # noqa: PLC0415
@@ -341,7 +346,11 @@ class PostgresBackend(Backend):
     def data_version(self) -> tuple[Any, ...]:
         try:
             with self._connection() as con:
-                row = con.execute("SELECT coalesce(max(id), 0), count(*) FROM audit_log").fetchone()
+                # Audit rows of refused sign-ins record no change of data: caches stay valid.
+                row = con.execute(
+                    "SELECT coalesce(max(id) FILTER (WHERE action <> %s), 0), "
+                    "count(*) FILTER (WHERE action <> %s) FROM audit_log", [SIGN_IN_FAILED, SIGN_IN_FAILED]
+                ).fetchone()
         except psycopg.errors.UndefinedTable:
             return (self.location, None)
         return (self.location, *row) if row else (self.location, None)

@@ -483,12 +483,15 @@ class RoundWrites(StoreBase):
 
     def delete_evaluation(self, evaluation_id: int, *, actor: str) -> None:
         evaluation_id = _as_int(evaluation_id, "evaluation_id")
-        with self.writing(actor, "delete_evaluation", {"evaluation_id": evaluation_id}) as con:
+        detail: dict[str, Any] = {"evaluation_id": evaluation_id}
+        with self.writing(actor, "delete_evaluation", detail) as con:
             row = con.execute(
                 "SELECT unit_id, year, stage FROM evaluations WHERE id = ?", [evaluation_id]
             ).fetchone()
             if row is None:
                 raise UnknownEvaluationError(f"id {evaluation_id}")
+            # The audit row names the round deleted (written at the end of this transaction).
+            detail.update(unit_id=row[0], year=int(row[1]), stage=row[2])
             _delete_evaluation_children(con, evaluation_id)
             delete_follow_ups(con, [evaluation_id])
             con.execute("DELETE FROM evaluations WHERE id = ?", [evaluation_id])

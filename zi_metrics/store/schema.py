@@ -219,6 +219,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE answers_v6 RENAME TO answers",
         ),
     ),
+    Migration(
+        7,
+        "state every replica shares that is not data: sign-in attempts (the attempt limit) and server "
+        "secrets (the key that signs editors' sign-in cookies)",
+        (
+            """CREATE TABLE sign_in_attempts (
+            user_key TEXT NOT NULL,
+            "at" TIMESTAMP NOT NULL
+        )""",
+            """CREATE TABLE server_secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        ),
+    ),
 )
 SCHEMA_VERSION: int = MIGRATIONS[-1].version
 
@@ -234,6 +250,8 @@ TABLES: tuple[str, ...] = (
     "predicate_awards",
     "workbook_results",
     "follow_ups",
+    "sign_in_attempts",
+    "server_secrets",
     "audit_log",
 )
 DATA_TABLES: tuple[str, ...] = (

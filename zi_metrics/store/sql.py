@@ -116,6 +116,10 @@ class Dialect(ABC):
         """Insert every row of an Arrow table (its ``columns``, in that order) into ``table``: the
         fast path for national loads and copies between databases."""
 
+    def lock_name(self, con: Connection, name: str) -> None:  # noqa: B027
+        """Make writers that lock the same ``name`` wait for each other until the end of their
+        transactions (sign-in bookkeeping). Nothing to do where writes are serialised already."""
+
     def lock_rounds(self, con: Connection, keys: Sequence[tuple[str, int, str]]) -> None:  # noqa: B027
         """Make writers of the same rounds (unit, year, stage) wait for each other until the end of
         their transactions (writers of other rounds go on). Nothing to do where writes are
