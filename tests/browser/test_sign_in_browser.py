@@ -1,0 +1,130 @@
+"""A local editor in Chromium: a wrong password is refused and leaves a sentence in the log the page
+shows (and an audit row); the right one signs in, and the sign-in survives a reload and a new tab
+(the signed cookie); a tampered cookie is ignored; signing out ends it for the next reload too.
+Screenshots of the signed-in page and of the log at 1280x720 and 1440x900."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import REPO, run_streamlit
+from playwright.sync_api import BrowserContext, Page, expect
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+USER, PASSWORD = "siti", "rahasia-ZI-2026"
+
+
+@pytest.fixture(scope="module")
+def sign_in_server(tmp_path_factory: pytest.TempPathFactory, free_port_factory: Callable[[], int],
+                   artifacts_dir: Path) -> Iterator[tuple[str, Path]]:
+    """The demo database and one local editor account, served on its own port."""
+    folder = tmp_path_factory.mktemp("sign-in")
+    db, secrets = folder / "zi.duckdb", folder / "secrets.toml"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args, stdin in ((["seed-demo", "--db", str(db)], None),
+                        (["add-editor", USER, "--secrets", str(secrets), "--password-stdin"], PASSWORD)):
+        done = subprocess.run([sys.executable, "-m", "zi_metrics", *args], input=stdin, text=True,
+                              capture_output=True, cwd=folder, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+    with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-sign-in.log", secrets=secrets) as url:
+        yield url, db
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Log impor dan perubahan")).to_be_visible(timeout=60_000)
+
+
+def _signed_in(page: Page) -> None:
+    expect(page.get_by_text(f"Masuk sebagai editor: {USER}")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
+
+
+def _viewer(page: Page) -> None:
+    expect(page.get_by_label("Nama pengguna")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(f"Masuk sebagai editor: {USER}")).to_have_count(0)
+
+
+def _sign_in(page: Page, password: str) -> None:
+    page.get_by_label("Nama pengguna").fill(USER)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+
+
+def _editor_cookie(context: BrowserContext) -> dict | None:
+    return next((c for c in context.cookies() if c["name"] == "zi_editor"), None)
+
+
+def test_a_sign_in_survives_a_reload_and_a_new_tab(page: Page, sign_in_server, artifacts_dir: Path) -> None:
+    base_url, db = sign_in_server
+    url = f"{base_url}/kelola-data"
+    page.set_viewport_size({"width": 1440, "height": 900})
+    _open(page, url)
+    _viewer(page)
+
+    # A wrong password: refused, counted, and in the log as a sentence (never the password).
+    _sign_in(page, "salah-sekali")
+    expect(page.get_by_text("Sisa percobaan: 4")).to_be_visible(timeout=60_000)
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT actor, detail FROM audit_log WHERE action = 'sign_in_failed'").fetchall()
+        attempts = con.execute("SELECT count(*) FROM sign_in_attempts WHERE user_key = ?", [USER]).fetchone()[0]
+    assert len(rows) == 1 and '"user_name": "siti"' in rows[0][1] and "salah" not in rows[0][1]
+    assert attempts == 1
+    log = page.get_by_test_id("stDataFrame").last
+    log.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "page-kelola-data-refused-1440.png"))
+
+    # The right password: signed in, and the signed cookie is in the browser.
+    _sign_in(page, PASSWORD)
+    _signed_in(page)
+    page.wait_for_function("document.cookie.includes('zi_editor=v1:siti:')", timeout=60_000)
+    cookie = _editor_cookie(page.context)
+    assert cookie is not None and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM sign_in_attempts").fetchone()[0] == 0  # the count cleared
+    for width, height in ((1280, 720), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.get_by_test_id("stMain").evaluate("m => m.scrollTo(0, 0)")
+        page.screenshot(path=str(artifacts_dir / f"page-kelola-data-signed-in-{width}.png"))
+
+    # A reload is a new session: still signed in.
+    page.reload()
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    _signed_in(page)
+    expect(page.get_by_test_id("stFileUploader").first).to_be_visible()
+
+    # So is a new tab of the same browser.
+    other = page.context.new_page()
+    other.set_viewport_size({"width": 1280, "height": 720})
+    _open(other, url)
+    _signed_in(other)
+    other.close()
+
+    # A tampered cookie (another expiry) is ignored, and deleted.
+    parts = cookie["value"].split(":")
+    parts[2] = str(int(parts[2]) + 3600)
+    page.context.add_cookies([{**cookie, "value": ":".join(parts)}])
+    page.reload()
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    _viewer(page)
+    page.wait_for_function("!document.cookie.includes('zi_editor=')", timeout=60_000)
+
+    # Sign in again, then out: the next reload is a viewer's.
+    _sign_in(page, PASSWORD)
+    _signed_in(page)
+    page.wait_for_function("document.cookie.includes('zi_editor=v1:siti:')", timeout=60_000)
+    page.get_by_role("button", name="Keluar").click()
+    _viewer(page)
+    page.wait_for_function("!document.cookie.includes('zi_editor=')", timeout=60_000)
+    page.reload()
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    _viewer(page)
+    assert page.get_by_test_id("stException").count() == 0
