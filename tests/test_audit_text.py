@@ -17,7 +17,16 @@ import pytest
 
 from zi_metrics.audit_text import ACTIONS, audit_sentence, audit_sentences, format_when
 from zi_metrics.database import ensure_database
-from zi_metrics.store import MIGRATIONS, Store, Unit, bulk_load, copy_database, save_rounds
+from zi_metrics.store import (
+    MIGRATIONS,
+    Store,
+    Unit,
+    backup_database,
+    bulk_load,
+    copy_database,
+    restore_database,
+    save_rounds,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FW = "permenpanrb-90-2021"
@@ -120,6 +129,8 @@ def every_action(tmp_path_factory: pytest.TempPathFactory) -> Store:
     bulk_load(store, frames["units"], frames["evaluations"], frames["answers"], actor="siti")
     copied = Store(tmp / "copy.duckdb")
     copy_database(store, copied, actor="siti")  # copy_db: the copy's log is the source's and its own row
+    backup_database(copied, tmp / "backup.duckdb")
+    restore_database(copied, tmp / "backup.duckdb", actor="siti")  # restore: the backup's log and its row
     copied.clear_data(actor="siti")
     return copied
 

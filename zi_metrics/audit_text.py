@@ -194,6 +194,7 @@ ACTIONS: dict[str, Callable[[_Words, dict[str, Any], Row], dict[str, Any]]] = {
     "mark_demo": _mark,
     "clear_data": _nothing,
     "copy_db": _copy,
+    "restore": _copy,
     "bulk_load": _counts("units", "evaluations", "answers"),
     "upsert_units": _counts("count"),
     "import_units": _units_import,
