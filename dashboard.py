@@ -20,7 +20,8 @@ tr = state.tr
 store = state.get_store()
 state.begin_run(store)  # one data version for everything this run reads (see ui/state.py)
 try:
-    st.session_state["selection"] = state.sidebar(store)
+    with store.reads_together(lazy=True):  # on a cache miss the sidebar's reads open the database once
+        st.session_state["selection"] = state.sidebar(store)
 except StoreError as exc:  # e.g. a long import holds the file beyond the busy timeout
     state.show_store_error(exc, store.location)
     st.stop()

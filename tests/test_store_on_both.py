@@ -52,3 +52,15 @@ def test_reads_together_share_one_connection_and_refuse_a_write(db_location: str
         assert first is not second  # outside the block each read has its own connection
     store.upsert_unit(Unit("baru", "Unit Baru", "instansi", "pemerintah_daerah"), actor="t")
     assert store.get_unit("baru").name == "Unit Baru"
+
+
+def test_lazy_reads_together_open_only_when_a_read_comes(db_location: str) -> None:
+    store = ensure_database(db_location)
+    with store.reads_together(lazy=True):  # no read: nothing opened, a write still goes through
+        store.upsert_unit(Unit("baru", "Unit Baru", "instansi", "pemerintah_daerah"), actor="t")
+    with store.reads_together(lazy=True):
+        with store.reading() as first, store.reading() as second:
+            assert first is second
+        assert Store(store.source).get_unit("baru").name == "Unit Baru"  # another Store of the same database
+        with pytest.raises(StoreError):
+            store.upsert_unit(Unit("lain", "Unit Lain", "instansi", "pemerintah_daerah"), actor="t")

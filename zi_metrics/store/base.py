@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,11 @@ def make_backend(location: str | os.PathLike[str] | None, busy_timeout: float) -
 # inside one: DuckDB would wait for itself).
 _OPEN_WRITES: dict[str, threading.local] = {}
 _OPEN_WRITES_LOCK = threading.Lock()
+
+
+# (backend key, data version) of the databases this process found whole at the current schema
+# (Store.migrate): a new Store of the same unchanged database skips the check.
+_FOUND_CURRENT: set[tuple[Any, ...]] = set()
 
 
 def _open_writes(key: str) -> threading.local:
@@ -178,6 +183,13 @@ class StoreBase:
         if shared is not None:
             yield shared  # several reads in a row on one connection (reads_together)
             return
+        opening = getattr(local, "share_next", None)
+        if opening is not None:  # the first read in a reads_together(lazy=True) block opens it
+            local.share_next = None
+            con = opening.enter_context(self.reading())
+            local.shared_read = con
+            yield con
+            return
         if not self._usable():
             raise self._missing()
         self._ensure_schema()
@@ -189,22 +201,28 @@ class StoreBase:
             local.reads -= 1
 
     @contextmanager
-    def reads_together(self) -> Iterator[None]:
+    def reads_together(self, lazy: bool = False) -> Iterator[None]:
         """Every ``reading()`` of this thread inside the block uses one connection, opened once
         (20 ms idle, several times that on a loaded machine, each time): for a caller that makes
-        several small reads in a row, such as an import's checks. Each read must finish its
-        result before the next starts (they do: every store read fetches what it runs). Inside a
-        ``writing()`` the reads go through the write as always; a write inside the block is
-        refused as in any read."""
+        several small reads in a row, such as an import's checks. ``lazy``: opened by the first
+        read, if any (for a block whose reads are mostly cached, such as the dashboard's sidebar).
+        Each read must finish its result before the next starts (they do: every store read
+        fetches what it runs). Inside a ``writing()`` the reads go through the write as always; a
+        write inside the block is refused as in any read."""
         local = _open_writes(self.backend.key)
-        if getattr(local, "con", None) is not None or getattr(local, "shared_read", None) is not None:
+        if (getattr(local, "con", None) is not None or getattr(local, "shared_read", None) is not None
+                or getattr(local, "share_next", None) is not None):
             yield
             return
-        with self.reading() as con:
-            local.shared_read = con
+        with ExitStack() as holder:
+            if lazy:
+                local.share_next = holder
+            else:
+                local.shared_read = holder.enter_context(self.reading())
             try:
                 yield
             finally:
+                local.share_next = None
                 local.shared_read = None
 
     @contextmanager
@@ -365,11 +383,20 @@ class StoreBase:
             created = self.backend.prepare_create()
             old = 0
         else:
+            # Checking reads every stored value (0.07 s for a national database idle, several times
+            # that under load), and the dashboard makes a Store per cache miss: a file this process
+            # found whole at the current schema is not checked again until its data version moves
+            # (a write, a restore, or a damaged file, whose size or time changes).
+            token = (self.backend.key, self.backend.data_version())
+            if token in _FOUND_CURRENT:
+                self._schema_checked = True
+                return target, target
             with self.backend.read() as con:
                 old = self._checked_version(con)
                 integrity.verify(con, self.location, old)  # never report or migrate a damaged file
             if old == target:
                 self._schema_checked = True
+                _FOUND_CURRENT.add(token)
                 return old, old
         try:
             with self._write_connection() as con:
