@@ -8,7 +8,8 @@ Run as ``python tests/reliability/rel_worker.py COMMAND ...`` with the repositor
   read connection HOLD seconds at a time (their reads overlap: the file is never free), until STOP
   exists; touches STOP.ready once reading;
 * ``import-loop DB OUT FILE...``: import the files in turn through the CLI's ``main`` (the real
-  ``import`` command, in this process), one JSON line per import in OUT;
+  ``import`` command, in this process), one JSON line per import in OUT; with $REL_WAIT_FOR_READS
+  (a read-loop's OUT) it waits after each import until that reader has read the new state;
 * ``crash-import DB READY MODE -- IMPORT-ARGS...``: run the CLI ``import`` with a hook on the
   write connection's statements that touches READY at a chosen point. MODE ``partial`` then waits
   (to be killed) right after the first round's rows were inserted; ``uncommitted`` waits just
@@ -120,15 +121,39 @@ def cli_main(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def _read_after(reads: str, moment: float, timeout: float = 120.0) -> None:
+    """Wait until the reader process (read-loop) has recorded a read that started after ``moment``:
+    each state an import leaves is then seen at least once, however loaded the machine (writers have
+    priority, so back-to-back imports could otherwise keep the reader out of a state)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(reads, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except FileNotFoundError:
+            lines = []
+        for line in reversed(lines[-5:]):
+            try:
+                if json.loads(line)["t"] > moment:
+                    return
+            except (ValueError, KeyError):
+                continue  # a line being written
+        time.sleep(0.02)
+
+
 def import_loop(db: str, out: str, files: list[str]) -> int:
+    reads = os.environ.get("REL_WAIT_FOR_READS")
     with open(out, "w", encoding="utf-8") as fh:
         for path in files:
             started = time.time()
             code, stdout, stderr = cli_main("import", path, "--unit", os.environ["REL_UNIT"], "--year",
                                             os.environ["REL_YEAR"], "--db", db)
+            ended = time.time()
             fh.write(json.dumps({"file": path, "code": code, "stdout": stdout, "stderr": stderr,
-                                 "started": started, "ended": time.time()}) + "\n")
+                                 "started": started, "ended": ended}) + "\n")
             fh.flush()
+            if reads:
+                _read_after(reads, ended)
     return 0
 
 

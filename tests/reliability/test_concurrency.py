@@ -381,8 +381,10 @@ def test_reader_process_never_sees_a_partial_round(rel, demo_db, tmp_path):
             assert reader.poll() is None and time.monotonic() < deadline, "the reader did not start"
             time.sleep(0.05)
         files = [str(v.path) for v in (version_a, version_b) * 3]
+        # the importer waits for a read after each import (a condition, not a delay): every state is seen
         importer = subprocess.run([sys.executable, worker, "import-loop", str(demo_db), str(imports), *files],
-                                  env=env, cwd=rel.REPO, stdin=subprocess.DEVNULL, timeout=300)
+                                  env={**env, "REL_WAIT_FOR_READS": str(reads)}, cwd=rel.REPO,
+                                  stdin=subprocess.DEVNULL, timeout=600)
         assert importer.returncode == 0
     finally:
         stop.write_text("stop")
