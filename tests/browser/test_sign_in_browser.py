@@ -128,3 +128,18 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab(page: Page, sign_in_server, a
     expect(page.locator(READY)).to_be_visible(timeout=60_000)
     _viewer(page)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_sign_in_on_tindak_lanjut_lasts_too(page: Page, sign_in_server) -> None:
+    """The other page with a sign-in form (in an expander) writes the cookie as well."""
+    base_url, _ = sign_in_server
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{base_url}/tindak-lanjut?tahun=2026&tahap=tpi")
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    page.get_by_test_id("stExpander").filter(has_text="Masuk sebagai editor").locator("summary").click()
+    _sign_in(page, PASSWORD)
+    expect(page.get_by_text(f"Akun editor: {USER}")).to_be_visible(timeout=60_000)
+    page.wait_for_function("document.cookie.includes('zi_editor=v1:siti:')", timeout=60_000)
+    page.goto(f"{base_url}/kelola-data")
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    _signed_in(page)

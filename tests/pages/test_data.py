@@ -6,6 +6,7 @@ Plus the pure helpers of zi_metrics.editing and ui.auth that the page relies on.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -491,6 +492,24 @@ def test_deleting_a_round_takes_a_confirmation(app, app_db, editor_hash):
     log = store.audit_log(1).iloc[0]
     assert (log["actor"], log["action"]) == (EDITOR, "delete_evaluation")
     assert any("dihapus" in s for s in _texts(at.success))
+    # The page's log says which round was deleted, by whom and when, as a sentence.
+    newest = _log_entries(at)[0]
+    when = r"\d{1,2} \w{3} 20\d\d \d\d\.\d\d"
+    assert re.fullmatch(rf"{EDITOR} menghapus penilaian Itjen 2025 TPN, {when}", newest), newest
+
+
+def test_the_log_reads_as_sentences_in_english_in_the_readers_time_zone(app, app_db):
+    store = Store(app_db)
+    store.save_evaluation(ITJEN, 2030, "mandiri", "permenpanrb-90-2021", answers={1: "Ya"}, actor="budi")
+    store.record_refused_sign_in("admin", "locked", client="203.0.113.9")
+    at = _open(app, {"zi": {"editors": []}}, lang="en")
+    entries = _log_entries(at)
+    assert entries[0].startswith("A sign-in as admin from 203.0.113.9 was refused: too many failed attempts, ")
+    assert entries[1].startswith("budi saved the round Itjen 2030 Self-assessment, ")
+    assert any(e.startswith("demo-generator loaded the demo data: ") for e in entries)
+    assert not any("{" in e or "_" in e.split(",")[0] for e in entries)  # no JSON, no action code
+    assert list(at.dataframe[-1].value.columns) == ["entry", "file_sha256"]
+    assert any("UTC" in c for c in _texts(at.caption))  # AppTest has no browser time zone
 
 
 def test_editor_downloads_are_offered_for_the_sidebar_selection(app, editor_hash):
