@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 # comma, a space, the end or another group); "1.234,56" and "2025" pass, "92.71" and "0.5" do not
 DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.(?!\d{3}(?:[.,]\d|\b(?![.,]\d)))\d+")
 NONE_WORD = re.compile(r"\b(None|nan|NaN|NaT|<NA>)\b")
+# a date with its time of day as Indonesian writes it (the audit log: "3 Des 2026 14.05"): no number
+DATE_TIME = re.compile(r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4} [012]\d\.[0-5]\d\b")
 PRINTF_DECIMALS = re.compile(r"%[-+ 0#,]*\d*\.(\d+)[fFeEgG]")
 
 
@@ -34,12 +36,15 @@ FLAG = "⚠ "  # a finding the walker made itself (a column format that prints a
 
 
 def offences(text: str) -> list[str]:
+    text = DATE_TIME.sub("", text)
     return ([text] if text.startswith(FLAG) else []) + DECIMAL_POINT.findall(text) + NONE_WORD.findall(text)
 
 
 def test_the_detector_tells_decimal_points_from_thousands():
     assert not offences("1.234,56 · 2025 · 92,71% · PermenPANRB 90/2021 · 1.234.567 · v1 · a.b")
     assert not offences("contoh.lapor.go.id/ditjen · 1. Kesesuaian · Q12, Q110")
+    assert not offences("siti mengimpor LKE Itjen 2025 TPI dari lke-itjen.xlsx, 3 Des 2026 14.05")
+    assert offences("3 Des 2026 14.05 poin 92.71") == ["92.71"]
     for bad in ("92.71", "0.5 poin", "Total 6.86", "1,234.56", "None", "nilai nan", "3.600"[:3]):
         assert offences(bad), bad
 
