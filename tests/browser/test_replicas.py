@@ -132,11 +132,12 @@ def test_two_replicas_behind_nginx(browser: Any, pg_url: str, tmp_path: Path) ->
     deploy = _deploy()
     state = tmp_path / "run"
     record = deploy.start(replicas=2, port=free_port(), database_url=pg_url, state=state)
+    contexts: list[Any] = []
     try:
         base = record["url"]
         phase("PostgreSQL schema, 2 replicas and nginx started")
         ports = {r["pid"]: r["port"] for r in record["replicas"]}
-        contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(SESSIONS)]
+        contexts += [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(SESSIONS)]
         tabs = [Tab(c.new_page()) for c in contexts]
         for tab in tabs:
             tab.page.set_default_timeout(180_000)  # a loaded 2-core machine: waits are conditions anyway
@@ -222,5 +223,7 @@ def test_two_replicas_behind_nginx(browser: Any, pg_url: str, tmp_path: Path) ->
             assert tabs[n].page.get_by_text("Tahap TPN").first.is_visible()
         phase("done")
     finally:
+        for context in contexts:
+            context.close()
         deploy.stop(state)
     assert not deploy.status(state)["running"]
