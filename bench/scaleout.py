@@ -142,6 +142,7 @@ def _import_run(db: str, importers: int, per_importer: int, units: list[str], ye
             if time.monotonic() > deadline:
                 raise RuntimeError("importers not ready after 600 s")
             time.sleep(0.01)
+        load = os.getloadavg()[0]
         server_before = server_cpu(postmaster) if postmaster else 0.0
         machine_before = machine_cpu()
         go.write_text("go")
@@ -164,7 +165,7 @@ def _import_run(db: str, importers: int, per_importer: int, units: list[str], ye
     busy, every = (b - a for a, b in zip(machine_before, machine_after, strict=True))
     return {"importers": importers, "rounds": rounds, "seconds": span, "per_second": rounds / span,
             "cpu_ms_per_round": 1000 * cpu / rounds, "server_ms_per_round": 1000 * server / rounds,
-            "machine_busy": busy / every if every else 0.0}
+            "machine_busy": busy / every if every else 0.0, "load": load}
 
 
 def import_throughput(duck_db: Path, pg_url: str, work: Path, per_importer: int, reps: int,
@@ -189,7 +190,7 @@ def import_throughput(duck_db: Path, pg_url: str, work: Path, per_importer: int,
             log(f"  run {rep + 1}, PostgreSQL, {n} importer(s): {run['per_second']:.1f} rounds/s "
                 f"({run['rounds']} rounds in {run['seconds']:.2f} s; CPU a round: client "
                 f"{run['cpu_ms_per_round']:.1f} ms, server {run['server_ms_per_round']:.1f} ms; machine "
-                f"{100 * run['machine_busy']:.0f} % busy)")
+                f"{100 * run['machine_busy']:.0f} % busy, load {run['load']:.1f})")
     out: dict[str, Any] = {"postgres": {}, "duckdb": {}}
     for n, got in runs.items():
         best = statistics.median(r["per_second"] for r in got)
@@ -246,7 +247,7 @@ def benchmarks(duck_db: Path, work: Path, reps: int, per_importer: int, nav_reps
         log("6. national re-score, PostgreSQL vs DuckDB ...")
         out["rescore"] = rescore(duck_db, pg["url"], reps, log)
         log("7. import throughput ...")
-        out["imports"] = import_throughput(duck_db, pg["url"], work, per_importer, 3, log, pg["pid"])
+        out["imports"] = import_throughput(duck_db, pg["url"], work, per_importer, 5, log, pg["pid"])
         log("8. overview through nginx (2 replicas) vs one replica direct ...")
-        out["replicas"] = overview_replicas(pg["url"], work, nav_reps, log)
+        out["replicas"] = overview_replicas(pg["url"], work, max(nav_reps, 15), log)
     return out
