@@ -92,6 +92,27 @@ def test_the_page_download_is_a_whole_backup(demo_db, tmp_path):
     assert Store(out).check_integrity() > 0
 
 
+def test_the_copy_check_finds_one_changed_value_and_ignores_row_order(demo_seed):
+    """The comparison backup and restore rely on (zi_metrics.store.backup._mismatches)."""
+    import pyarrow as pa
+
+    from zi_metrics.store.backup import _mismatches
+    from zi_metrics.store.transfer import _read_tables
+
+    tables = _read_tables(Store(demo_seed))
+    shuffled = {t: tables[t].take(pa.array(list(reversed(range(tables[t].num_rows))), type=pa.int64())) for t in TABLES}
+    assert _mismatches(tables, shuffled) == []
+    answers = tables["answers"]
+    texts = answers.column("answer_text").to_pylist()
+    i = next(k for k, v in enumerate(texts) if v == "A")
+    texts[i] = "B"
+    changed = {**tables, "answers": answers.set_column(answers.schema.get_field_index("answer_text"), "answer_text",
+                                                       pa.array(texts, type=answers.schema.field("answer_text").type))}
+    assert _mismatches(tables, changed) == ["answers: 1 row(s) of the source missing, 1 row(s) not in the source"]
+    fewer = {**tables, "units": tables["units"].slice(1)}
+    assert _mismatches(tables, fewer) == ["units: 1 row(s) of the source missing, 0 row(s) not in the source"]
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -35,13 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.duckdb_backend import DuckDBBackend, _file_state
 from zi_metrics.store.errors import StoreDamagedError, StoreError, StoreValidationError
 from zi_metrics.store.schema import SCHEMA_VERSION, TABLES
-from zi_metrics.store.transfer import _differences, _read_tables
+from zi_metrics.store.transfer import _read_tables
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,49 @@ class RestoreReport:
     rows: dict[str, int]  # table -> rows restored (and found equal to the backup's)
     replaced_rows: int | None  # data rows the database held before (None: the file was unreadable)
     audit_id: int  # the restored database's audit row of the restore
+
+
+def _mismatches(source: dict[str, pa.Table], copy: dict[str, pa.Table], skip_audit_id: int = -1) -> list[str]:
+    """The tables of ``copy`` that do not hold exactly the rows of ``source`` (the audit row
+    ``skip_audit_id`` of ``copy`` aside), as messages; empty when every table is equal.
+
+    Tables of the same Arrow schema and row count are compared by an order-independent digest of
+    every row (the count, the sum and the xor of the rows' 64-bit hashes: a row changed, missing or
+    doubled changes them): 2 s for 3.8 million answers where a row-by-row EXCEPT ALL took 23 s here.
+    Any other table, or one whose digest differs, is compared row by row (which also counts how
+    many rows differ)."""
+    duck = duckdb.connect()
+    try:
+        slow = []
+        for table in TABLES:
+            a, b = source[table], copy[table]
+            if table == "audit_log" and skip_audit_id >= 0:
+                b = b.filter(pc.not_equal(b["id"], skip_audit_id))
+            if a.schema.equals(b.schema) and a.num_rows == b.num_rows:
+                digests = []
+                for side in (a, b):
+                    duck.register("side", side)
+                    digests.append(duck.execute("SELECT count(*), sum(hash(t)::HUGEINT), bit_xor(hash(t)) "
+                                                "FROM side AS t").fetchall()[0])
+                    duck.unregister("side")
+                if digests[0] == digests[1]:
+                    continue
+            slow.append((table, a, b))
+        out = []
+        for table, a, b in slow:
+            duck.register("a", a)
+            duck.register("b", b)
+            columns = ", ".join(f'"{c}"' for c in a.column_names)
+            a_rows, b_rows = f"SELECT {columns} FROM a", f"SELECT {columns} FROM b"
+            missing = duck.execute(f"SELECT count(*) FROM ({a_rows} EXCEPT ALL {b_rows})").fetchall()[0][0]
+            extra = duck.execute(f"SELECT count(*) FROM ({b_rows} EXCEPT ALL {a_rows})").fetchall()[0][0]
+            if missing or extra:
+                out.append(f"{table}: {missing} row(s) of the source missing, {extra} row(s) not in the source")
+            duck.unregister("a")
+            duck.unregister("b")
+        return out
+    finally:
+        duck.close()
 
 
 def _fill(target: StoreBase, tables: dict[str, pa.Table]) -> None:
@@ -112,7 +157,7 @@ def backup_database(store: StoreBase, out: str | os.PathLike[str], *, force: boo
         copy = StoreBase(tmp, busy_timeout=store.busy_timeout)
         copy.migrate(create=True)
         _fill(copy, tables)
-        problems = _differences(tables, _read_tables(copy), -1)
+        problems = _mismatches(tables, _read_tables(copy))
         if problems:
             raise StoreError(f"backup: the copy differs from {store.location}: " + "; ".join(problems))
         with open(tmp, "rb+") as fh:
@@ -231,7 +276,7 @@ def restore_database(store: StoreBase, backup: str | os.PathLike[str], *, actor:
     finally:
         _discard(copy.backend.path)
     audit_id = int(store.audit_log(1)["id"].iloc[0])
-    problems = _differences(tables, _read_tables(store), audit_id)
+    problems = _mismatches(tables, _read_tables(store), audit_id)
     if problems:
         raise StoreError(f"restore: {store.location} differs from the backup {backup} after the restore: "
                          + "; ".join(problems))
