@@ -39,6 +39,7 @@ plain mappings) for tests; :func:`panel` draws the sign-in form or the signed-in
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Mapping
@@ -57,6 +58,7 @@ from zi_metrics.accounts import (
     invalid_accounts,
     minutes_until,
 )
+from zi_metrics.audit_text import format_when
 from zi_metrics.editor_sign_in import (
     COOKIE_NAME,
     DEFAULT_SESSION_HOURS,
@@ -319,6 +321,10 @@ def panel() -> Editor | None:
             cols[1].button(tr("auth.sign_out"), key="auth_sign_out", on_click=_on_sign_out)
         elif cols[1].button(tr("auth.sign_out"), key="auth_sign_out"):
             st.logout()
+        until = st.session_state.get(LOCAL_UNTIL_KEY)
+        if editor.method == "local" and until is not None:
+            ends = dt.datetime.fromtimestamp(until, dt.UTC)
+            st.caption(tr("auth.until", when=format_when(ends, state.lang(), st.context.timezone)))
         if config.invalid_accounts:
             st.warning(tr_md("auth.invalid_accounts", names=", ".join(config.invalid_accounts)))
         return editor

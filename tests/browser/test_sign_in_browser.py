@@ -45,6 +45,7 @@ def _open(page: Page, url: str) -> None:
 def _signed_in(page: Page) -> None:
     expect(page.get_by_text(f"Masuk sebagai editor: {USER}")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("button", name="Keluar")).to_be_visible()
+    expect(page.get_by_text("Tetap masuk di peramban ini sampai ")).to_be_visible()
 
 
 def _viewer(page: Page) -> None:

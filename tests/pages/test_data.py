@@ -160,6 +160,9 @@ def test_a_right_password_clears_the_count_and_writes_the_sign_in_cookie(app, ed
     assert _attempts(EDITOR) == 1 and _attempts("nobody") == 1  # per user name
     _sign_in(at, " SITI ", PASSWORD)
     assert any(EDITOR in s for s in _texts(at.success)) and _attempts(EDITOR) == 0
+    # How long the sign-in lasts (12 hours by default), in the reader's format (AppTest: UTC).
+    until = next(c for c in _texts(at.caption) if c.startswith("Tetap masuk di peramban ini sampai "))
+    assert re.search(r"sampai \d{1,2} \w{3} 20\d\d \d\d\.\d\d, juga setelah", until), until
     # The signed cookie is written once by a script (Streamlit has no cookie API outside st.login).
     [script] = _cookie_scripts(at)
     assert "zi_editor=v1:siti:" in script and "SameSite=Strict" in script and "Max-Age=43200" in script
