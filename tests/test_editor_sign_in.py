@@ -18,7 +18,7 @@ from zi_metrics.editor_sign_in import (
     session_seconds,
     sign_cookie,
 )
-from zi_metrics.store import SIGN_IN_FAILED, Store, open_store
+from zi_metrics.store import SIGN_IN_FAILED, Store, StoreValidationError, open_store
 
 PASSWORD = "rahasia-ZI-2026"
 SECRET = "k" * 40
@@ -140,6 +140,11 @@ def test_the_attempt_limit_is_kept_in_the_database(db_location, accounts):
     assert {r["client"] for r in rows} == {"10.0.0.7"} and {r["actor"] for r in rows} == {"10.0.0.7"}
     dump = store.audit_log(1000).to_csv()
     assert PASSWORD not in dump and "wrong-" not in dump  # never a password
+    # A viewer's log leaves them out.
+    assert list(store.audit_log(1000, without=(SIGN_IN_FAILED,))["action"]) == ["create"]
+    assert len(store.audit_log(3, without=("create",))) == 3
+    with pytest.raises(StoreValidationError, match="without"):
+        store.audit_log(10, without=SIGN_IN_FAILED)
 
 
 def test_refused_sign_ins_keep_the_data_version_on_postgresql(db_location, accounts):

@@ -1,7 +1,7 @@
 """Kelola data: sign in as an editor, register the units (a file or a form), import LKE files
 (each asks its unit and round; preview, then confirm), delete a round, download the exports; the
-import log for everyone. On a database without evaluations the page starts with the first steps
-and the offer to load the demo.
+import log for everyone (refused sign-ins for editors only). On a database without evaluations
+the page starts with the first steps and the offer to load the demo.
 
 A viewer sees the sign-in choices, the first steps and the import log only. Every write goes
 through zi_metrics (editing, registry, lke, demo) with the signed-in editor as the audit log's
@@ -25,7 +25,7 @@ from zi_metrics import editing
 from zi_metrics.audit_text import audit_sentences
 from zi_metrics.lke import ImportPreview, export_lke, export_payload, export_recap, recap_template
 from zi_metrics.lke.payload import dump_payload
-from zi_metrics.store import StoreError, UnknownEvaluationError, backup_bytes
+from zi_metrics.store import SIGN_IN_FAILED, StoreError, UnknownEvaluationError, backup_bytes
 
 tr = state.tr
 store = state.get_store()
@@ -293,7 +293,8 @@ def import_log() -> None:
     """The audit log as sentences (zi_metrics.audit_text), in the reader's time zone."""
     st.subheader(tr("data.log.title"))
     try:
-        log = store.audit_log(limit=100)
+        # Refused sign-ins (user names tried, addresses) are for editors' eyes only.
+        log = store.audit_log(limit=100, without=() if editor is not None else (SIGN_IN_FAILED,))
     except StoreError as exc:
         st.error(tr_md("data.store_error", message=str(exc)))
         return

@@ -3,7 +3,7 @@ audit log, every row of a table, and replacing or clearing the whole data set.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -41,15 +41,18 @@ class DatasetStore(StoreBase):
         with self.reading() as con:
             return dict(con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
 
-    def audit_log(self, limit: int = 100) -> pd.DataFrame:
-        """The newest ``limit`` audit rows, newest first."""
+    def audit_log(self, limit: int = 100, *, without: Sequence[str] = ()) -> pd.DataFrame:
+        """The newest ``limit`` audit rows, newest first; ``without``: actions left out (a viewer's
+        log has no refused sign-ins)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise StoreValidationError(f"limit must be a whole number >= 1, got {limit!r}")
+        if isinstance(without, str) or not all(isinstance(a, str) for a in without):
+            raise StoreValidationError(f"without must be a sequence of action codes, got {without!r}")
         with self.reading() as con:
             return con.execute(
                 'SELECT id, "at", actor, action, detail, file_name, file_sha256 FROM audit_log '
-                "ORDER BY id DESC LIMIT ?",
-                [limit],
+                "WHERE action NOT IN (SELECT unnest(?::VARCHAR[])) ORDER BY id DESC LIMIT ?",
+                [list(without), limit],
             ).df()
 
     def table_rows(self, table: str) -> list[tuple[Any, ...]]:
