@@ -24,7 +24,9 @@ is not iframed and carries only the signed value we made. It is ``SameSite=Stric
 ``Secure`` on HTTPS, expires with the sign-in (``[zi] session_hours``, default 12), and cannot be
 ``HttpOnly`` (JavaScript writes it; no page renders data as markup, see ``ui.display``). A new
 session reads it once: altered, expired, unknown-account and changed-password cookies are ignored.
-Sign-out deletes it and ignores the one this session's connection sent. The signing key is
+Sign-out deletes it and ignores the one this session's connection sent; another tab already
+open stays signed in until it reloads (its session holds the sign-in; a stolen cookie would last
+until it expires: keep ``session_hours`` short where that matters). The signing key is
 ``[zi] cookie_secret`` (at least 32 characters) or, without one, a random key the database keeps
 (``server_secrets``), so every replica of one database accepts the others' cookies.
 
@@ -213,7 +215,8 @@ def _restore_from_cookie(config: AuthConfig) -> None:
     try:
         found = read_cookie(_cookie_secret(config), value, config.accounts, now=time.time())
     except StoreError:
-        return  # no key to check it with now: a viewer until the database answers
+        st.session_state.pop(COOKIE_SEEN_KEY, None)  # no key to check it with now: try again next run
+        return
     if found is None:
         st.session_state[COOKIE_WRITE_KEY] = ("", 0)  # altered, expired or stale: delete it
         return
