@@ -22,7 +22,7 @@ USER, PASSWORD = "siti", "rahasia-ZI-2026"
 
 @pytest.fixture(scope="module")
 def sign_in_server(tmp_path_factory: pytest.TempPathFactory, free_port_factory: Callable[[], int],
-                   artifacts_dir: Path) -> Iterator[tuple[str, Path]]:
+                   artifacts_dir: Path) -> Iterator[tuple[str, Path, Path]]:
     """The demo database and one local editor account, served on its own port."""
     folder = tmp_path_factory.mktemp("sign-in")
     db, secrets = folder / "zi.duckdb", folder / "secrets.toml"
@@ -33,7 +33,7 @@ def sign_in_server(tmp_path_factory: pytest.TempPathFactory, free_port_factory: 
                               capture_output=True, cwd=folder, env=env, timeout=300)
         assert done.returncode == 0, done.stderr
     with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-sign-in.log", secrets=secrets) as url:
-        yield url, db
+        yield url, db, secrets
 
 
 def _open(page: Page, url: str) -> None:
@@ -64,7 +64,7 @@ def _editor_cookie(context: BrowserContext) -> dict | None:
 
 
 def test_a_sign_in_survives_a_reload_and_a_new_tab(page: Page, sign_in_server, artifacts_dir: Path) -> None:
-    base_url, db = sign_in_server
+    base_url, db, _ = sign_in_server
     url = f"{base_url}/kelola-data"
     page.set_viewport_size({"width": 1440, "height": 900})
     _open(page, url)
@@ -135,7 +135,7 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab(page: Page, sign_in_server, a
 
 def test_a_sign_in_on_tindak_lanjut_lasts_too(page: Page, sign_in_server) -> None:
     """The other page with a sign-in form (in an expander) writes the cookie as well."""
-    base_url, _ = sign_in_server
+    base_url, _, _ = sign_in_server
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{base_url}/tindak-lanjut?tahun=2026&tahap=tpi")
     expect(page.locator(READY)).to_be_visible(timeout=60_000)
@@ -146,3 +146,29 @@ def test_a_sign_in_on_tindak_lanjut_lasts_too(page: Page, sign_in_server) -> Non
     page.goto(f"{base_url}/kelola-data")
     expect(page.locator(READY)).to_be_visible(timeout=60_000)
     _signed_in(page)
+
+
+def test_two_replicas_share_the_attempt_limit_and_the_sign_in(page: Page, sign_in_server, artifacts_dir: Path,
+                                                              free_port_factory: Callable[[], int]) -> None:
+    """A second server on the same database and secrets (a replica): wrong passwords counted on
+    one count on the other, and a sign-in on one is a sign-in on the other (cookies of a host are
+    sent to every port, as a load balancer's one address would get them)."""
+    first, db, secrets = sign_in_server
+    page.set_viewport_size({"width": 1280, "height": 720})
+    with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-sign-in-replica.log",
+                       secrets=secrets) as second:
+        _open(page, f"{first}/kelola-data")
+        for left in (4, 3, 2):
+            _sign_in(page, f"salah-{left}")
+            expect(page.get_by_text(f"Sisa percobaan: {left}.")).to_be_visible(timeout=60_000)
+            expect(page.locator(READY)).to_be_visible(timeout=60_000)
+        _open(page, f"{second}/kelola-data")
+        _sign_in(page, "salah-1")
+        expect(page.get_by_text("Sisa percobaan: 1.")).to_be_visible(timeout=60_000)  # counted on both
+        expect(page.locator(READY)).to_be_visible(timeout=60_000)
+        _sign_in(page, PASSWORD)
+        _signed_in(page)
+        page.wait_for_function("document.cookie.includes('zi_editor=v1:siti:')", timeout=60_000)
+        _open(page, f"{first}/kelola-data")  # the other replica accepts the sign-in
+        _signed_in(page)
+        assert page.get_by_test_id("stException").count() == 0
