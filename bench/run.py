@@ -655,9 +655,13 @@ machine while other work shared its 2 cores; the rows above are this run's):
   which about 1 s is importing pandas, pyarrow and plotly on the first visit (the empty page imports
   none of them), 0.47 s scoring the national round, 0.54 s the sidebar's lists, 0.24 s the first
   plotly figure (the heatmap), 0.24 s the roll-up, 0.17 s the demo-row check and 0.23 s opening
-  DuckDB eleven times. The rest is the browser (plotly.js, the table). Importing the libraries when
-  the server starts would take the import second out of the cold navigation, but then the server
-  would start at the stack floor's memory (2.4x the empty server), against row 5's at-start target.
+  DuckDB eleven times; the damage check of #15.4 then added a read of every stored value for each
+  new Store (214 ms of CPU here; the dashboard makes one per cache miss): a Store now skips it for a
+  database this process found whole at the same data version (25 ms), and the sidebar's reads share
+  one connection, a cold run 2.55 -> 2.3 s of CPU. The rest is the browser (plotly.js, the table).
+  Importing the libraries when the server starts would take the import second out of the cold
+  navigation, but then the server would start at the stack floor's memory (2.4x the empty server),
+  against row 5's at-start target.
 - 4. Slider. The fragment reruns in 30-45 ms of server CPU (sliders and their typed twins 11-18 ms,
   the radar 1-7 ms: since this run a cached template filled with the values, charts.radar_fill,
   0.7 ms against 3.3 ms for a validated figure; the two rule tables 12-15 ms). Under load the key
@@ -670,15 +674,21 @@ machine while other work shared its 2 cores; the rows above are this run's):
   Tried, each without a change beyond +-6 MiB: MALLOC_ARENA_MAX=1 and 2, glibc trim and mmap
   thresholds of 128 KiB, DuckDB's allocator_flush_threshold of 4 MB, one DuckDB thread: the memory
   is live data, not allocator slack.
-- 9. evaluate: importing the package took 76 ms because zi_metrics/__init__ imported gaps and
+- 9. score-lke as a process needs about 200 ms of CPU against LibreOffice's 1.1-1.3 s (0.18x); in
+  wall time the ratio follows how the load treats the two processes (0.12x at load 18-30, 0.26x at
+  20-37). evaluate: importing the package took 76 ms because zi_metrics/__init__ imported gaps and
   what-if as well; its names are now imported on first use (22 ms), and the whole process needs
   about 90 ms of CPU. Its wall time follows the machine's load.
 - 10. Import under load. An import needs 1.0-1.4 s of CPU, about half of it Python imports (pandas
-  through the store package, pyarrow, DuckDB, openpyxl, calamine). Waiting for the database is
-  small: the turnstile never waited, and opening the file took 75 ms a time idle (7 opens an import,
-  now 4: the import's checks read through one connection, Store.reads_together). The rest of the
-  loaded import's time is waiting for a core while Chromium and the server draw the sessions'
-  pages: CPU contention, not lock waiting.
+  through the store package, pyarrow, DuckDB, openpyxl, calamine), the same loaded or idle. The
+  turnstile never waited. Opening the file took 75 ms a time idle (7 opens an import, now 4: the
+  import's checks read through one connection, Store.reads_together); under load the write's open
+  waits for the server's reads already running (each session's first run after an import reloads
+  the round), and its retry step grew to 0.5 s: 1.69 s of opening in one loaded run. A writer now
+  looks again every 50 ms at most (it holds the turnstile, so no new reader comes in): 0.37 s in
+  the next loaded run. The rest of the loaded import's time is waiting for a core while Chromium and
+  the server draw the sessions' pages (CPU contention); the idle figure itself moved between 1.5
+  and 5 s with the other work on the machine, so the ratio ran 1.17x, 1.86x and 3.43x in three runs.
 """
 
 
