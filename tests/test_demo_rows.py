@@ -148,11 +148,13 @@ def test_bulk_demo_data_is_marked(tmp_path: Path):
 
 def _make_legacy(path: Path, dataset: str) -> None:
     """Turn a current database into one of schema version 3 holding the old whole-database flag
-    (without what versions 4 and later added: the demo marks and the follow-ups table)."""
+    (without what versions 4 and later added: the demo marks, the follow-ups table, and version 7's
+    sign-in attempts and server secrets)."""
     con = duckdb.connect(str(path))
     for table in MARKED:
         con.execute(f"ALTER TABLE {table} DROP COLUMN demo")
-    con.execute("DROP TABLE follow_ups")
+    for table in ("follow_ups", "sign_in_attempts", "server_secrets"):
+        con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.execute("INSERT INTO meta VALUES ('dataset', ?)", [dataset])
     con.close()
