@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.ports import find_free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def find_free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (bind to port 0, read it back, release it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +82,7 @@ def pg_server() -> Iterator[str]:
 
     if pg_cluster.pg_bin_dir() is None:
         pytest.skip("PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin; apt-get install postgresql)")
-    cluster = pg_cluster.start(durable=False)
+    cluster = pg_cluster.start(durable=False, port=find_free_port())
     try:
         yield cluster.url
     finally:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import worker_suffix
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -133,7 +135,7 @@ def streamlit_server(
     if not APP.exists():
         pytest.skip("dashboard.py does not exist yet: nothing to serve")
     db = tmp_path_factory.mktemp("server-db") / "zi.duckdb"
-    with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-server.log") as base_url:
+    with run_streamlit(free_port_factory(), db, artifacts_dir / f"streamlit-server{worker_suffix()}.log") as base_url:
         yield base_url
 
 
@@ -170,6 +172,6 @@ def empty_installation(
         done = subprocess.run([sys.executable, "-m", "zi_metrics", *args], input=stdin, text=True,
                               capture_output=True, cwd=folder, env=env, timeout=120)
         assert done.returncode == 0, done.stderr
-    with run_streamlit(free_port_factory(), db, artifacts_dir / "streamlit-empty-installation.log",
+    with run_streamlit(free_port_factory(), db, artifacts_dir / f"streamlit-empty-installation{worker_suffix()}.log",
                        secrets=secrets) as base_url:
         yield base_url, db, account
