@@ -40,9 +40,22 @@ PAGES = [
     ("views/kelola-data.py", "page.data", "kelola-data"),
     ("views/present.py", "page.present", "presentasi"),
 ]
-navigation = st.navigation([
-    st.Page(path, title=tr(title), url_path=url, default=(url == "ringkasan")) for path, title, url in PAGES
-])
+HOME = "ringkasan"
+
+
+def _to_overview() -> None:
+    """/ringkasan, the name the sidebar shows: Streamlit serves the default page only at / (its
+    url_path is ""), so the address /ringkasan would open with Streamlit's English "Page not
+    found". This hidden page sends the reader to / with the same query string."""
+    st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
+# The default page's own url_path only names it inside Streamlit (a default page's address is /);
+# "ringkasan" belongs to the hidden page above.
+pages = [st.Page(path, title=tr(title), url_path=f"{url}-home" if url == HOME else url, default=url == HOME)
+         for path, title, url in PAGES]
+pages.append(st.Page(_to_overview, title=tr("page.overview"), url_path=HOME, visibility="hidden"))
+navigation = st.navigation(pages)
 missing = urlstate.unknown_page(url for _, _, url in PAGES)
 if missing is not None:  # an address with no page: say where the reader landed instead
     st.warning(tr("notice.unknown_page", page=state.md_text(missing[:60]), shown=navigation.title))

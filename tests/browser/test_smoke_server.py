@@ -25,3 +25,16 @@ def test_dashboard_loads_without_exception(page: Page, streamlit_server: str, ar
     page.screenshot(path=str(artifacts_dir / "smoke-dashboard.png"), full_page=True)
     exceptions = page.get_by_test_id("stException")
     assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def test_the_ringkasan_address_opens_the_overview_with_its_query(page: Page, streamlit_server: str) -> None:
+    """/ringkasan (the name in the sidebar) is the overview at /, with the year, stage and language
+    of the address kept, and no "Page not found" dialog."""
+    page.goto(f"{streamlit_server}/ringkasan?tahun=2025&tahap=tpi&lang=en")
+    page.wait_for_function("() => location.pathname === '/'", timeout=60_000)
+    expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Year 2025 · Stage: TPI", exact=False).first).to_be_visible()
+    assert page.get_by_text("Page not found").count() == 0
+    params = page.evaluate("() => Object.fromEntries(new URLSearchParams(location.search))")
+    assert (params["tahun"], params["tahap"], params["lang"]) == ("2025", "tpi", "en")
