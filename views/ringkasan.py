@@ -164,7 +164,7 @@ longest = max((len(text) for text in table["why"].tolist()), default=0)
 lines = min(5, max(1, -(-longest // 64), -(-max(len(u) for u in table["unit"].tolist()) // 26)))
 # the grid wraps a cell's text only in rows well over two default rows tall
 row_height = 35 if lines == 1 else max(72, 16 + 20 * lines)
-hint, xlsx, pdf = st.columns([3, 3, 4], vertical_alignment="bottom")
+hint, xlsx, pdf = st.columns([2, 3, 5], vertical_alignment="bottom")
 hint.caption(tr("overview.select_hint"))
 xlsx.download_button(
     tr("overview.download"), icon=":material/download:", key="ov_download", on_click="ignore", mime=XLSX,

@@ -89,6 +89,11 @@ def test_simulator_follows_the_keyboard(page: Page, streamlit_server: str, artif
         page.wait_for_function(
             "v => Math.abs(parseFloat(new URLSearchParams(location.search).get('wi_MP')) - v) < 1e-6",
             arg=round(start + 0.01 * step, 2), timeout=60_000)
+        # the address changes when the press is sent; the next press waits for its rerun to have
+        # drawn (the typed twin shows the value), or that rerun's slider would replace the next value
+        expect(page.locator(".st-key-wi_typed_MP input")).to_have_value(
+            f"{start + 0.01 * step:.2f}".replace(".", ","), timeout=60_000)
+        expect(page.locator(READY)).to_be_visible(timeout=60_000)
     expect(predicate).to_contain_text("Menuju WBK", timeout=20_000)
     expect(total).not_to_have_text(before)
     expect(page).to_have_url(re.compile(r"wi_MP=4\.8"))  # the URL reproduces the view
