@@ -162,6 +162,17 @@ def _problems(elements: list[Any]) -> list[str]:
     return out
 
 
+def _texts(elements: list[Any]) -> list[str]:
+    """What a run drew, in short: each element's kind and its first words (for failure messages)."""
+    out = []
+    for el in elements:
+        kind = el.WhichOneof("type")
+        body = getattr(el, kind, None)
+        text = getattr(body, "body", "") or getattr(body, "label", "") if body is not None else ""
+        out.append(f"{kind}: {str(text)[:80]}" if text else str(kind))
+    return out
+
+
 def _metrics(elements: list[Any]) -> dict[str, str]:
     return {el.metric.label: el.metric.body for el in elements if el.WhichOneof("type") == "metric"}
 
@@ -272,6 +283,7 @@ def test_twenty_sessions_browse_while_the_cli_imports(rel, demo_db, tmp_path, se
                 elements = session.run("profil", profile_query)
                 metrics = _metrics(elements)
                 seen = (metrics.get(label_total), metrics.get(label_completeness))
+                assert label_total in metrics, f"the profile drew no total: {_texts(elements)}"
         finally:
             session.close()
         problems = _problems(elements)
