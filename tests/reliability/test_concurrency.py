@@ -218,6 +218,15 @@ def server(rel: Any, demo_db: Path, tmp_path: Path, free_port: int) -> Iterator[
             assert proc.poll() is None, f"streamlit exited early:\n{log_path.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"streamlit not healthy:\n{log_path.read_text()[-3000:]}"
             time.sleep(0.2)
+        # A fresh Streamlit server knows the router's pages only once a run of the entry script
+        # has finished: sessions that open a deep link before that land on the default page
+        # (Streamlit's "Page not found"), as browser tabs do right after a restart. Browsing starts
+        # after one finished run, as tests/browser's warm_server does.
+        session = StreamlitSession(base)
+        try:
+            session.run("", "")
+        finally:
+            session.close()
         yield base, log_path
     finally:
         proc.terminate()
