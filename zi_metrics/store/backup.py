@@ -43,7 +43,7 @@ from zi_metrics.store.base import StoreBase
 from zi_metrics.store.duckdb_backend import DuckDBBackend, _file_state
 from zi_metrics.store.errors import StoreDamagedError, StoreError, StoreValidationError
 from zi_metrics.store.schema import SCHEMA_VERSION, TABLES
-from zi_metrics.store.transfer import _read_tables
+from zi_metrics.store.transfer import _read_tables, table_difference
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,9 @@ def _mismatches(source: dict[str, pa.Table], copy: dict[str, pa.Table], skip_aud
             slow.append((table, a, b))
         out = []
         for table, a, b in slow:
-            duck.register("a", a)
-            duck.register("b", b)
-            columns = ", ".join(f'"{c}"' for c in a.column_names)
-            a_rows, b_rows = f"SELECT {columns} FROM a", f"SELECT {columns} FROM b"
-            missing = duck.execute(f"SELECT count(*) FROM ({a_rows} EXCEPT ALL {b_rows})").fetchall()[0][0]
-            extra = duck.execute(f"SELECT count(*) FROM ({b_rows} EXCEPT ALL {a_rows})").fetchall()[0][0]
-            if missing or extra:
-                out.append(f"{table}: {missing} row(s) of the source missing, {extra} row(s) not in the source")
-            duck.unregister("a")
-            duck.unregister("b")
+            problem = table_difference(duck, table, a, b)
+            if problem:
+                out.append(problem)
         return out
     finally:
         duck.close()

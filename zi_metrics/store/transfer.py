@@ -45,21 +45,32 @@ def _differences(source: dict[str, pa.Table], target: dict[str, pa.Table], skip_
     try:
         out = []
         for table in TABLES:
-            a, b = source[table], target[table]
-            duck.register("a", a)
-            duck.register("b", b)
-            columns = ", ".join(f'"{c}"' for c in a.column_names)
-            b_rows = f"SELECT {columns} FROM b" + (f" WHERE id <> {int(skip_audit_id)}" if table == "audit_log" else "")
-            a_rows = f"SELECT {columns} FROM a"
-            missing = duck.execute(f"SELECT count(*) FROM ({a_rows} EXCEPT ALL {b_rows})").fetchall()[0][0]
-            extra = duck.execute(f"SELECT count(*) FROM ({b_rows} EXCEPT ALL {a_rows})").fetchall()[0][0]
-            if missing or extra:
-                out.append(f"{table}: {missing} row(s) of the source missing, {extra} row(s) not in the source")
-            duck.unregister("a")
-            duck.unregister("b")
+            skip = f" WHERE id <> {int(skip_audit_id)}" if table == "audit_log" else ""
+            problem = table_difference(duck, table, source[table], target[table], target_where=skip)
+            if problem:
+                out.append(problem)
         return out
     finally:
         duck.close()
+
+
+def table_difference(duck: duckdb.DuckDBPyConnection, table: str, source: pa.Table, target: pa.Table,
+                     *, target_where: str = "") -> str | None:
+    """What differs between two copies of ``table`` as multisets of rows (order ignored), in one
+    line, or None when they hold the same rows. ``target_where`` narrows the target's rows."""
+    duck.register("a", source)
+    duck.register("b", target)
+    try:
+        columns = ", ".join(f'"{c}"' for c in source.column_names)
+        a_rows, b_rows = f"SELECT {columns} FROM a", f"SELECT {columns} FROM b{target_where}"
+        missing = duck.execute(f"SELECT count(*) FROM ({a_rows} EXCEPT ALL {b_rows})").fetchall()[0][0]
+        extra = duck.execute(f"SELECT count(*) FROM ({b_rows} EXCEPT ALL {a_rows})").fetchall()[0][0]
+    finally:
+        duck.unregister("a")
+        duck.unregister("b")
+    if missing or extra:
+        return f"{table}: {missing} row(s) of the source missing, {extra} row(s) not in the source"
+    return None
 
 
 def copy_database(source: StoreBase, target: StoreBase, *, actor: str, force: bool = False) -> CopyReport:
