@@ -117,6 +117,10 @@ def test_the_address_bar_after_using_the_controls_reproduces_the_view(browser: B
         page.wait_for_function(
             "target => Math.abs(parseFloat(new URLSearchParams(location.search).get('wi_MP')) - target) < 1e-6",
             arg=round(before + 0.01 * step, 2), timeout=60_000)
+        # the address changes when the press is sent; wait for its rerun to draw (the typed twin
+        # shows the value), or that rerun's slider would replace the next press's value
+        expect(page.locator(".st-key-wi_typed_MP input")).to_have_value(
+            f"{before + 0.01 * step:.2f}".replace(".", ","), timeout=60_000)
         _settled(page)
     moved = _slider(page, "MP · Manajemen Perubahan (maks. 8,00)")
     assert moved == pytest.approx(before + 0.05)
