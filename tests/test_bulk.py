@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zi_metrics import analytics, bulk
+from zi_metrics.bulk import rounds
 from zi_metrics.database import ensure_database
 from zi_metrics.framework import list_frameworks, load_framework
 from zi_metrics.rules import evaluate, held_predicate
@@ -344,4 +345,4 @@ def test_a_stored_answer_that_is_no_option_is_refused_not_scored():
     options = lay.framework.questions[lay.first + r].options
     codes[r, 1] = next(c for c, k in enumerate(lay.option_keys, start=1) if k not in options)  # a key of others
     with pytest.raises(ScoringInputError, match=f"answers.{lay.first + r}"):
-        bulk._score_answers_matrix(lay, codes, numbers)
+        rounds._score_answers_matrix(lay, codes, numbers)
