@@ -194,3 +194,25 @@ def test_an_old_database_with_real_data_added_has_its_demo_rows_recognised(demo:
     version = store.data_version()
     ensure_database(demo.path)
     assert store.data_version() == version
+
+
+def test_demo_rows_of_a_national_demo_stay_small():
+    """The dashboard keeps DemoRows for every banner: 10,000 demo units with 3 rounds each (unit ids
+    as separate str objects, as each query returns them) take well under the 15 MiB that a tuple
+    per round and two indexes of them took, and still answer as a set of (unit, year, stage)."""
+    import tracemalloc
+
+    from zi_metrics.store import DemoRows
+
+    ids = [f"unit-{n:05d}" for n in range(10_000)]
+    rounds = [("".join(u), 2025, s) for s in ("mandiri", "tpi", "tpn") for u in ids]
+    tracemalloc.start()
+    try:
+        rows = DemoRows.of(["".join(u) for u in ids], rounds, [], ["".join(ids[0])])
+        size = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert size < 4 * 2**20, f"{size / 2**20:.1f} MiB"
+    assert len(rows.rounds) == 30_000 and ("unit-00007", 2025, "tpi") in rows.rounds
+    assert ("unit-00007", 2024, "tpi") not in rows.rounds and set(rows.rounds) == set(rounds)
+    assert rows.shown(unit_id="unit-00007", year=2025, stage="tpn") and not rows.shown(year=2024)

@@ -16,8 +16,8 @@ importing a round over a demo round, makes that row real.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass
 
 from zi_metrics.store.base import StoreBase
 from zi_metrics.store.schema import DEMO_MARKED_TABLES
@@ -28,28 +28,76 @@ from zi_metrics.store.sql import Connection
 _CHILD_TABLES = ("answers", "area_points", "hasil_inputs", "workbook_results", "follow_ups")
 
 
-@dataclass(frozen=True)
+class DemoRounds(Set):
+    """The demo rounds as a read-only set of (unit id, year, stage), kept as one set of unit ids
+    per (year, stage): a national demo holds tens of thousands of rounds, and a tuple of three
+    objects each (with two indexes of them) cost the dashboard 15 MiB for a banner."""
+
+    __slots__ = ("_by_round",)
+
+    def __init__(self, by_round: Mapping[tuple[int, str], frozenset[str]]):
+        self._by_round = dict(by_round)
+
+    def __contains__(self, item: object) -> bool:
+        if not isinstance(item, tuple) or len(item) != 3:
+            return False
+        unit_id, year, stage = item
+        return unit_id in self._by_round.get((year, stage), ())
+
+    def __iter__(self) -> Iterator[tuple[str, int, str]]:
+        for (year, stage), units in self._by_round.items():
+            for unit_id in units:
+                yield unit_id, year, stage
+
+    def __len__(self) -> int:
+        return sum(len(units) for units in self._by_round.values())
+
+    def __repr__(self) -> str:
+        return f"DemoRounds({len(self)} rounds in {len(self._by_round)} year/stage pairs)"
+
+    __hash__ = Set._hash
+
+    def of_round(self, year: int | None, stage: str | None) -> bool:
+        """Whether a round of ``year`` / ``stage`` (None: any) holds a demo row."""
+        return any((year is None or y == year) and (stage is None or s == stage) for y, s in self._by_round)
+
+    def of_unit(self, unit_id: str, year: int | None, stage: str | None) -> bool:
+        """Whether ``unit_id`` has a demo round of ``year`` / ``stage`` (None: any)."""
+        return any(unit_id in units for (y, s), units in self._by_round.items()
+                   if (year is None or y == year) and (stage is None or s == stage))
+
+
+@dataclass(frozen=True, init=False)
 class DemoRows:
     """Which rows of the database are demo rows."""
 
-    units: frozenset[str] = frozenset()
-    rounds: frozenset[tuple[str, int, str]] = frozenset()  # (unit id, year, stage)
-    fact_units: frozenset[str] = frozenset()  # units with demo prerequisite facts
-    award_units: frozenset[str] = frozenset()  # units with demo predicate awards
-    _by_round: dict[tuple[int, str], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
-    _by_unit: dict[str, frozenset[tuple[int, str]]] = field(default_factory=dict, compare=False, repr=False)
+    units: frozenset[str]
+    rounds: DemoRounds  # a set of (unit id, year, stage)
+    fact_units: frozenset[str]  # units with demo prerequisite facts
+    award_units: frozenset[str]  # units with demo predicate awards
+
+    def __init__(self, units: Iterable[str] = (), rounds: Iterable[tuple[str, int, str]] = (),
+                 fact_units: Iterable[str] = (), award_units: Iterable[str] = ()):
+        by_round: dict[tuple[int, str], list[str]] = {}
+        for u, y, s in rounds:
+            by_round.setdefault((int(y), str(s)), []).append(u)
+        self._fill(units, by_round, fact_units, award_units)
+
+    def _fill(self, units: Iterable[str], by_round: Mapping[tuple[int, str], Iterable[str]],
+              fact_units: Iterable[str], award_units: Iterable[str]) -> None:
+        # One str object per unit id across the sets (each query returns its own copies).
+        same: dict[str, str] = {}
+        one = lambda u: same.setdefault(str(u), str(u))  # noqa: E731
+        object.__setattr__(self, "units", frozenset(one(u) for u in units))
+        object.__setattr__(self, "rounds", DemoRounds({(int(y), str(s)): frozenset(one(u) for u in ids)
+                                                       for (y, s), ids in by_round.items()}))
+        object.__setattr__(self, "fact_units", frozenset(one(u) for u in fact_units))
+        object.__setattr__(self, "award_units", frozenset(one(u) for u in award_units))
 
     @classmethod
     def of(cls, units: Iterable[str], rounds: Iterable[tuple[str, int, str]], fact_units: Iterable[str],
            award_units: Iterable[str]) -> DemoRows:
-        rounds = frozenset((str(u), int(y), str(s)) for u, y, s in rounds)
-        by_round: dict[tuple[int, str], set[str]] = {}
-        by_unit: dict[str, set[tuple[int, str]]] = {}
-        for u, y, s in rounds:
-            by_round.setdefault((y, s), set()).add(u)
-            by_unit.setdefault(u, set()).add((y, s))
-        return cls(frozenset(units), rounds, frozenset(fact_units), frozenset(award_units),
-                   {k: frozenset(v) for k, v in by_round.items()}, {k: frozenset(v) for k, v in by_unit.items()})
+        return cls(units, rounds, fact_units, award_units)
 
     def any(self) -> bool:
         return bool(self.units or self.rounds or self.fact_units or self.award_units)
@@ -61,11 +109,10 @@ class DemoRows:
         if unit_id is not None:
             if unit_id in self.units or unit_id in self.fact_units or unit_id in self.award_units:
                 return True
-            return any((year is None or y == year) and (stage is None or s == stage)
-                       for y, s in self._by_unit.get(unit_id, ()))
+            return self.rounds.of_unit(unit_id, year, stage)
         if year is None and stage is None:
             return self.any()
-        return any((year is None or y == year) and (stage is None or s == stage) for y, s in self._by_round)
+        return self.rounds.of_round(year, stage)
 
 
 @dataclass(frozen=True)
@@ -81,10 +128,15 @@ class DemoRemoval:
 
 def _read_demo_rows(con: Connection) -> DemoRows:
     units = [r[0] for r in con.execute("SELECT id FROM units WHERE demo").fetchall()]
-    rounds = con.execute("SELECT unit_id, year, stage FROM evaluations WHERE demo").fetchall()
+    # as columns, a round at a time: no Python tuple per demo evaluation (30,000 in a national demo)
+    pairs = con.execute("SELECT DISTINCT year, stage FROM evaluations WHERE demo").fetchall()
+    by_round = {(int(y), str(s)): con.execute("SELECT unit_id FROM evaluations WHERE demo AND year = ? AND stage = ?",
+                                              [y, s]).fetchnumpy()["unit_id"].tolist() for y, s in pairs}
     facts = [r[0] for r in con.execute("SELECT DISTINCT unit_id FROM prerequisites WHERE demo").fetchall()]
     awards = [r[0] for r in con.execute("SELECT DISTINCT unit_id FROM predicate_awards WHERE demo").fetchall()]
-    return DemoRows.of(units, rounds, facts, awards)
+    rows = DemoRows()
+    rows._fill(units, by_round, facts, awards)
+    return rows
 
 
 def demo_kind(con: Connection) -> str:
