@@ -8,8 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import state, urlstate
-from zi_metrics.store import StoreError
+from ui import memory
+
+memory.configure()  # before the first data is read (see ui/memory.py)
+
+from ui import state, urlstate  # noqa: E402
+from zi_metrics.store import StoreError  # noqa: E402
 
 # The tab's icon is an image served by the app: an emoji needs an emoji font (a missing-glyph box
 # without one), and a Material icon as page_icon makes the browser fetch it from fonts.gstatic.com.
