@@ -147,12 +147,14 @@ def round_overview(store: Any, year: int, stage: str) -> pd.DataFrame:
     awards: dict[str, list[dict[str, Any]]] = {}
     for a in data.awards:
         awards.setdefault(a["unit_id"], []).append(a)
-    units = data.units
+    units, current, earlier = data.units, data.current, data.previous
+    del data  # the earlier round's scan is freed once its totals are taken (the server's peak memory)
     previous: dict[str, float] = {}
-    if data.previous is not None:
-        for frame, _ in _bulk_scored(data.previous, awards):
-            previous.update(zip(frame.unit_id.tolist(), frame.total.tolist(), strict=True))
-    parts = [_overview_part(frame, scored, units, previous) for frame, scored in _bulk_scored(data.current, awards)]
+    if earlier is not None:
+        for scores in bulk.score_round_data(earlier).values():  # its totals only: no rules, no awards
+            previous.update(zip(scores.unit_id.tolist(), scores.total.tolist(), strict=True))
+        del earlier
+    parts = [_overview_part(frame, scored, units, previous) for frame, scored in _bulk_scored(current, awards)]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame()
