@@ -108,6 +108,12 @@ def _units_from_columns(cols: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     names = list(cols)
     values = [cols[n].tolist() for n in names]
     values[names.index("afirmasi")] = [bool(v) for v in values[names.index("afirmasi")]]
+    # One str object per distinct value of the repeated columns (level, kind, parent: a few hundred
+    # values in 10,000 units; each read returns a copy per row), kept by the dashboard's caches.
+    for name in ("level", "instansi_kind", "parent_id"):
+        if name in names:
+            same: dict[Any, Any] = {}
+            values[names.index(name)] = [same.setdefault(v, v) for v in values[names.index(name)]]
     return {row[0]: dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)}
 
 

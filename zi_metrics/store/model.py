@@ -70,7 +70,7 @@ INSTANSI_FIELDS: tuple[str, ...] = (
 # Value types
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the dashboard keeps one per unit (10,000 at national scale)
 class Unit:
     id: str
     name: str
