@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from ui.state import lang, tr
@@ -74,6 +76,32 @@ def md_escape(value: Any, *, multiline: bool = False) -> str:
     expanders): never a link, an image, an emoji or icon, colour, math or HTML; bare web addresses
     are not linked either (zi_metrics.quoting.markdown_literal)."""
     return markdown_literal(value, multiline=multiline)
+
+
+# The look of html_table's tables; a page that draws them puts this in one style-only st.html
+# (outside any fragment: it is sent once per page run). Borders follow the text colour.
+TABLE_CSS = (
+    ".zi-table{border-collapse:collapse;font-size:0.875rem;margin:0 0 1rem}"
+    ".zi-table th,.zi-table td{border:1px solid color-mix(in srgb,currentColor 14%,transparent);"
+    "padding:0.375rem 0.75rem;text-align:left;vertical-align:top}"
+    ".zi-table th{font-weight:600}"
+    ".zi-table .zi-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
+)
+
+
+def html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Collection[int] = ()) -> str:
+    """A plain HTML table (class ``zi-table``, see TABLE_CSS) for st.html: every cell is escaped
+    text, the columns numbered in ``right`` (numbers) aligned right. For a few rows redrawn on
+    every rerun: the browser inserts it as it is, where a data grid or a Markdown table costs it
+    a component per cell."""
+    def cells(tag: str, values: Iterable[Any]) -> str:
+        scope = ' scope="col"' if tag == "th" else ""
+        number = ' class="zi-num"'
+        return "".join(f"<{tag}{scope}{number if i in right else ''}>{html.escape(str(v))}</{tag}>"
+                       for i, v in enumerate(values))
+
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    return f'<table class="zi-table"><thead><tr>{cells("th", header)}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def tr_md(key: str, **values: Any) -> str:

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import state, urlstate
-from ui.display import fmt, md_escape, predicate_label
+from ui.display import TABLE_CSS, fmt, html_table, md_escape, predicate_label
 from zi_metrics import analytics, charts, names, palette, whatif
 from zi_metrics.answer_plan import answer_plan
 from zi_metrics.formatting import format_percent
@@ -254,7 +254,7 @@ if plan_target:
 _numeric = [key_of(c) for c in (*fw.area_codes, *(c for c, i in fw.hasil_items.items() if i.kind != "option"))]
 _hidden = ",".join(f".st-key-{k} [data-testid='{part}']" for k in _numeric
                    for part in ("stSliderThumbValue", "stSliderTickBar"))
-st.html(f"<style>{_hidden} {{ display: none; }}</style>")
+st.html(f"<style>{_hidden} {{ display: none; }} {TABLE_CSS}</style>")
 
 
 def parse_typed(code: str, low: float, high: float) -> None:
@@ -268,19 +268,23 @@ def parse_typed(code: str, low: float, high: float) -> None:
         st.session_state.pop("_wi_typed_error", None)
 
 
+TYPED_WIDTH = 96  # px: "100,00" with room to type
+
+
 def paired_slider(code: str, label: str, high: float, help_text: str | None = None) -> float:
-    slide, typed = st.columns([5, 2], vertical_alignment="bottom")
-    with slide:
-        # the start value only for a first draw: afterwards the session state (or the URL) holds it
-        initial = {} if key_of(code) in st.session_state else {"value": float(base_values[code])}
-        value = st.slider(label, min_value=0.0, max_value=float(high), step=0.01, format="%.2f", key=key_of(code),
-                          bind="query-params", help=help_text, **initial)
+    # one flex row (a block and two widgets) rather than columns (three blocks): fewer elements to
+    # send and redraw on every move
+    pair = st.container(horizontal=True, vertical_alignment="bottom")
+    # the start value only for a first draw: afterwards the session state (or the URL) holds it
+    initial = {} if key_of(code) in st.session_state else {"value": float(base_values[code])}
+    value = pair.slider(label, min_value=0.0, max_value=float(high), step=0.01, format="%.2f", key=key_of(code),
+                        bind="query-params", help=help_text, **initial)
     shown = fmt(value)
     if st.session_state.get(typed_key(code)) != shown:
         st.session_state[typed_key(code)] = shown  # follow the slider (moved, reset, a plan applied)
-    typed.text_input(tr("whatif.typed_label", what=label), key=typed_key(code), label_visibility="collapsed",
-                     on_change=parse_typed, args=(code, 0.0, float(high)),
-                     help=tr("whatif.typed_help", low=fmt(0), high=fmt(high)))
+    pair.text_input(tr("whatif.typed_label", what=label), key=typed_key(code), label_visibility="collapsed",
+                    on_change=parse_typed, args=(code, 0.0, float(high)), width=TYPED_WIDTH,
+                    help=tr("whatif.typed_help", low=fmt(0), high=fmt(high)))
     error = st.session_state.get("_wi_typed_error")
     if error and error[0] == code:
         st.error(tr("whatif.typed_invalid", value=md_escape(error[1][:40]), low=fmt(0), high=fmt(high)))
@@ -298,6 +302,8 @@ def radar_template(framework_id: str, language: str, current: str, simulated: st
                                  series_colors=[palette.PEER_COLOR, palette.UNIT_COLOR], lang=language)
 
 
+_RULE_COLUMNS = ("label", "value", "threshold", "status", "gap")
+rule_header = [tr(k) for k in ("col.rule", "col.value", "col.threshold", "col.status", "col.gap")]
 area_labels = {a.code: tr("whatif.area_slider", code=a.code, area=names.measure_name(fw, a.code, lang),
                           max=fmt(a.max)) for a in fw.areas}
 current_percents = {c: a.percent for c, a in card.areas.items()}
@@ -354,18 +360,9 @@ def simulator() -> None:
     tabs = st.tabs([predicate_label(p.code) for p in fw.predicates])
     for tab, pred in zip(tabs, fw.predicates, strict=True):
         with tab:
-            rules = analytics.rule_display_rows(fw, ev, pred.code, lang)
-            st.dataframe(
-                rules[["label", "value", "threshold", "status", "gap"]], hide_index=True, width="stretch",
-                key=f"wi_rules_{pred.code}",
-                column_config={
-                    "label": st.column_config.TextColumn(tr("col.rule"), width="large"),
-                    "value": st.column_config.TextColumn(tr("col.value")),
-                    "threshold": st.column_config.TextColumn(tr("col.threshold")),
-                    "status": st.column_config.TextColumn(tr("col.status")),
-                    "gap": st.column_config.TextColumn(tr("col.gap")),
-                },
-            )
+            # plain HTML, not a data grid: a dozen rows redrawn on every slider move
+            rules = analytics.rule_display_records(fw, ev, pred.code, lang)
+            st.html(html_table(rule_header, ([r[c] for c in _RULE_COLUMNS] for r in rules), right=(1, 2)))
 
 
 simulator()

@@ -251,6 +251,13 @@ def item_gap_rows(fw: Framework, items: Sequence[Any], answers: Mapping[int, Map
 def rule_display_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str = "id") -> pd.DataFrame:
     """The rules of ``predicate`` as display text: rule, value, threshold, status (symbol and
     words, never colour alone) and the gap, numbers with two decimals in ``lang``'s format."""
+    return pd.DataFrame(rule_display_records(fw, ev, predicate, lang),
+                        columns=["rule", "label", "value", "threshold", "status", "gap", "passed"])
+
+
+def rule_display_records(fw: Framework, ev: Evaluation, predicate: str, lang: str = "id") -> list[dict[str, Any]]:
+    """:func:`rule_display_rows` as plain dicts (no DataFrame: the what-if page builds them on
+    every slider move)."""
     from zi_metrics.formatting import format_number, format_percent
     from zi_metrics.i18n import t
     from zi_metrics.palette import FAIL_SYMBOL, PASS_SYMBOL
@@ -277,7 +284,7 @@ def rule_display_rows(fw: Framework, ev: Evaluation, predicate: str, lang: str =
         rows.append({"rule": r["rule"], "label": r["label"], "value": shown(r["value"], r["unit"]),
                      "threshold": shown(r["threshold"], r["unit"]), "status": status, "gap": gap,
                      "passed": r["passed"]})
-    return pd.DataFrame(rows, columns=["rule", "label", "value", "threshold", "status", "gap", "passed"])
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------

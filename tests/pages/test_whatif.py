@@ -81,6 +81,65 @@ def test_moving_a_slider_changes_the_total_and_across_a_threshold_the_predicate(
     assert series[1]["r"][0] == pytest.approx(4.79 / 8 * 100)
 
 
+def _rule_tables(at) -> list[list[list[str]]]:
+    """The rule tables (st.html, class zi-table) as rows of cell texts, header first."""
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[str]] = []
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("td", "th"):
+                self.cell = []
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.rows[-1].append("".join(self.cell))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+    tables = []
+    for h in at.get("html"):
+        if 'class="zi-table"' in h.proto.body:
+            parser = Cells()
+            parser.feed(h.proto.body)
+            tables.append(parser.rows)
+    return tables
+
+
+def test_rules_of_both_predicates_are_light_tables_that_follow_the_sliders(app, app_db):
+    """Every rule of WBK and WBBM at the simulated values, as plain HTML tables (not data grids,
+    which cost the browser a redraw on every slider move), numbers in the language's format."""
+    at = _open(app, NEAR_WBK)
+    base = _base(app_db, NEAR_WBK)
+    fw = base.framework
+    assert not [d for d in at.dataframe]  # no data grid in the simulator
+    tables = _rule_tables(at)
+    assert len(tables) == len(fw.predicates) == 2
+    for table, pred in zip(tables, fw.predicates, strict=True):
+        assert table[0] == ["Aturan", "Nilai", "Ambang batas", "Status", "Kekurangan"]
+        expected = analytics.rule_display_rows(fw, base.evaluation, pred.code, "id")
+        assert table[1:] == expected[["label", "value", "threshold", "status", "gap"]].values.tolist()
+    assert tables[0][1][1] == format_number(base.scorecard.total, "id")  # "Nilai total", e.g. 77,12
+    # a slider move redraws them at the simulated values
+    at.slider(key="wi_TT").set_value(float(fw.area("TT").max)).run()
+    moved = with_changes(fw, base.scorecard, areas={"TT": float(fw.area("TT").max)})
+    assert _rule_tables(at)[0][1][1] == format_number(moved.total, "id")
+    # in English (the same session: the slider stays where it was moved), with its number format
+    at = open_page(app, "views/simulasi.py", lang="en", unit=NEAR_WBK)
+    tables = _rule_tables(at)
+    assert tables[0][0] == ["Rule", "Value", "Threshold", "Status", "Gap"]
+    assert tables[0][1][1] == format_number(moved.total, "en")
+
+
 def _changes_table(at):
     """The applied answer changes (a st.table: Markdown cells, escapes removed), or None."""
     found = [t.value for t in at.table if {"Dari", "Menjadi"} <= set(t.value.columns)]
