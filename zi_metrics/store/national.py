@@ -351,9 +351,30 @@ class RoundData:
 
 
 def _arrow_columns(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Run ``sql`` and return its columns as numpy arrays (NULL: None in text columns, NaN in numbers)."""
-    table = con.sql(sql, params=dict(params)).to_arrow_table()
-    return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+    """Run ``sql`` and return its columns as numpy arrays (NULL: None in text and boolean columns, NaN
+    in numbers), as Arrow's to_numpy gives them.
+
+    Fetched as numpy, not through an Arrow table: DuckDB's Arrow export of a 1.27-million-row scan
+    held about 60 MiB more at its peak (and took 0.18 s instead of 0.01 s on a fresh connection),
+    which was the dashboard server's peak memory while it read a national round."""
+    return {name: _unmasked(column) for name, column in con.sql(sql, params=dict(params)).fetchnumpy().items()}
+
+
+def _unmasked(column: np.ndarray) -> np.ndarray:
+    """A column of fetchnumpy with its NULLs as Arrow's to_numpy gives them (a masked array has some)."""
+    if not isinstance(column, np.ma.MaskedArray):
+        return column
+    mask = np.ma.getmaskarray(column)
+    if column.dtype.kind in "iuf":
+        out = column.data.astype(np.float64)
+        out[mask] = np.nan
+    elif column.dtype.kind in "mM":
+        out = column.data.copy()
+        out[mask] = np.datetime64("NaT")
+    else:  # text, booleans, dates: objects with None
+        out = column.data.astype(object)
+        out[mask] = None
+    return out
 
 
 def _sql_text(value: str) -> str:
