@@ -198,3 +198,29 @@ def test_national_paths_give_the_same_numbers_on_both_backends(demo_pair):
     for unit in duck.list_units():
         assert [r.scorecard.total for r in analytics.unit_rounds(duck, unit.id)] == [
             r.scorecard.total for r in analytics.unit_rounds(pg, unit.id)]
+
+
+def test_an_analytic_copy_holds_every_answer_of_its_rounds_as_stored(pg_url):
+    # The answers cross the wire packed (key and option code in one number, an option's text left
+    # out); a text without an option code (a key beyond OPTION_KEYS) comes whole. Either way DuckDB
+    # sees the stored rows.
+    from tests.test_bulk import _frames
+    from zi_metrics.store import bulk_load
+
+    store = open_store(pg_url, create=True)
+    units, evaluations, answers = _frames()
+    bulk_load(store, units, evaluations, answers, actor="t")
+    with store.writing("t", "t") as con:
+        con.execute("UPDATE answers SET answer_text = 'F', answer_option = 0 WHERE question_id = 1 AND "
+                    "evaluation_id = (SELECT min(id) FROM evaluations)")
+    columns = "evaluation_id, question_id, answer_text, answer_number, answer_option"
+    with store.reading() as con:
+        stored = sorted(con.execute(f"SELECT {columns} FROM answers").fetchall())
+    assert ("F", 0) in {(r[2], r[4]) for r in stored} and {r[2] for r in stored} >= {"A", None}
+    with store.analytic([(None, None)]) as duck:
+        assert sorted(duck.execute(f"SELECT {columns} FROM answers").fetchall()) == stored
+        assert [str(t) for t in duck.sql(f"SELECT {columns} FROM answers").to_arrow_table().schema.types] == [
+            "int32", "int32", "string", "double", "int16"]
+    year, stage = int(evaluations["year"].iloc[0]), str(evaluations["stage"].iloc[0])
+    with store.analytic([(year, stage)]) as duck:
+        assert sorted(duck.execute(f"SELECT {columns} FROM answers").fetchall()) == stored
