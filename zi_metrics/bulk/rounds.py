@@ -14,13 +14,16 @@ reference scorer and rules.evaluate on every demo round and on random cases.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
 
-from zi_metrics.bulk.layout import RoundLayout, round_layout
+from zi_metrics.bulk.layout import RoundLayout, _CountItem, round_layout
 from zi_metrics.framework import Framework, load_framework
 from zi_metrics.scoring import Scorecard, ScoringInputError
 
@@ -113,7 +116,8 @@ def _answer_matrices(lay: RoundLayout, cells: Any, ids: np.ndarray) -> tuple[np.
 
     When the cells ascend (each wanted evaluation's rows stored together in question order, one per
     question: a bulk-loaded round, or any round saved whole), the codes already form the matrix
-    and only need transposing; otherwise they are scattered into it."""
+    and only need transposing; otherwise they are scattered into it. The numbers likewise (see
+    :func:`_number_matrix`)."""
     if cells.keys != lay.option_keys or cells.slots != lay.slots or cells.first != lay.first \
             or cells.span != lay.span or cells.number_first != lay.number_first:
         raise ValueError(f"the store's cells of {lay.framework.id} do not follow its layout")
@@ -124,20 +128,152 @@ def _answer_matrices(lay: RoundLayout, cells: Any, ids: np.ndarray) -> tuple[np.
     # Ascending cells are distinct places of the wanted evaluations (the primary key); n * span of
     # them fill every place, in order.
     codes = np.empty((span, n), dtype=np.uint8)
-    if len(cell) == n * span and bool((cell[1:] > cell[:-1]).all()):
-        cell = cell.reshape(n, span)
-        for start in range(0, n, _BLOCK):  # the code bits, transposed block by block
-            codes[:, start:start + _BLOCK] = (cell[start:start + _BLOCK] & (slots - 1)).T
+    numbers: list[np.ndarray] = []
+
+    def fill_codes() -> None:
+        nonlocal cell
+        if len(cell) == n * span and bool((cell[1:] > cell[:-1]).all()):
+            cell = cell.reshape(n, span)
+            for start in range(0, n, _BLOCK):  # the code bits, transposed block by block
+                codes[:, start:start + _BLOCK] = (cell[start:start + _BLOCK] & (slots - 1)).T
+        else:
+            full = np.zeros(rows * span, dtype=np.uint8)
+            full[cell >> shift] = cell & (slots - 1)
+            by_evaluation = full.reshape(rows, span)
+            _transpose_into(codes, by_evaluation if n == rows else by_evaluation[offsets])
+
+    jobs = [fill_codes, lambda: numbers.append(_number_matrix(lay, cells, offsets))]
+    if n >= _PARALLEL_FROM:  # the two matrices at once (two cores)
+        _in_parallel(jobs)
     else:
-        full = np.zeros(rows * span, dtype=np.uint8)
-        full[cell >> shift] = cell & (slots - 1)
-        by_evaluation = full.reshape(rows, span)
-        _transpose_into(codes, by_evaluation if n == rows else by_evaluation[offsets])
-    number_rows = lay.first + span - lay.number_first
-    numbers = np.full(number_rows * rows, np.nan)
-    numbers[cells.number_cells] = cells.numbers
-    numbers = numbers.reshape(number_rows, rows)
-    return codes, (numbers if n == rows else numbers[:, offsets])
+        for job in jobs:
+            job()
+    return codes, numbers[0]
+
+
+def _number_matrix(lay: RoundLayout, cells: Any, offsets: np.ndarray) -> np.ndarray:
+    """The question-major number matrix (questions from number_first x n, NaN where none) of the
+    cells' numbers at the evaluation offsets ``offsets`` (sorted).
+
+    The store's number cells are evaluation-major, ``(e - lo) * number_span + q - number_first``.
+    When every wanted evaluation holds numbers for the same questions, stored together in question
+    order (a round saved or loaded whole), they form an (n x k) block whose every row is the first
+    row's pattern shifted to its evaluation: checked in one comparison, then transposed into the
+    pattern's rows; otherwise they are scattered into the matrix."""
+    n = len(offsets)
+    number_rows = lay.first + lay.span - lay.number_first
+    where, values = cells.number_cells, cells.numbers
+    k = len(where) // n if n else 0
+    if k and len(where) == n * k:
+        grid = where.reshape(n, k)
+        base = (offsets * number_rows).astype(where.dtype, copy=False)  # the cells' own width
+        pattern = grid[0] - base[0]
+        if pattern[0] >= 0 and pattern[-1] < number_rows and bool((pattern[1:] > pattern[:-1]).all()) \
+                and bool(((grid - base[:, None]) == pattern).all()):
+            numbers = np.empty((number_rows, n))
+            unused = np.ones(number_rows, dtype=bool)
+            unused[pattern] = False
+            numbers[unused] = np.nan
+            block = values.reshape(n, k)
+            for start in range(0, n, _BLOCK):
+                numbers[pattern, start:start + _BLOCK] = block[start:start + _BLOCK].T
+            return numbers
+    rows = cells.rows
+    full = np.full(number_rows * rows, np.nan)
+    full[(where % number_rows) * rows + where // number_rows] = values
+    full = full.reshape(number_rows, rows)
+    return full if n == rows else full[:, offsets]
+
+
+@cache
+def _leaf_plan(framework_id: str) -> tuple[tuple[int, int, tuple[int, ...], tuple[_CountItem, ...], float, float], ...]:
+    """Per leaf (in leaf order): its area-half slot, leaf id, option rows and count items (in the
+    order _score_answers_matrix adds them), weight and item count."""
+    lay = round_layout(framework_id)
+    slot = {leaf: k for k, leaves in enumerate(lay.area_half_leaves) for leaf in leaves}
+    options = {leaf: tuple(lay.option_rows[first:end].tolist()) for leaf, first, end in lay.option_segments}
+    plan = []
+    for leaf in range(len(lay.leaf_weight)):
+        counts = tuple(item for item in lay.count_items if item.leaf == leaf)
+        plan.append((slot[leaf], leaf, options.get(leaf, ()), counts, float(lay.leaf_weight[leaf]),
+                     float(lay.leaf_items[leaf])))
+    return tuple(plan)
+
+
+def _count_value(lay: RoundLayout, numbers: np.ndarray, item: _CountItem, n: int) -> np.ndarray:
+    """A count item's value (NaN or a default where one of its counts is missing: mask it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if item.kind == "ratio":
+            den = sum((lay.numbers_of(numbers, q) for q in item.denominator), np.zeros(n))
+            num = sum((lay.numbers_of(numbers, q) for q in item.numerator), np.zeros(n))
+            return np.where(den == 0, item.zero_denominator, np.clip(num / den, 0.0, 1.0))
+        before, after = lay.numbers_of(numbers, item.before), lay.numbers_of(numbers, item.after)
+        return np.where((before == 0) & (after == 0), item.both_zero,
+                        np.where(before == 0, item.before_zero, np.clip((before - after) / before, 0.0, 1.0)))
+
+
+_WORKERS: ThreadPoolExecutor | None = None
+_PARALLEL_FROM = 8192  # evaluations: below this, one thread (the hand-over costs more than it saves)
+
+
+def _in_parallel(jobs: Sequence[Callable[[], None]]) -> None:
+    """Run ``jobs`` at once, the first in this thread (numpy releases the GIL inside its loops)."""
+    global _WORKERS
+    if _WORKERS is None:
+        _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="round-scoring")
+    pending = [_WORKERS.submit(job) for job in jobs[1:]]
+    try:
+        jobs[0]()
+    finally:
+        for p in pending:
+            p.result()
+
+
+def _score_complete(lay: RoundLayout, codes: np.ndarray, numbers: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_score_answers_matrix` for rounds where every evaluation answered every pengungkit
+    question with an option of it (the usual case), or None when one did not.
+
+    One leaf at a time, each kept in cache from its first item to its area and half: the same
+    additions in the same order as the general path (items left to right, then weight x sum /
+    items, leaves added into their area and half in leaf order), so the same figures to the bit.
+    A blank decodes to NaN and a code that is no option of its question to inf; both carry into
+    the area and half sums, which are checked once at the end. Each evaluation's figures depend
+    on its own column only, so a large round is scored in two halves at once (two cores)."""
+    n = codes.shape[1]
+    needed = sorted({*lay.numeric_questions.tolist(), *(q for item in lay.count_items for q in item.questions)})
+    if needed and bool(np.isnan(numbers[np.asarray(needed) - lay.number_first]).any()):
+        return None
+    out = np.zeros((len(lay.area_half_leaves), n))
+    cuts = [0, n // 2, n] if n >= _PARALLEL_FROM else [0, n]
+    _in_parallel([partial(_add_leaves, lay, codes[:, a:b], numbers[:, a:b], out[:, a:b])
+                  for a, b in itertools.pairwise(cuts)])
+    if not bool(np.isfinite(out).all()):
+        return None
+    halves = out.reshape(len(lay.framework.areas), len(lay.halves), n)
+    areas = halves.sum(axis=1).T
+    answered = np.full(n, len(lay.option_rows) + len(lay.numeric_questions), dtype=np.int64)
+    return areas, areas, halves.transpose(2, 0, 1), answered
+
+
+def _add_leaves(lay: RoundLayout, codes: np.ndarray, numbers: np.ndarray, out: np.ndarray) -> None:
+    """Add every leaf's official points into ``out`` (area-half slot x evaluation), see
+    :func:`_score_complete`."""
+    n = codes.shape[1]
+    decode = lay.decode
+    acc = np.empty(n)
+    for slot, _leaf, option_rows, counts, weight, items in _leaf_plan(lay.framework.id):
+        if option_rows:
+            decode[option_rows[0]].take(codes[option_rows[0]], out=acc)
+            for r in option_rows[1:]:
+                acc += decode[r].take(codes[r])
+        else:
+            acc.fill(0.0)
+        for item in counts:
+            acc += _count_value(lay, numbers, item, n)
+        acc *= weight
+        acc /= items
+        out[slot] += acc
 
 
 def _score_answers_matrix(lay: RoundLayout, codes: np.ndarray, numbers: np.ndarray
@@ -145,6 +281,9 @@ def _score_answers_matrix(lay: RoundLayout, codes: np.ndarray, numbers: np.ndarr
     """(areas (n, A), conservative areas, halves (n, A, H), answered pengungkit questions) of the
     question-major code and number matrices (:func:`_answer_matrices`). Each leaf's items are added
     in the same order as the reference scorer."""
+    complete = _score_complete(lay, codes, numbers)
+    if complete is not None:
+        return complete
     n = codes.shape[1]
     n_leaves = len(lay.leaf_weight)
     leaf_sum = np.zeros((n_leaves, n))
@@ -183,16 +322,7 @@ def _score_answers_matrix(lay: RoundLayout, codes: np.ndarray, numbers: np.ndarr
         got = np.ones(n, dtype=bool)
         for q in item.questions:
             got &= ~np.isnan(lay.numbers_of(numbers, q))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if item.kind == "ratio":
-                den = sum((lay.numbers_of(numbers, q) for q in item.denominator), np.zeros(n))
-                num = sum((lay.numbers_of(numbers, q) for q in item.numerator), np.zeros(n))
-                value = np.where(den == 0, item.zero_denominator, np.clip(num / den, 0.0, 1.0))
-            else:
-                before, after = lay.numbers_of(numbers, item.before), lay.numbers_of(numbers, item.after)
-                value = np.where((before == 0) & (after == 0), item.both_zero,
-                                 np.where(before == 0, item.before_zero,
-                                          np.clip((before - after) / before, 0.0, 1.0)))
+        value = _count_value(lay, numbers, item, n)
         if got.all():
             leaf_sum[item.leaf] += value
         else:

@@ -246,6 +246,13 @@ class StoreBase:
         with self.backend.analytic(rounds, tables, previous) as duck:
             yield duck
 
+    def analytic_cursors_agree(self) -> bool:
+        """Whether a cursor of :meth:`analytic`'s connection (a second connection to the same
+        database, for a query run beside another) sees what that connection sees: the DuckDB file
+        read outside a write of this thread. Inside a write a cursor would miss the write's own
+        rows, and PostgreSQL's in-memory copy is registered on its one connection only."""
+        return isinstance(self.backend, DuckDBBackend) and getattr(_open_writes(self.backend.key), "con", None) is None
+
     @contextmanager
     def _write_connection(self) -> Iterator[Connection]:
         local = _open_writes(self.backend.key)
