@@ -20,16 +20,27 @@ import pandas as pd
 import streamlit as st
 
 from ui import state, urlstate
-from ui.display import TABLE_CSS, fmt, html_table, md_escape, predicate_label
+from ui.display import TABLE_CSS, html_table, md_escape, predicate_label
 from zi_metrics import analytics, charts, names, palette, whatif
 from zi_metrics.answer_plan import answer_plan
-from zi_metrics.formatting import format_percent
+from zi_metrics.formatting import format_number, format_percent
 from zi_metrics.framework import load_framework
+from zi_metrics.i18n import t
 from zi_metrics.priorities import answer_words, blocker_text, hasil_words, option_words
 from zi_metrics.scoring import with_changes
 
-tr = state.tr
 lang = state.lang()
+
+
+def tr(key: str, **kwargs: Any) -> str:
+    """state.tr in this run's language, looked up once: the fragment's texts are many."""
+    return t(key, lang, **kwargs)
+
+
+def fmt(value: Any, decimals: int = 2) -> str:
+    return format_number(value, lang, decimals)
+
+
 store = state.get_store()
 selection = st.session_state["selection"]
 
@@ -268,7 +279,7 @@ def parse_typed(code: str, low: float, high: float) -> None:
         st.session_state.pop("_wi_typed_error", None)
 
 
-TYPED_WIDTH = 96  # px: "100,00" with room to type
+TYPED_WIDTH = 80  # px: "100,00" with room to spare, about the width the columns gave it
 
 
 def paired_slider(code: str, label: str, high: float, help_text: str | None = None) -> float:
@@ -314,7 +325,7 @@ def simulator() -> None:
     answer_changes = st.session_state.get("_wi_answers", {})
     start = derived(answer_changes)
     controls, results = st.columns([2, 3], gap="large")
-    with controls, st.container(key="wi_controls"):
+    with controls:
         st.markdown(f"**{tr('component.pengungkit')}**")
         areas = {a.code: paired_slider(a.code, area_labels[a.code], a.max) for a in fw.areas}
         st.markdown(f"**{tr('component.hasil')}**")
@@ -338,12 +349,12 @@ def simulator() -> None:
     ev = whatif.simulate_points(fw, {**start.area_points(), **overrides}, hasil, holds_wbk)
     sim = ev.scorecard
     with results:
-        m = st.columns(3)
+        row = st.container(horizontal=True)  # one block, not three columns
         change = sim.total - card.total
-        m[0].metric(tr("whatif.total"), fmt(sim.total),
-                    delta=(("+" if change > 0 else "") + fmt(change)) if abs(change) > 1e-9 else None)
-        m[1].metric(tr("col.pengungkit"), fmt(sim.pengungkit))
-        m[2].metric(tr("col.hasil"), fmt(sim.hasil))
+        row.metric(tr("whatif.total"), fmt(sim.total),
+                   delta=(("+" if change > 0 else "") + fmt(change)) if abs(change) > 1e-9 else None)
+        row.metric(tr("col.pengungkit"), fmt(sim.pengungkit))
+        row.metric(tr("col.hasil"), fmt(sim.hasil))
         st.metric(tr("whatif.predicate_simulated"), predicate_label(ev.predicate))
         st.caption(f"{tr('whatif.predicate_current')}: {predicate_label(base.evaluation.predicate)}")
         if answer_changes:
