@@ -701,13 +701,28 @@ machine while other work shared its 2 cores; the rows above are this run's):
   0.7 ms against 3.3 ms for a validated figure; the two rule tables 12-15 ms). Under load the key
   press reaches the server 0.15-0.9 s later, and the browser redraws 14 widgets, two data grids and
   the polar chart; the bare app redraws one line of text.
-- 5. Memory. Importing what the app needs is already about the stack floor (164 vs 170 MiB). Above
-  it, in a traced AppTest run of the overview: the app's modules and the first DuckDB connection to
-  the national file (+31 MiB, kept by the process), the round's two scans (+17 and +9 MiB), the
-  unit columns (+14 MiB), the overview table, its display rows and Streamlit's session state.
-  Tried, each without a change beyond +-6 MiB: MALLOC_ARENA_MAX=1 and 2, glibc trim and mmap
-  thresholds of 128 KiB, DuckDB's allocator_flush_threshold of 4 MB, one DuckDB thread: the memory
-  is live data, not allocator slack.
+- 5. Memory. Against the stack floor (/proc/PID/smaps of both servers after their pages): the
+  floor imports duckdb but never opens a database; the dashboard opens the file, checks it (#15.4)
+  and runs the overview's queries, which page in 40 MiB of DuckDB's shared library against the
+  floor's 9 (+31 MiB of code, the same for any process that reads a DuckDB file); other libraries'
+  code +8 MiB (Arrow compute, numpy, pandas' string kernels); anonymous memory +48 MiB: the cached
+  data as Python objects (about 20 MiB traced at 10,000 units: the overview table 8.5, of which
+  the failing rules' tuples about 6; the unit fields and Unit objects 5; the demo rows 2.7; the
+  round's evaluated ids 1.2), Streamlit's state for the page, and what the scans and the scoring
+  leave behind. While a round is read, DuckDB's buffer pool holds the scanned blocks (about 15 MiB
+  for the codes scan, freed when the connection closes). Done: the demo rows as one set of unit ids
+  per round instead of a tuple per round and two indexes (-15 MiB); Arrow's system pool and a fixed
+  64 KiB glibc mmap threshold in the server (ui/memory.py, -23 MiB: Arrow's mimalloc and glibc's
+  raised threshold kept what the scans freed); the national reads fetched as numpy instead of
+  through an Arrow table (-4 MiB); one object per repeated unit value and Unit with slots (-2
+  MiB): 300 -> 258 MiB at load 10-15 (1.76x -> 1.52x). Tried without a change of the peak: a
+  DuckDB memory_limit of 16 or 64 MB and one thread for the reads, malloc_trim after each run (RSS
+  -4 MiB, the peak unchanged: it comes during the cold run), earlier MALLOC_ARENA_MAX=1 and 2 and
+  DuckDB's allocator_flush_threshold. What stands in the way of 1.3x (221 MiB): the floor plus
+  DuckDB's code is already 201 MiB, leaving 20 MiB for the app's data, its modules and Streamlit's
+  session, and the cached tables alone take about 20 MiB as Python objects; it would take the
+  overview table and the units kept as columns (no Python object per unit or failing rule, the
+  rule texts built only for the rows shown).
 - 9. score-lke as a process needs about 200 ms of CPU against LibreOffice's 1.1-1.3 s (0.18x); in
   wall time the ratio follows how the load treats the two processes (0.12x at load 18-30, 0.26x at
   20-37). evaluate: importing the package took 76 ms because zi_metrics/__init__ imported gaps and
