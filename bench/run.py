@@ -647,8 +647,12 @@ against its floor in the same run.
 
 SCALEOUT_NOTES = """
 - 6. The PostgreSQL path fetches the rounds as Arrow (ADBC, one snapshot) into an in-memory DuckDB
-  and runs the same SQL and numpy scoring; almost all of its time is PostgreSQL producing the 3.8
-  million answer rows.
+  and runs the same SQL and numpy scoring. A round's answers cross the wire as two fields a row
+  (key and option code packed in one BIGINT, and the number) instead of five: the driver's CPU
+  follows the fields (3.8 million rows: 0.94 s of client CPU for five, 0.50 s for two), and the
+  option's text, which the database's CHECK makes the key answer_option numbers, is given back by
+  a DuckDB view. Most of what is left is PostgreSQL producing the 3.8 million rows and the driver
+  reading them.
 - 7. Each importer is a process storing one 127-answer round at a time with `save_rounds` (the
   import's validation, the round's advisory lock, the comparison with what is stored, one
   transaction with its audit row and a durable commit); reading the workbooks is left out (it is
@@ -675,16 +679,25 @@ Where the time goes, and what stands in the way of each missed target (figures m
 machine while other work shared its 2 cores; the rows above are this run's):
 
 - 1. Re-score. store.round_data hands each answer over as one 32-bit cell (place and option code,
-  answers.answer_option since migration 6: no text is cast) plus the numbers with their cells;
-  numpy transposes the codes, decodes them row by row with take() and adds items into leaves,
-  areas and halves (bulk.score_round_data); rules are whole-column comparisons. The scan alone
-  costs about the floor's own aggregation (CPU about 1.15x: both read the same 3.8 million rows),
-  the numpy scoring another 0.5x and the rules 0.1x; that sum is what stands in the way of 1.5x.
-  Tried: reading the numbers in a second scan matched to the cells by position (DuckDB keeps a
-  plain scan's order) instead of with their cells: 13 ms less DuckDB CPU, as much more numpy work
-  (CPU 177 vs 171 ms over 20 alternating runs), and an order the store could only check by its
-  count: discarded. Rolling items up inside DuckDB (GROUP BY evaluation x sub-area: 390,000 groups)
-  costs about three floor passes (see zi_metrics/store/national.py).
+  answers.answer_option since migration 6: no text is cast) and, from a second scan run at the same
+  time on another cursor of the connection, the numbers with their cells, both evaluation-major;
+  numpy transposes the codes (and a complete round's numbers, as one block), then scores a
+  complete round leaf by leaf while the leaf is in cache, items decoded with take() and added in
+  the reference scorer's order, the two halves of the evaluations on two threads
+  (zi_metrics/bulk/rounds.py); the rules are whole-column comparisons written straight into their
+  rows. Every figure is equal to the bit to the earlier path's. The two scans cost about the
+  floor's own aggregation (CPU 1.1-1.3x: both read the same 3.8 million rows, and both open the
+  file, about 13 ms), the numpy scoring about 0.4x and the rules 0.1x: the scans alone leave 0.3x
+  for the rest, and that is what stands in the way of 1.5x. Tried: reading the numbers in a second
+  scan matched to the cells by position (DuckDB keeps a plain scan's order) instead of with their
+  cells: 13 ms less DuckDB CPU, as much more numpy work (CPU 177 vs 171 ms over 20 alternating
+  runs), and an order the store could only check by its count: discarded. Rolling items up inside
+  DuckDB (GROUP BY evaluation x sub-area: 390,000 groups) costs about three floor passes (see
+  zi_metrics/store/national.py). Numbers in the codes' scan (a second column, or packed into a
+  64-bit cell): 45 and 53 ms of CPU against 37 ms for the two scans. Shifts instead of products in
+  the cell arithmetic: slower in DuckDB. Left to try: scoring one block of evaluations while DuckDB
+  reads the next (round_data and score_round_data as one call), so that the numpy work overlaps the
+  scans instead of following them.
 - 3. Overview. A warm run costs the server about 0.05 s of CPU (AppTest); a cold one 2.3-3 s, of
   which about 1 s is importing pandas, pyarrow and plotly on the first visit (the empty page imports
   none of them), 0.47 s scoring the national round, 0.54 s the sidebar's lists, 0.24 s the first

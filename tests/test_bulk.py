@@ -346,3 +346,24 @@ def test_a_stored_answer_that_is_no_option_is_refused_not_scored():
     codes[r, 1] = next(c for c, k in enumerate(lay.option_keys, start=1) if k not in options)  # a key of others
     with pytest.raises(ScoringInputError, match=f"answers.{lay.first + r}"):
         rounds._score_answers_matrix(lay, codes, numbers)
+
+
+def test_round_data_inside_a_write_reads_the_write_s_own_rows(tmp_path):
+    # Outside a write the numbers are read on a second cursor, beside the codes; inside one that
+    # cursor would miss the write's uncommitted rows, so both scans go through the write's connection.
+    store = Store(tmp_path / "w.duckdb")
+    store.migrate(create=True)
+    units, evaluations, answers = _frames()
+    bulk_load(store, units, evaluations, answers, actor="test")
+    layouts = bulk.round_layouts()
+    before = round_data(store, layouts).answers["permenpanrb-90-2021"]
+    assert store.analytic_cursors_agree()
+    with store.writing("test", "edit") as con:
+        con.execute("UPDATE answers SET answer_number = answer_number + 1 WHERE answer_number IS NOT NULL")
+        con.execute("UPDATE answers SET answer_text = 'B', answer_option = 2 WHERE answer_option = 1")
+        assert not store.analytic_cursors_agree()
+        inside = round_data(store, layouts).answers["permenpanrb-90-2021"]
+    assert inside.number_cells.tolist() == before.number_cells.tolist() and len(before.numbers) > 0
+    assert inside.numbers.tolist() == [v + 1 for v in before.numbers.tolist()]
+    assert (inside.cells & (inside.slots - 1)).tolist() == [
+        2 if c == 1 else c for c in (before.cells & (before.slots - 1)).tolist()]
