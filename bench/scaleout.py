@@ -217,7 +217,7 @@ def overview_replicas(pg_url: str, work: Path, nav_reps: int, log: Callable[[str
     spec.loader.exec_module(deploy)
     state = work / "replicas"
     record = deploy.start(replicas=2, port=free_port(), database_url=pg_url, state=state)
-    drawn = ['[data-testid="stDataFrame"]', '[data-testid="stPlotlyChart"] .js-plotly-plot']
+    drawn = ['[data-testid="stDataFrame"] canvas']  # the table (the heatmap is drawn on demand)
     try:
         via_nginx = record["url"]
         direct = [f"http://127.0.0.1:{r['port']}/" for r in record["replicas"]]

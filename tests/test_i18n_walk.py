@@ -71,6 +71,7 @@ def test_every_page_renders_in_both_languages_without_missing_keys(walk_db: Path
 
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
     at.query_params["lang"] = lang
+    at.query_params["peta"] = "1"  # Ringkasan's heatmap drawn: its texts are walked too
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["lang"] == lang

@@ -187,6 +187,7 @@ def walk(lang: str) -> dict[str, list[str]]:
     at.query_params["unit"] = "kemendesa-ditjen-pdt"
     at.query_params["tahun"] = "2025"
     at.query_params["tahap"] = "tpi"
+    at.query_params["peta"] = "1"  # Ringkasan's heatmap drawn: its texts are walked too
     at.run()
     found: dict[str, list[str]] = {}
 
@@ -236,6 +237,7 @@ def test_every_page_in_english_names_measures_and_stages_in_english(walk_db: Pat
     at.query_params["unit"] = "kemendesa-ditjen-pdt"
     at.query_params["tahun"] = "2025"
     at.query_params["tahap"] = "mandiri"
+    at.query_params["peta"] = "1"  # Ringkasan's heatmap drawn: its texts are walked too
     at.run()
     found = {}
     for page in router_pages():

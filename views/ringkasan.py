@@ -1,12 +1,14 @@
 """Ringkasan: who fails, and why, in the selected year and stage. Every unit ranked, with the
 predicate it holds (and since when), the predicate this round meets and, for the next predicate,
 each failing rule with its value, threshold and gap; filters by parent unit, level, status and
-name (all in the URL); the filtered list as an XLSX download; a heatmap of the units shown; the
-roll-up of every parent unit (ministry, Ditjen: how many meet each predicate, the weakest areas,
-the follow-ups' progress). Selecting a row opens that unit's profile on the same year and stage.
+name (all in the URL); the filtered list as an XLSX download; a heatmap of the units shown, on
+demand; the roll-up of every parent unit (ministry, Ditjen: how many meet each predicate, the
+weakest areas, the follow-ups' progress). Selecting a row opens that unit's profile on the same year
+and stage.
 
 At national scale the page sends only what is shown: one page of the table, the heatmap of those
-rows; everything that depends only on the data is cached per data version (ui/state.py)."""
+rows once its section is opened; everything that depends only on the data is cached per data
+version (ui/state.py)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ selection = st.session_state["selection"]
 
 PROFILE_PAGE = "views/profil.py"
 PAGE_SIZE = overview.PAGE_SIZE
+HEATMAP_OPEN = "ov_heatmap_open"  # the state key of the heatmap's section (open: ?peta=1)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A row picked in the table: its callback (open_profile) remembered the unit; open its profile on
@@ -65,6 +68,12 @@ search_url = state.url_values_to_apply("cari", "ov_search")
 if search_url is not None:
     st.session_state["ov_search"] = search_url[0][:100]
 page_url = state.url_values_to_apply("hal", "ov_page")
+heatmap_url = state.url_values_to_apply("peta", HEATMAP_OPEN)
+if heatmap_url is not None:  # ?peta=1: the heatmap's section opens with the page
+    if heatmap_url == ["1"]:
+        st.session_state[HEATMAP_OPEN] = True
+    else:
+        notices.append(tr("notice.invalid_url_value", param="peta", value=state.md_text(heatmap_url[0][:60])))
 
 cols = st.columns([3, 2, 3, 3])
 parents = cols[0].multiselect(tr("overview.filter_parent"), parent_choices, key="ov_parent",
@@ -216,7 +225,9 @@ state.write_url("hal", str(page) if page > 1 else None)
 
 # --------------------------------------------------------------------------- heatmap of the rows shown
 # Units x areas, coloured by % of each area's max, with the WBK / WBBM per-area minimums as bands:
-# the units of the table's page, in the table's order.
+# the units of the table's page, in the table's order. Drawn when its section is opened (kept in the
+# URL as peta=1): plotly.js is the heaviest script a page loads, and evaluating it on every visit
+# held back the first view of the page (table, figures, filters) by about a third (bench row 3).
 fw = overview.framework_of(shown)
 
 
@@ -226,12 +237,19 @@ def heatmap_figure():  # noqa: ANN201 - a plotly Figure, built once per view (st
                                  thresholds=heat.thresholds, lang=lang)
 
 
-if pages > 1:
-    st.caption(tr("overview.heatmap_page"))
-st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
-                key="ov_heatmap")
-if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
-    st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
+# a fixed label: Streamlit keys an expander's state on its label too (a count in it closed the
+# section whenever a filter changed the count)
+heatmap_section = st.expander(tr("overview.heatmap_section"), key=HEATMAP_OPEN, on_change="rerun",
+                              icon=":material/grid_on:")
+state.write_url("peta", "1" if heatmap_section.open else None)
+if heatmap_section.open:
+    with heatmap_section:
+        if pages > 1:
+            st.caption(tr("overview.heatmap_page"))
+        st.plotly_chart(state.memo(store, ("ov_heatmap", *view_key), heatmap_figure), width="stretch", theme=None,
+                        key="ov_heatmap")
+        if not overview.heatmap_data(shown.head(0), fw).framework_has_minimum:
+            st.caption(tr("overview.heatmap_no_minimum", framework=fw.name))
 
 
 # --------------------------------------------------------------------------- roll-up per parent unit

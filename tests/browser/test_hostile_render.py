@@ -118,7 +118,7 @@ def _check_page(page: Page, base_url: str, where: str) -> list[str]:
 
 ROUND = {"unit": hd.UNIT, "tahun": str(hd.YEAR), "tahap": "tpi"}
 VIEWS = [
-    ("ringkasan", ROUND),
+    ("ringkasan", {**ROUND, "peta": "1"}),
     ("profil", {**ROUND, "peer": "kemendesa-itjen"}),
     ("kesenjangan", ROUND),
     ("kesenjangan", {**ROUND, "soal": "VALID"}),

@@ -140,7 +140,8 @@ def test_every_page_and_slide_reads_cleanly(browser: Browser, streamlit_server: 
         routes = _routes(page, streamlit_server)
         order = VIEWPORTS
         for route in routes:
-            page.goto(f"{streamlit_server}/{route}?{query}")
+            # Ringkasan with its heatmap's section open (?peta=1): the chart is walked too
+            page.goto(f"{streamlit_server}/{route}?{query}{'&peta=1' if route == '' else ''}")
             _settle(page)
             name = route or "home"
             if page.locator(".zi-deck").count():

@@ -73,17 +73,35 @@ def test_ringkasan_screenshots(page: Page, streamlit_server: str, artifacts_dir:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{streamlit_server}/?tahun=2025&tahap=tpi")
     _settled(page)
-    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first).to_be_attached(timeout=60_000)
     metric = page.get_by_test_id("stMetric").filter(has_text="Memenuhi Menuju WBK").first
     expect(metric).to_contain_text("termasuk 2 yang memenuhi WBBM", timeout=30_000)
     page.screenshot(path=str(artifacts_dir / f"overview-{size[0]}x{size[1]}.png"))
-    # the units not meeting Menuju WBK, and why
-    page.get_by_role("combobox", name="Status tahap ini").click(timeout=30_000)
+    # The heatmap is drawn when its section is opened, and the address keeps it open.
+    heatmap = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    assert heatmap.count() == 0
+    page.get_by_text("Peta capaian area: unit di halaman tabel ini").click(timeout=30_000)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('peta') === '1'", timeout=60_000)
+    _settled(page)
+    # drawn (plotly.js loaded, its figure laid out) before the page above it is used: a chart that
+    # draws while the status list is open scrolls the page and closes the list
+    expect(heatmap.locator(".main-svg").first).to_be_attached(timeout=60_000)
+    # the units not meeting Menuju WBK, and why: the heatmap stays open and follows the table
+    status = page.get_by_role("combobox", name="Status tahap ini")
+    status.scroll_into_view_if_needed(timeout=30_000)
+    status.click(timeout=30_000)
     page.get_by_role("option", name="Belum memenuhi Menuju WBK").click()
     page.wait_for_function("() => new URLSearchParams(location.search).get('status') === 'belum-wbk'")
     _settled(page)
+    shown = page.get_by_test_id("stMetric").filter(has_text="Unit dinilai").get_by_test_id("stMetricValue")
+    expect(shown).to_have_text("8", timeout=30_000)
+    expect(heatmap.first).to_be_attached(timeout=60_000)
+    page.wait_for_function("() => { const el = document.querySelector('[data-testid=\"stPlotlyChart\"] "
+                           ".js-plotly-plot'); return el && el.data && el.data[0].y.length === 8; }", timeout=60_000)
+    assert _params(page)["peta"] == "1"
     page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / f"overview-belum-wbk-{size[0]}x{size[1]}.png"))
+    heatmap.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"overview-heatmap-{size[0]}x{size[1]}.png"))
 
 
 def test_a_roll_up_row_focuses_ringkasan_on_that_parent(page: Page, streamlit_server: str,

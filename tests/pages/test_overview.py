@@ -60,6 +60,7 @@ def _latest_round(app_db):
 
 
 def test_heatmap_units_by_areas_in_percent_with_the_60_75_bands(app, app_db):
+    app.query_params["peta"] = "1"  # its section open
     at = app.run()
     assert not at.exception, at.exception
     store, year, stage = _latest_round(app_db)
@@ -81,11 +82,44 @@ def test_heatmap_units_by_areas_in_percent_with_the_60_75_bands(app, app_db):
     assert all("," in cell for cell in trace["text"][0])
 
 
+def _heatmap_sections(at) -> list:
+    return [e for e in at.get("expander") if e.proto.id.endswith("-ov_heatmap_open")]
+
+
+def test_the_heatmap_is_drawn_when_its_section_is_opened_and_the_url_keeps_it_open(app, app_db):
+    at = app.run()
+    assert not at.exception, at.exception
+    # closed: its section is named, and no figure (nor plotly.js) is sent
+    store, year, stage = _latest_round(app_db)
+    expected = analytics.round_overview(store, year, stage)
+    (section,) = _heatmap_sections(at)
+    assert section.label.startswith("Peta capaian area: unit di halaman tabel ini")
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-ov_heatmap")]
+    assert "peta" not in at.query_params
+    at.session_state["ov_heatmap_open"] = True  # the reader opens it
+    at.run()
+    assert not at.exception, at.exception
+    assert _heatmap(at)["data"][0]["y"] == list(expected["short_name"])
+    assert at.query_params["peta"] == "1"  # a copied link opens it too
+    at.session_state["ov_heatmap_open"] = False
+    at.run()
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-ov_heatmap")]
+    assert "peta" not in at.query_params
+
+
+def test_an_invalid_heatmap_value_in_the_url_is_ignored_with_a_notice(app):
+    at = _ringkasan(app, peta="ya")
+    assert any("'peta'" in w.value and "ya" in w.value for w in at.warning)
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-ov_heatmap")]
+
+
 def test_filters_by_level_and_parent_reduce_the_rows(app, app_db):
     at = app.run()
     store, year, stage = _latest_round(app_db)
     full = analytics.round_overview(store, year, stage)
     at.multiselect(key="ov_level").set_value(["satker"]).run()
+    at.session_state["ov_heatmap_open"] = True  # the heatmap's section opened (AppTest keeps no expander state)
+    at.run()
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
     expected = full[full["level"] == "satker"]
@@ -344,7 +378,7 @@ def test_the_table_sends_one_page_and_the_heatmap_follows_it(app, app_db, monkey
 
     monkeypatch.setattr(overview, "PAGE_SIZE", 5)
     frame = analytics.round_overview(Store(app_db), int(YEAR), STAGE)
-    at = _ringkasan(app, hal="2")
+    at = _ringkasan(app, hal="2", peta="1")
     assert list(_table(at)["rank"]) == [6, 7, 8, 9, 10]
     assert _heatmap(at)["data"][0]["y"] == list(frame["short_name"][5:10])
     at.number_input(key="ov_page").set_value(3).run()

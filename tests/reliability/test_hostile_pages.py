@@ -107,7 +107,7 @@ def _open(page_file: str, **query: str) -> Any:
 ROUND = {"unit": hd.UNIT, "tahun": str(hd.YEAR), "tahap": "tpi"}
 DECK = {**ROUND, "units": f"{hd.UNIT},kemendesa-itjen"}
 PAGES = {  # name: (page file in views/, URL parameters)
-    "ringkasan": ("ringkasan", ROUND),
+    "ringkasan": ("ringkasan", {**ROUND, "peta": "1"}),
     "profil": ("profil", {**ROUND, "peer": "kemendesa-itjen"}),
     "kesenjangan": ("kesenjangan", ROUND),
     "kesenjangan-soal": ("kesenjangan", {**ROUND, "soal": "VALID"}),
