@@ -85,14 +85,21 @@ class DemoRows:
 
     def _fill(self, units: Iterable[str], by_round: Mapping[tuple[int, str], Iterable[str]],
               fact_units: Iterable[str], award_units: Iterable[str]) -> None:
-        # One str object per unit id across the sets (each query returns its own copies).
+        # One str object per unit id across the sets (each query returns its own copies), and one
+        # set for equal sets (a national demo: every unit demo, evaluated at every stage).
         same: dict[str, str] = {}
         one = lambda u: same.setdefault(str(u), str(u))  # noqa: E731
-        object.__setattr__(self, "units", frozenset(one(u) for u in units))
-        object.__setattr__(self, "rounds", DemoRounds({(int(y), str(s)): frozenset(one(u) for u in ids)
-                                                       for (y, s), ids in by_round.items()}))
-        object.__setattr__(self, "fact_units", frozenset(one(u) for u in fact_units))
-        object.__setattr__(self, "award_units", frozenset(one(u) for u in award_units))
+        sets: dict[frozenset[str], frozenset[str]] = {}
+
+        def shared(ids: Iterable[str]) -> frozenset[str]:
+            made = frozenset(one(u) for u in ids)
+            return sets.setdefault(made, made)
+
+        object.__setattr__(self, "units", shared(units))
+        object.__setattr__(self, "rounds", DemoRounds({(int(y), str(stage)): shared(ids)
+                                                       for (y, stage), ids in by_round.items()}))
+        object.__setattr__(self, "fact_units", shared(fact_units))
+        object.__setattr__(self, "award_units", shared(award_units))
 
     @classmethod
     def of(cls, units: Iterable[str], rounds: Iterable[tuple[str, int, str]], fact_units: Iterable[str],
