@@ -710,11 +710,19 @@ machine while other work shared its 2 cores; the rows above are this run's):
   Importing the libraries when the server starts would take the import second out of the cold
   navigation, but then the server would start at the stack floor's memory (2.4x the empty server),
   against row 5's at-start target.
-- 4. Slider. The fragment reruns in 30-45 ms of server CPU (sliders and their typed twins 11-18 ms,
-  the radar 1-7 ms: since this run a cached template filled with the values, charts.radar_fill,
-  0.7 ms against 3.3 ms for a validated figure; the two rule tables 12-15 ms). Under load the key
-  press reaches the server 0.15-0.9 s later, and the browser redraws 14 widgets, two data grids and
-  the polar chart; the bare app redraws one line of text.
+- 4. Slider. `--only slider` runs this row alone. The fragment held two data grids (the rules of
+  WBK and WBBM) and each slider sat with its typed twin in three column blocks: the rules are now
+  plain HTML tables (ui.display.html_table, one element each, no Arrow, no grid), each pair one flex
+  row, the metrics one row, and the fragment's texts use the run's language without a session and
+  URL read per text. Server CPU per move (/proc of the server, 24 moves each, alternating, load
+  10.7): 27.9 -> 15.8 ms; wall in that run 344 -> 273 ms; 49 messages a move instead of 69. What
+  is left: 9 sliders and 8 typed twins (every widget of a fragment is sent and redrawn on each of
+  its reruns; a slider outside the fragment would rerun the whole page), and the radar, which the
+  browser builds anew on every move: st.plotly_chart's element id includes its spec and the
+  frontend keys the chart by that id, so each move unmounts the plot and runs Plotly.newPlot
+  instead of Plotly.react (about a third of the browser's script time per move). Tried: a key-only
+  id for the radar (patching the id computation): the chart then keeps its first figure and never
+  redraws, so not a way. The bare app redraws one line of text.
 - 5. Memory. Against the stack floor (/proc/PID/smaps of both servers after their pages): the
   floor imports duckdb but never opens a database; the dashboard opens the file, checks it (#15.4)
   and runs the overview's queries, which page in 40 MiB of DuckDB's shared library against the
