@@ -367,3 +367,18 @@ def test_round_data_inside_a_write_reads_the_write_s_own_rows(tmp_path):
     assert inside.numbers.tolist() == [v + 1 for v in before.numbers.tolist()]
     assert (inside.cells & (inside.slots - 1)).tolist() == [
         2 if c == 1 else c for c in (before.cells & (before.slots - 1)).tolist()]
+
+
+def test_a_large_round_scored_on_two_threads_equals_the_one_thread_score(tmp_path, monkeypatch):
+    # National rounds are scored in two halves at once; each evaluation's figures must not change.
+    store = Store(tmp_path / "p.duckdb")
+    store.migrate(create=True)
+    units, evaluations, answers = _national_like(40, ("mandiri", "tpi", "tpn"), False)
+    bulk_load(store, units, evaluations, answers, actor="test")
+    data = round_data(store, bulk.round_layouts())
+    one = bulk.score_round_data(data)["permenpanrb-90-2021"]
+    monkeypatch.setattr(rounds, "_PARALLEL_FROM", 2)
+    two = bulk.score_round_data(data)["permenpanrb-90-2021"]
+    assert len(two) == 120
+    for name in ("areas", "conservative", "halves", "hasil_points", "answered"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
