@@ -9,7 +9,7 @@ PostgreSQL: COPY).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -365,9 +365,10 @@ def _arrow_columns(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str
 
 def _table_columns(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """:func:`_arrow_columns` of a query without NULLs, through an Arrow table: the national
-    re-score's two answer scans (round_data), where it took about 14 ms less CPU than fetchnumpy at
-    30,000 evaluations, with no higher peak in a process of its own (220-224 against 223-227 MiB).
-    The dashboard's reads (overview_data) keep fetchnumpy for its peak, see _arrow_columns."""
+    re-score's two answer scans (round_data, on either backend), about 12 ms less CPU than
+    fetchnumpy at 30,000 evaluations, with no higher peak in a process of its own (220-224 against
+    223-227 MiB). The dashboard's reads (overview_data) keep fetchnumpy for its peak, see
+    _arrow_columns."""
     table = con.sql(sql, params=dict(params)).to_arrow_table()
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
 
@@ -401,23 +402,26 @@ RoundLayoutKeys = tuple[Sequence[str], int, int, int]
 _SIDE_QUERIES: ThreadPoolExecutor | None = None
 
 
-def _beside(side: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any]) -> Future[dict[str, np.ndarray]]:
-    """:func:`_table_columns` of ``sql`` on the cursor ``side``, run in a worker thread."""
+def _beside(fetch: Callable[..., dict[str, np.ndarray]], side: duckdb.DuckDBPyConnection, sql: str,
+            params: Mapping[str, Any]) -> Future[dict[str, np.ndarray]]:
+    """``fetch`` (_arrow_columns or _table_columns) of ``sql`` on the cursor ``side``, run in a
+    worker thread."""
     global _SIDE_QUERIES
     if _SIDE_QUERIES is None:
         _SIDE_QUERIES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="round-data")
-    return _SIDE_QUERIES.submit(_table_columns, side, sql, params)
+    return _SIDE_QUERIES.submit(fetch, side, sql, params)
 
 
 def _answer_cells(con: duckdb.DuckDBPyConnection, fid: str, layout: RoundLayoutKeys, mine: np.ndarray,
-                  params: Mapping[str, Any], side: duckdb.DuckDBPyConnection | None = None) -> AnswerCells:
+                  params: Mapping[str, Any], side: duckdb.DuckDBPyConnection | None = None,
+                  tables: bool = False) -> AnswerCells:
     """The cells of the sorted evaluation ids ``mine`` (all of framework ``fid``, answers-based).
 
-    With a cursor ``side`` (the national re-score, round_data) the two scans run at once, the
-    numbers' on the cursor in a worker thread (DuckDB releases the GIL while it scans and converts):
-    about a fifth less time on two cores than one after the other, each scan having stretches that
-    keep one core busy only; both come through Arrow tables (_table_columns)."""
-    fetch = _table_columns if side is not None else _arrow_columns
+    With a cursor ``side`` the two scans run at once, the numbers' on the cursor in a worker thread
+    (DuckDB releases the GIL while it scans and converts): about a fifth less time on two cores
+    than one after the other, each scan having stretches that keep one core busy only. With
+    ``tables`` (the national re-score, round_data) both come through Arrow tables (_table_columns)."""
+    fetch = _table_columns if tables else _arrow_columns
     keys = option_keys_in_code_order(layout[0])
     first, last, number_first = int(layout[1]), int(layout[2]), int(layout[3])
     lo, hi = int(mine[0]), int(mine[-1])
@@ -427,7 +431,7 @@ def _answer_cells(con: duckdb.DuckDBPyConnection, fid: str, layout: RoundLayoutK
     cast = "INTEGER" if rows * (last - number_first + 1) < 2**31 else "BIGINT"
     number_query = (_ROUND_NUMBERS_SQL.format(cast=cast, only=only),
                     {**where, "number_span": last - number_first + 1, "number_first": number_first})
-    pending = _beside(side, *number_query) if side is not None else None
+    pending = _beside(fetch, side, *number_query) if side is not None else None
     cast = "INTEGER" if rows * span * slots < 2**31 else "BIGINT"
     try:
         cells = fetch(con, _ROUND_CODES_SQL.format(code=_code_sql(keys), cast=cast, only=only),
@@ -441,8 +445,10 @@ def _answer_cells(con: duckdb.DuckDBPyConnection, fid: str, layout: RoundLayoutK
 
 
 def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, RoundLayoutKeys],
-                year: int | None, stage: str | None, side: duckdb.DuckDBPyConnection | None = None) -> RoundData:
-    """See :func:`round_data`; ``side``: a cursor of ``con`` for a scan run beside another."""
+                year: int | None, stage: str | None, side: duckdb.DuckDBPyConnection | None = None,
+                tables: bool = False) -> RoundData:
+    """See :func:`round_data`; ``side``: a cursor of ``con`` for a scan run beside another;
+    ``tables``: the answer scans through Arrow tables (see _answer_cells)."""
     params: dict[str, Any] = {"year": year, "stage": stage}
     frameworks = sorted(layouts)
     answers: dict[str, AnswerCells] = {}
@@ -461,7 +467,8 @@ def _round_data(con: duckdb.DuckDBPyConnection, layouts: Mapping[str, RoundLayou
              "stage": np.asarray(STAGES, dtype=object)[got["stage"]] if len(ids) else np.empty(0, object),
              "framework_id": fw_col, "source": np.where(is_answers, "answers", "recap").astype(object)}
     for fid in sorted(set(fw_col[is_answers].tolist())):
-        answers[fid] = _answer_cells(con, fid, layouts[fid], ids[(fw_col == fid) & is_answers], params, side)
+        answers[fid] = _answer_cells(con, fid, layouts[fid], ids[(fw_col == fid) & is_answers], params, side,
+                                     tables)
     area_points: dict[str, np.ndarray] = {"evaluation_id": np.empty(0, np.int64),
                                           "area_code": np.empty(0, object), "points": np.empty(0)}
     if (~is_answers).any():
@@ -485,7 +492,7 @@ def round_data(store: StoreBase, layouts: Mapping[str, RoundLayoutKeys], year: i
     if stage is not None:
         _check_stage(stage)
     with store.analytic([(year, stage)]) as duck, _side_cursor(store, duck) as side:
-        return _round_data(duck, layouts, year, stage, side)
+        return _round_data(duck, layouts, year, stage, side, tables=True)
 
 
 @contextmanager
