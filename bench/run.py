@@ -727,24 +727,28 @@ machine while other work shared its 2 cores; the rows above are this run's):
   floor imports duckdb but never opens a database; the dashboard opens the file, checks it (#15.4)
   and runs the overview's queries, which page in 40 MiB of DuckDB's shared library against the
   floor's 9 (+31 MiB of code, the same for any process that reads a DuckDB file); other libraries'
-  code +8 MiB (Arrow compute, numpy, pandas' string kernels); anonymous memory +48 MiB: the cached
+  code +8 MiB (Arrow compute, numpy, pandas' string kernels); anonymous memory +35 MiB: the cached
   data as Python objects (about 20 MiB traced at 10,000 units: the overview table 8.5, of which
-  the failing rules' tuples about 6; the unit fields and Unit objects 5; the demo rows 2.7; the
-  round's evaluated ids 1.2), Streamlit's state for the page, and what the scans and the scoring
-  leave behind. While a round is read, DuckDB's buffer pool holds the scanned blocks (about 15 MiB
-  for the codes scan, freed when the connection closes). Done: the demo rows as one set of unit ids
-  per round instead of a tuple per round and two indexes (-15 MiB); Arrow's system pool and a fixed
-  64 KiB glibc mmap threshold in the server (ui/memory.py, -23 MiB: Arrow's mimalloc and glibc's
-  raised threshold kept what the scans freed); the national reads fetched as numpy instead of
-  through an Arrow table (-4 MiB); one object per repeated unit value and Unit with slots (-2
-  MiB): 300 -> 258 MiB at load 10-15 (1.76x -> 1.52x). Tried without a change of the peak: a
-  DuckDB memory_limit of 16 or 64 MB and one thread for the reads, malloc_trim after each run (RSS
-  -4 MiB, the peak unchanged: it comes during the cold run), earlier MALLOC_ARENA_MAX=1 and 2 and
-  DuckDB's allocator_flush_threshold. What stands in the way of 1.3x (221 MiB): the floor plus
-  DuckDB's code is already 201 MiB, leaving 20 MiB for the app's data, its modules and Streamlit's
-  session, and the cached tables alone take about 20 MiB as Python objects; it would take the
-  overview table and the units kept as columns (no Python object per unit or failing rule, the
-  rule texts built only for the rows shown).
+  the failing rules' tuples about 6; the unit fields and Unit objects 5; the round's evaluated ids
+  1.2; the demo rows 1), Streamlit's state for the page, and what the scans and the scoring leave
+  behind. The peak itself comes while the round is read, about 9 MiB above what stays: DuckDB's
+  buffer pool holds the scanned blocks and the results (+40 MiB over the caches for 0.2-0.3 s,
+  freed when the connection closes; 4-5 MiB of it from running the codes and numbers scans at once
+  on a side cursor, which saves about 60 ms). Done: the demo rows as one set of unit ids per round,
+  equal sets shared, instead of a tuple per round and two indexes (-16 MiB); Arrow's system pool
+  and a fixed 64 KiB glibc mmap threshold in the server (ui/memory.py, -23 MiB: Arrow's mimalloc
+  and glibc's raised threshold kept what the scans freed); the national reads fetched as numpy
+  instead of through an Arrow table (-4 MiB); one object per repeated unit value and Unit with
+  slots (-2 MiB); with the heatmap drawn on demand: 300 -> 256 MiB at load 10-15 (1.76x -> 1.50x).
+  Tried without a change of the peak: a DuckDB memory_limit of 16 or 64 MB and one thread for the
+  reads, malloc_trim after each run (RSS -4 MiB, the peak unchanged), building the table in rank
+  order instead of sorting a copy, earlier MALLOC_ARENA_MAX=1 and 2 and DuckDB's
+  allocator_flush_threshold. What stands in the way of 1.3x (221 MiB): the floor plus DuckDB's code
+  is already 201 MiB, leaving 20 MiB for the app's data, its modules, Streamlit's session and the
+  read of a round, whose scans alone take 40 MiB for a moment; it would take the round read in
+  pieces small enough for DuckDB's buffers (each piece its own connection, which the one-snapshot
+  read rules out today) and the cached tables kept as columns (no Python object per unit or
+  failing rule, the rule texts built only for the rows shown).
 - 9. score-lke as a process needs about 200 ms of CPU against LibreOffice's 1.1-1.3 s (0.18x); in
   wall time the ratio follows how the load treats the two processes (0.12x at load 18-30, 0.26x at
   20-37). evaluate: importing the package took 76 ms because zi_metrics/__init__ imported gaps and
