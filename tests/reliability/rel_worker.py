@@ -173,15 +173,13 @@ class _Proxy:
 
 
 def crash_import(db: str, ready: str, mode: str, import_args: list[str]) -> int:
-    import duckdb
-
     import zi_metrics.store.duckdb_backend as store_module
 
     def touch() -> None:
         Path(ready).write_text(str(os.getpid()), encoding="utf-8")
 
     state = {"inserted": False}
-    real_connect = duckdb.connect
+    real_open = store_module._HOST.open
 
     def hang() -> None:
         touch()
@@ -204,11 +202,11 @@ def crash_import(db: str, ready: str, mode: str, import_args: list[str]) -> int:
             touch()
             timer.start()
 
-    def connect(database: str = ":memory:", read_only: bool = False, **kwargs: Any) -> Any:
-        con = real_connect(database, read_only=read_only, **kwargs)
+    def open_file(key: str, path: Path, read_only: bool) -> Any:
+        con = real_open(key, path, read_only)
         return con if read_only else _Proxy(con, hook)
 
-    store_module.duckdb.connect = connect  # type: ignore[assignment]
+    store_module._HOST.open = open_file  # type: ignore[method-assign]
     code, stdout, stderr = cli_main("import", *import_args, "--db", db)
     if mode.startswith("commit:"):
         time.sleep(30)  # the timer kills this process
