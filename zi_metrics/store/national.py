@@ -503,6 +503,10 @@ def _side_cursor(store: StoreBase, con: duckdb.DuckDBPyConnection) -> Iterator[d
         return
     side = con.cursor()
     try:
+        # A new cursor starts in the instance's default database; the store's connection may be a
+        # file attached to a shared instance (the DuckDB backend), so it names its database.
+        database = con.execute("SELECT current_database()").fetchall()[0][0]
+        side.execute('USE "' + database.replace('"', '""') + '"')
         yield side
     finally:
         side.close()
