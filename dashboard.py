@@ -60,6 +60,7 @@ pages = [st.Page(path, title=tr(title), url_path=f"{url}-home" if url == HOME el
          for path, title, url in PAGES]
 pages.append(st.Page(_to_overview, title=tr("page.overview"), url_path=HOME, visibility="hidden"))
 navigation = st.navigation(pages)
+state.navigated()  # a sidebar read that met a write reruns now, on this page
 missing = urlstate.unknown_page(url for _, _, url in PAGES)
 if missing is not None:  # an address with no page: say where the reader landed instead
     st.warning(tr("notice.unknown_page", page=state.md_text(missing[:60]), shown=navigation.title))

@@ -70,6 +70,8 @@ def show_store_error(exc: StoreError, location: str) -> None:
 _VERSION = "_zi_data_version"
 _STALE_RERUNS = "_zi_stale_reruns"
 _STALE_RERUN = "_zi_stale_rerun"
+_NAVIGATED = "_zi_navigated"  # False from begin_run until the router's st.navigation has run
+_RERUN_AFTER_NAVIGATION = "_zi_rerun_after_navigation"
 _MAX_STALE_RERUNS = 3
 
 
@@ -86,6 +88,16 @@ def begin_run(store: Store) -> None:
     if not st.session_state.pop(_STALE_RERUN, False):
         st.session_state[_STALE_RERUNS] = 0
     st.session_state[_VERSION] = (store.source, store.data_version())
+    st.session_state[_NAVIGATED] = False
+    st.session_state.pop(_RERUN_AFTER_NAVIGATION, None)
+
+
+def navigated() -> None:
+    """The router calls this right after st.navigation has chosen the page: a read before it that
+    found the database changed reruns now, on that page (see _fresh)."""
+    st.session_state[_NAVIGATED] = True
+    if st.session_state.pop(_RERUN_AFTER_NAVIGATION, False):
+        st.rerun()
 
 
 def data_version(store: Store) -> tuple[Any, ...]:
@@ -114,6 +126,13 @@ def _fresh(store: Store, call: Any) -> Any:
             return stale.value
         st.session_state[_STALE_RERUNS] = reruns + 1
         st.session_state[_STALE_RERUN] = True
+        if not st.session_state.get(_NAVIGATED, True):
+            # The router's own reads (the sidebar) come before st.navigation: a rerun asked for now
+            # would run the default page (the run has no page yet), so a tab opening /profil while
+            # an import commits landed on Ringkasan. The router finishes with this value and reruns
+            # as soon as the page is chosen (navigated()), replacing what it drew.
+            st.session_state[_RERUN_AFTER_NAVIGATION] = True
+            return stale.value
         st.rerun()
 
 
