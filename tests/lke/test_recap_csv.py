@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import shutil
 from pathlib import Path
@@ -106,7 +107,7 @@ def test_csv_cells_never_start_a_formula(demo_db, tmp_path):
 
     store = Store(demo_db)
     unit = store.get_unit("kemendesa-itjen")
-    store.upsert_unit(unit.__class__(**{**unit.__dict__, "name": '=HYPERLINK("https://evil.example","x")'}),
+    store.upsert_unit(dataclasses.replace(unit, name='=HYPERLINK("https://evil.example","x")'),
                       actor="test")
     out = tmp_path / "rekap.csv"
     assert _cli("export-recap", "--year", str(YEAR), "--stage", STAGE, "--out", str(out), "--db",
