@@ -687,9 +687,14 @@ machine while other work shared its 2 cores; the rows above are this run's):
   the reference scorer's order, the two halves of the evaluations on two threads
   (zi_metrics/bulk/rounds.py); the rules are whole-column comparisons written straight into their
   rows. Every figure is equal to the bit to the earlier path's. The two scans cost about the
-  floor's own aggregation (CPU 1.1-1.3x: both read the same 3.8 million rows, and both open the
-  file, about 13 ms), the numpy scoring about 0.4x and the rules 0.1x: the scans alone leave 0.3x
-  for the rest, and that is what stands in the way of 1.5x. Tried: reading the numbers in a second
+  floor's own aggregation (CPU 1.1-1.3x: both read the same 3.8 million rows), the numpy scoring
+  about 0.4x and the rules 0.1x: the scans alone leave 0.3x for the rest, and that is what stands
+  in the way of 1.5x. Opening the file: a read now attaches it to the process's one DuckDB
+  instance (about 2 ms of CPU; duckdb.connect built a new instance each time, 13 ms), which made
+  both sides faster (quiet machine: re-score 96 -> 57 ms, floor 45 -> 21 ms, so the ratio grew to
+  2.7x); after a national scan the instance is closed, because its allocator kept the scans' freed
+  pages (the overview's peak, row 5, was 30 MiB higher), so the next read builds a new one: 85 vs
+  36 ms in this run. Tried: reading the numbers in a second
   scan matched to the cells by position (DuckDB keeps a plain scan's order) instead of with their
   cells: 13 ms less DuckDB CPU, as much more numpy work (CPU 177 vs 171 ms over 20 alternating
   runs), and an order the store could only check by its count: discarded. Rolling items up inside

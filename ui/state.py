@@ -167,7 +167,7 @@ def unit_rounds(store: Store, unit_id: str) -> list[analytics.ScoredRound]:
 
 
 # What every rerun reads (the sidebar, the demo banner, unit names), cached until the database
-# changes: each Store call opens a connection (20 ms idle, over 100 ms on a loaded machine) and
+# changes: each Store call opens the file (a few ms idle, far more on a loaded machine) and
 # 10,000 units cost about as much again to build. Shared objects: never mutate them.
 
 

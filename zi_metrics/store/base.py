@@ -203,7 +203,7 @@ class StoreBase:
     @contextmanager
     def reads_together(self, lazy: bool = False) -> Iterator[None]:
         """Every ``reading()`` of this thread inside the block uses one connection, opened once
-        (20 ms idle, several times that on a loaded machine, each time): for a caller that makes
+        (a few ms idle, several times that on a loaded machine, each time): for a caller that makes
         several small reads in a row, such as an import's checks. ``lazy``: opened by the first
         read, if any (for a block whose reads are mostly cached, such as the dashboard's sidebar).
         Each read must finish its result before the next starts (they do: every store read

@@ -519,7 +519,7 @@ _AWARD_COLUMNS = ("unit_id", "year", "predicate", "decree_ref", "revoked", "revo
 @dataclass(frozen=True)
 class OverviewData:
     """What the overview of one round needs, read through one connection (each DuckDB connection
-    costs 20 ms on an idle machine and over 100 ms on a loaded one) from one state of the data."""
+    costs a few ms on an idle machine and far more on a loaded one) from one state of the data."""
 
     current: RoundData
     previous: RoundData | None  # the same stage of the latest earlier year with evaluations
