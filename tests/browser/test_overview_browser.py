@@ -26,6 +26,16 @@ def _warm_server(browser: Browser, streamlit_server: str) -> None:
         page.close()
 
 
+# The first data grid spans most of the main column (its canvas is laid out), not the narrow frame
+# Streamlit shows while the grid loads.
+TABLE_DRAWN_JS = """() => {
+  const grid = document.querySelector('[data-testid="stDataFrame"]');
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  return !!grid && !!main && grid.querySelector('canvas') !== null
+    && grid.getBoundingClientRect().width > 0.5 * main.getBoundingClientRect().width;
+}"""
+
+
 def _settled(page: Page) -> None:
     expect(page.locator(READY)).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stMainBlockContainer")).not_to_be_empty()
@@ -75,6 +85,8 @@ def test_ringkasan_screenshots(page: Page, streamlit_server: str, artifacts_dir:
     _settled(page)
     metric = page.get_by_test_id("stMetric").filter(has_text="Memenuhi Menuju WBK").first
     expect(metric).to_contain_text("termasuk 2 yang memenuhi WBBM", timeout=30_000)
+    # The table's grid takes its width a moment after the run ends: the screenshot shows it drawn
+    page.wait_for_function(TABLE_DRAWN_JS, timeout=30_000)
     page.screenshot(path=str(artifacts_dir / f"overview-{size[0]}x{size[1]}.png"))
     # The heatmap is drawn when its section is opened, and the address keeps it open.
     heatmap = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
