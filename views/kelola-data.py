@@ -244,10 +244,11 @@ def downloads_section(units: dict[str, Any]) -> None:
     except StoreError as exc:
         st.error(tr_md("data.store_error", message=str(exc)))
         return
+    language = state.lang()  # read here: Streamlit runs the callables below off the script thread
     with cols[0]:
         if has_round:
             st.download_button(tr("data.download.recap", year=year, stage=tr(f"stage.{stage}")),
-                               data=lambda: export_recap(store, year, stage, state.lang()),
+                               data=lambda: export_recap(store, year, stage, language),
                                file_name=f"rekap-zi-{year}-{stage}.xlsx", mime=XLSX, key="dl_recap",
                                on_click="ignore", icon=":material/download:")
         else:

@@ -105,11 +105,14 @@ if current is None:
 
 fw, card, ev = current.framework, current.scorecard, current.evaluation
 st.caption(tr("unit.framework", name=fw.name))
-# The A4 report is drawn by kaleido only when asked for (about a second with a warm Chromium).
+# The A4 report is built only when asked for, by a callable Streamlit runs in its event-loop thread,
+# outside any script run: it reads the store only, never Streamlit's state or caches (what needs them
+# is taken here), and the click starts no rerun to run beside it (as Ringkasan's report).
+synthetic = state.shows_demo(store, unit_id=unit.id)
 st.download_button(
-    tr("unit.report_pdf"), icon=":material/picture_as_pdf:", key="unit_report",
+    tr("unit.report_pdf"), icon=":material/picture_as_pdf:", key="unit_report", on_click="ignore",
     data=lambda: unit_report_pdf(current, rounds, unit.name, awards=store.awards(unit.id), lang=lang,
-                                 synthetic=state.shows_demo(store, unit_id=unit.id),
+                                 synthetic=synthetic,
                                  follow_ups=followup_item.unit_follow_ups(store, unit.id, year)),
     file_name=f"laporan-zi-{unit.id}-{year}-{stage}.pdf", mime="application/pdf")
 
