@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "reliability"))
@@ -68,17 +68,18 @@ class Outside:
 
 
 @pytest.fixture(scope="module")
-def walk(browser: Browser, hostile_server: str) -> Iterator[tuple[Page, Outside]]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    outside = Outside(hostile_server)
-    context.route("**/*", outside.route)
-    page = context.new_page()
-    page.goto(hostile_server)  # the router's first run before any deep link
-    expect(page.locator(READY)).to_be_visible(timeout=90_000)
+def walk(shared_tab, hostile_server: str) -> Iterator[tuple[Page, Outside]]:  # noqa: ANN001 - conftest.SharedTab
+    page = shared_tab.take()
     try:
+        page.set_viewport_size({"width": 1440, "height": 900})
+        outside = Outside(hostile_server)
+        page.context.route("**/*", outside.route)
+        page.goto(hostile_server)  # the router's first run before any deep link
+        expect(page.locator(READY)).to_be_visible(timeout=90_000)
         yield page, outside
     finally:
-        context.close()
+        page.context.unroute_all(behavior="ignoreErrors")
+        shared_tab.leave()
 
 
 def _visit(page: Page, base_url: str, path: str, **query: str) -> None:

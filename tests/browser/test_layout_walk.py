@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 from layout_probe import CHART_LABELS_JS, CHARTS_DRAWN_JS, HTML_TEXT_JS, SMALLEST_TEXT_JS
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -38,16 +38,9 @@ CHARTED = {"", "profil", "kesenjangan", "progres", "simulasi", "presentasi"}
 DECK_TEXT_MIN_PX = 18
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _warm_server(browser: Browser, streamlit_server: str) -> None:
-    """The first session of a fresh server that opens a deep link meets "Page not found" (routes are
-    known after the router's first run): load / once first."""
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    finally:
-        page.close()
+# A fresh server's first deep link meets "Page not found" (routes are known after the router's
+# first run): the worker's server is loaded at / once first (conftest.warm_server).
+pytestmark = pytest.mark.usefixtures("warm_server")
 
 
 def _settle(page: Page) -> None:
@@ -122,16 +115,20 @@ def _walk_deck(page: Page, folder: Path, lang: str, order: tuple[dict[str, int],
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_every_page_and_slide_reads_cleanly(browser: Browser, streamlit_server: str, artifacts_dir: Path,
+def test_every_page_and_slide_reads_cleanly(page: Page, streamlit_server: str, artifacts_dir: Path,
                                             lang: str) -> None:
     folder = artifacts_dir / "walk"
     folder.mkdir(exist_ok=True)
     for old in folder.glob(f"{lang}-*.png"):
         old.unlink()
-    context = browser.new_context(viewport=VIEWPORTS[0])
+    page.set_viewport_size(VIEWPORTS[0])
     outside: list[str] = []
-    context.on("request", lambda r: None if r.url.startswith(streamlit_server) else outside.append(r.url))
-    page = context.new_page()
+
+    def note_outside(request) -> None:  # noqa: ANN001 - Playwright's Request
+        if not request.url.startswith(streamlit_server):
+            outside.append(request.url)
+
+    page.on("request", note_outside)
     query = f"lang={lang}&tahun={YEAR}&tahap={STAGE}&unit={UNIT}"
     found: list[str] = []
     try:
@@ -160,21 +157,17 @@ def test_every_page_and_slide_reads_cleanly(browser: Browser, streamlit_server: 
                 _screens(page, folder, f"{lang}-{_size(viewport)}-{name}")
             order = tuple(reversed(order))  # the next page starts at the size this one ended on
     finally:
-        context.close()
+        page.remove_listener("request", note_outside)
     found += [f"{lang}: a request left the server: {url}" for url in dict.fromkeys(outside)]
     assert not found, f"{len(found)} problems (screenshots in {folder}):\n" + "\n".join(found)
 
 
-def test_the_walk_finds_every_registered_page(browser: Browser, streamlit_server: str) -> None:
+def test_the_walk_finds_every_registered_page(page: Page, streamlit_server: str) -> None:
     """The navigation the walk follows lists every page file dashboard.py registers."""
     source = (Path(__file__).resolve().parents[2] / "dashboard.py").read_text(encoding="utf-8")
     registered = set(re.findall(r'"views/([\w-]+)\.py"', source))
     assert registered, "no views/*.py pages found in dashboard.py"
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-        routes = set(_routes(page, streamlit_server))
-    finally:
-        page.close()
+    page.goto(streamlit_server)
+    expect(page.locator(READY)).to_be_visible(timeout=30_000)
+    routes = set(_routes(page, streamlit_server))
     assert len(routes) == len(registered), (routes, registered)

@@ -9,21 +9,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 JAKARTA = "kemendesa-balilatfo-bbplm-jakarta"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _warm_server(browser: Browser, streamlit_server: str) -> None:
-    """A fresh server's first deep link gets Streamlit's "Page not found": load / once first."""
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    finally:
-        page.close()
+# A fresh server's first deep link meets "Page not found" (routes are known after the router's
+# first run): the worker's server is loaded at / once first (conftest.warm_server).
+pytestmark = pytest.mark.usefixtures("warm_server")
 
 
 # The first data grid spans most of the main column (its canvas is laid out), not the narrow frame

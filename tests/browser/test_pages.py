@@ -27,18 +27,9 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _warm_server(browser, streamlit_server: str) -> None:
-    """Load the default page once first: on a fresh server process, the very first session that
-    opens a deep link (/simulasi) gets Streamlit's "Page not found" dialog, which also takes the
-    keyboard focus, although the page then runs (the routes are only known after the router's
-    first run)."""
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    finally:
-        page.close()
+# A fresh server's first deep link meets "Page not found" (routes are known after the router's
+# first run): the worker's server is loaded at / once first (conftest.warm_server).
+pytestmark = pytest.mark.usefixtures("warm_server")
 
 
 def _require(page_file: str) -> None:

@@ -21,16 +21,9 @@ PEER, PEER_SHORT = "kkp", "KKP"
 OTHER, OTHER_SHORT = "kemendesa-setjen", "Setjen"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _warm_server(browser: Browser, streamlit_server: str) -> None:
-    """The first session of a fresh server that opens a deep link gets Streamlit's "Page not found"
-    dialog (the routes are known only after the router's first run): load / once first."""
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    finally:
-        page.close()
+# A fresh server's first deep link meets "Page not found" (routes are known after the router's
+# first run): the worker's server is loaded at / once first (conftest.warm_server).
+pytestmark = pytest.mark.usefixtures("warm_server")
 
 
 def _open(page: Page, url: str) -> None:
@@ -184,19 +177,14 @@ def test_an_unknown_peer_is_ignored_with_a_notice(page: Page, streamlit_server: 
     assert _params(page).get("peer") != "nobody"
 
 
-def test_salin_tautan_copies_the_address(browser: Browser, streamlit_server: str) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=streamlit_server)
-    page = context.new_page()
-    try:
-        _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi&peer={PEER}")
-        page.get_by_test_id("stSidebar").get_by_role("button", name="Salin tautan").click()
-        status = page.get_by_test_id("stSidebar").locator(".zi-copy-link-status")
-        expect(status).to_contain_text("Tautan disalin:")
-        assert status.get_attribute("data-href") == page.url
-        assert page.evaluate("() => navigator.clipboard.readText()") == page.url
-    finally:
-        context.close()
+def test_salin_tautan_copies_the_address(page: Page, streamlit_server: str) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=streamlit_server)
+    _open(page, f"{streamlit_server}/profil?unit={UNIT}&tahun=2024&tahap=tpi&peer={PEER}")
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Salin tautan").click()
+    status = page.get_by_test_id("stSidebar").locator(".zi-copy-link-status")
+    expect(status).to_contain_text("Tautan disalin:")
+    assert status.get_attribute("data-href") == page.url
+    assert page.evaluate("() => navigator.clipboard.readText()") == page.url
 
 
 def test_copied_links_carry_no_serialised_objects(page: Page, streamlit_server: str,

@@ -26,16 +26,9 @@ RADAR = '.st-key-zi_radar [data-testid="stPlotlyChart"] .js-plotly-plot'
 RULES = "table.zi-rules"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _warm_server(browser: Browser, streamlit_server: str) -> None:
-    """A deep link as the very first session of a fresh server meets Streamlit's "Page not found"
-    dialog (routes are known after the router's first run): load / once first."""
-    page = browser.new_page()
-    try:
-        page.goto(streamlit_server)
-        expect(page.locator(READY)).to_be_visible(timeout=30_000)
-    finally:
-        page.close()
+# A fresh server's first deep link meets "Page not found" (routes are known after the router's
+# first run): the worker's server is loaded at / once first (conftest.warm_server).
+pytestmark = pytest.mark.usefixtures("warm_server")
 
 
 def _deck(page: Page, base_url: str, **params: str) -> None:
