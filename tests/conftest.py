@@ -16,6 +16,22 @@ from tests.ports import find_free_port
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+# Folders whose files take longest (a browser file: 10-60 s; a reliability file: up to 20 s; most
+# other files: under 10 s), in the order they are handed out.
+_LONG_FIRST = ("browser", "reliability")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long files first. xdist hands whole files to the workers in collection order
+    (``--no-loadscope-reorder`` in pyproject.toml; its default orders them by number of tests):
+    started last, a 50 s browser file kept one worker busy while the other had nothing left."""
+    def rank(item: pytest.Item) -> int:
+        parts = Path(item.path).resolve().relative_to(REPO_ROOT / "tests").parts
+        return _LONG_FIRST.index(parts[0]) if len(parts) > 1 and parts[0] in _LONG_FIRST else len(_LONG_FIRST)
+
+    items[:] = sorted(items, key=rank)  # stable: a file's tests keep their order
+
+
 @pytest.fixture(scope="session")
 def free_port_factory() -> Callable[[], int]:
     """``free_port_factory()`` -> a free TCP port on 127.0.0.1 (usable from session fixtures)."""
