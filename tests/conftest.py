@@ -32,6 +32,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = sorted(items, key=rank)  # stable: a file's tests keep their order
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _apptest_setup_once() -> Iterator[None]:
+    """AppTest compiles the app's scripts again on every ``run()`` (a new ScriptCache each time) and
+    scans every installed package for component manifests for every new AppTest: together a fifth
+    of the page tests' CPU. Within one test process the packages do not change, and a script is
+    compiled again only when its file changes (path, size and modification time), so both are done
+    once here. What the scripts do on each run is untouched."""
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner import script_cache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    scan = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def scan_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - Streamlit's signature
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    compiled: dict[tuple[str, int, int], object] = {}
+
+    class CompiledOnce(script_cache.ScriptCache):
+        def get_bytecode(self, script_path: str):  # noqa: ANN201 - a code object
+            path = os.path.abspath(script_path)
+            stat = os.stat(path)
+            key = (path, stat.st_size, stat.st_mtime_ns)
+            if key not in compiled:
+                compiled[key] = super().get_bytecode(path)
+            return compiled[key]
+
+    saved = (manifest_scanner.scan_component_manifests, app_test.ScriptCache, local_script_runner.ScriptCache)
+    manifest_scanner.scan_component_manifests = scan_once
+    app_test.ScriptCache = local_script_runner.ScriptCache = CompiledOnce
+    try:
+        yield
+    finally:
+        manifest_scanner.scan_component_manifests, app_test.ScriptCache, local_script_runner.ScriptCache = saved
+
+
 @pytest.fixture(scope="session")
 def free_port_factory() -> Callable[[], int]:
     """``free_port_factory()`` -> a free TCP port on 127.0.0.1 (usable from session fixtures)."""
