@@ -100,10 +100,14 @@ class DuckDBDialect(Dialect):
             return "truncated"
         return None
 
-    def verify_table(self, con: Connection, table: str) -> None:
+    def verify_tables(self, con: Connection, tables: Sequence[str]) -> None:
         # A hash of every row reads every column's blocks, so each block's checksum is verified
-        # (counting rows alone reads none of them). About 0.1 s for 3.8 million answers.
-        con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM {table} AS t").fetchall()  # table: a constant
+        # (counting rows alone reads none of them). About 0.1 s for 3.8 million answers. One
+        # statement for all tables: 13 statements cost 8 ms more than the reading on a small file,
+        # paid by every new process that opens it.
+        if tables:
+            con.execute("SELECT " + ", ".join(f"(SELECT bit_xor(hash(t)) FROM {table} AS t)"
+                                              for table in tables)).fetchall()  # tables: constants
 
     def verify_keys(self, con: Connection, table: str) -> None:
         # DuckDB reads a primary key's index only when a write checks it: insert a copy of a stored

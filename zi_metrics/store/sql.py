@@ -103,9 +103,9 @@ class Dialect(ABC):
         storage is damaged (a checksum, a file cut off); None for any other failure."""
         return None
 
-    def verify_table(self, con: Connection, table: str) -> None:  # noqa: B027
-        """Read every stored value of ``table`` once (``table``: a store constant), so that damaged
-        storage fails here, where it is named, rather than in some later query."""
+    def verify_tables(self, con: Connection, tables: Sequence[str]) -> None:  # noqa: B027
+        """Read every stored value of ``tables`` once (store constants), so that damaged storage
+        fails here, where it is named, rather than in some later query."""
 
     def verify_keys(self, con: Connection, table: str) -> None:  # noqa: B027
         """Make the engine load ``table``'s key index from storage (on a write connection, outside
