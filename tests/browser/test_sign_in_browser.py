@@ -148,6 +148,33 @@ def test_a_sign_in_on_tindak_lanjut_lasts_too(page: Page, sign_in_server) -> Non
     _signed_in(page)
 
 
+def test_an_editor_downloads_the_recap_in_the_page_language(page: Page, sign_in_server, tmp_path: Path) -> None:
+    """Kelola data's recap is built when clicked, off the script thread: it must still be in the
+    language of the page it was clicked on (it once read the language there, where no session is)."""
+    from openpyxl import load_workbook
+
+    base_url, _, _ = sign_in_server
+    page.set_viewport_size({"width": 1440, "height": 900})
+    _open(page, f"{base_url}/kelola-data?tahun=2025&tahap=tpi")
+    _sign_in(page, PASSWORD)
+    _signed_in(page)
+    page.goto(f"{base_url}/kelola-data?lang=en&tahun=2025&tahap=tpi")
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
+    button = page.get_by_role("button", name="Recap 2025, TPI (internal assessment team) (XLSX)")
+    expect(button).to_be_visible(timeout=60_000)
+    with page.expect_download(timeout=180_000) as info:
+        button.click()
+    target = tmp_path / "recap.xlsx"
+    info.value.save_as(target)
+    assert info.value.suggested_filename == "rekap-zi-2025-tpi.xlsx"
+    book = load_workbook(target, read_only=True)
+    cells = {str(v) for ws in book.worksheets for row in ws.iter_rows(max_row=12, values_only=True)
+             for v in row if v is not None}
+    assert "Zona Integritas scores 2025 · TPI (internal assessment team)" in cells, sorted(cells)[:40]
+    assert any(c.startswith("Synthetic data (demo)") for c in cells), sorted(cells)[:40]
+    assert not any(c.startswith(("Rekap nilai", "Data sintetis")) for c in cells)
+
+
 def test_two_replicas_share_the_attempt_limit_and_the_sign_in(page: Page, sign_in_server, artifacts_dir: Path,
                                                               free_port_factory: Callable[[], int]) -> None:
     """A second server on the same database and secrets (a replica): wrong passwords counted on
