@@ -236,6 +236,33 @@ def test_typing_a_value_moves_its_slider(app, app_db):
         assert at.text_input(key="wi_typed_MP").value == "4,80"
 
 
+
+def test_a_twins_old_text_sent_with_a_slider_move_does_not_move_the_slider_back(app, app_db):
+    """A request sent before the browser got the previous run's twin text (a burst of key presses)
+    carries the twin's old text with the slider's new value: that text was not typed, so it is not
+    applied, and the twin shows the slider's value."""
+    at = _open(app, NEAR_WBK)
+    start = round(at.slider(key="wi_MP").value, 2)  # on the slider's 0.01 steps
+    old_text = at.text_input(key="wi_typed_MP").value
+    assert old_text == format_number(start, "id")
+    at.slider(key="wi_MP").set_value(round(start + 0.01, 2)).run()
+    assert at.text_input(key="wi_typed_MP").value == format_number(start + 0.01, "id")
+    # the next press, sent before the browser had the twin's new text
+    at.slider(key="wi_MP").set_value(round(start + 0.02, 2))
+    at.text_input(key="wi_typed_MP").input(old_text).run()
+    assert at.slider(key="wi_MP").value == pytest.approx(round(start + 0.02, 2))
+    assert at.text_input(key="wi_typed_MP").value == format_number(start + 0.02, "id")
+    # the same with another slider's move: MP stays where it is
+    pp = at.slider(key="wi_PP").value
+    at.slider(key="wi_PP").set_value(round(pp + 0.5, 2))
+    at.text_input(key="wi_typed_MP").input(old_text).run()
+    assert at.slider(key="wi_MP").value == pytest.approx(round(start + 0.02, 2))
+    assert at.text_input(key="wi_typed_MP").value == format_number(start + 0.02, "id")
+    assert not at.error and not at.exception
+    # a value typed on its own still moves the slider
+    at.text_input(key="wi_typed_MP").input(old_text).run()
+    assert at.slider(key="wi_MP").value == pytest.approx(start)
+
 def test_typed_values_in_english_take_a_decimal_point(app, app_db):
     at = open_page(app, "views/simulasi.py", lang="en", unit=NEAR_WBK)
     at.text_input(key="wi_typed_MP").input("4.8").run()
