@@ -145,7 +145,10 @@ machine while other work shared its 2 cores; the rows above are this run's):
   wall time the ratio follows how the load treats the two processes (0.12x at load 18-30, 0.26x at
   20-37). evaluate: importing the package took 76 ms because zi_metrics/__init__ imported gaps and
   what-if as well; its names are now imported on first use (22 ms), and the whole process needs
-  about 90 ms of CPU. Its wall time follows the machine's load.
+  about 90 ms of CPU. Its wall time follows the machine's load. This machine sets
+  PYTHONDONTWRITEBYTECODE, so no process wrote the app's bytecode and every start compiled its
+  modules from source: 43 ms of score-lke's 160 ms (0.21x in one run). A user's first run writes it;
+  the benchmark now writes it before it starts (bench/run.py app_bytecode): score-lke 115 ms.
 - 10. Import under load. An import needs 1.0-1.4 s of CPU, about half of it Python imports (pandas
   through the store package, pyarrow, DuckDB, openpyxl, calamine), the same loaded or idle. The
   turnstile never waited. Opening the file took 75 ms a time idle (7 opens an import, now 4: the
