@@ -79,12 +79,16 @@ class SharedTab:
         self._context_args = context_args
         self._context = None
         self._page = None
+        self.console: list[str] = []  # this visit's console errors and warnings, page errors, closed sockets
 
     def take(self):  # noqa: ANN201 - Playwright's Page
         if self._context is None:
             self._context = self._browser.new_context(**self._context_args)
         if self._page is None or self._page.is_closed():
             self._page = self._context.new_page()
+            self._page.on("console", self._on_console)
+            self._page.on("pageerror", lambda error: self.console.append(f"page error: {error}"))
+        self.console = []
         context, page = self._context, self._page
         context.unroute_all(behavior="ignoreErrors")
         page.unroute_all(behavior="ignoreErrors")
@@ -95,6 +99,10 @@ class SharedTab:
             target.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
         page.set_viewport_size(DEFAULT_VIEWPORT)
         return page
+
+    def _on_console(self, message) -> None:  # noqa: ANN001 - Playwright's ConsoleMessage
+        if message.type in ("error", "warning"):
+            self.console.append(f"{message.type}: {message.text}"[:500])
 
     def leave(self) -> None:
         """Ends the tab's visit: storage cleared, then about:blank. A tab that fails this (crashed,
@@ -164,6 +172,24 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
+_LIVE_LOGS: list[Path] = []  # the logs of this process's running Streamlit servers
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed browser test's report ends with the last lines of every server it could have been
+    talking to: CI keeps only pytest's output, and a page that stopped answering is explained (or
+    not) by its server's log."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.when == "call":
+        for path in _LIVE_LOGS:
+            report.sections.append((f"server log {path.name} (last 40 lines)", _tail(path)))
+        tab = item.funcargs.get("shared_tab")
+        if tab is not None and tab.console:
+            report.sections.append(("browser console (errors and warnings)", "\n".join(tab.console[-40:])))
+
+
 @contextlib.contextmanager
 def run_streamlit(port: int, db: Path, log_path: Path, *, secrets: Path | None = None,
                   env: dict[str, str] | None = None) -> Iterator[str]:
@@ -185,6 +211,7 @@ def run_streamlit(port: int, db: Path, log_path: Path, *, secrets: Path | None =
         proc = subprocess.Popen(
             cmd, cwd=REPO, env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
+    _LIVE_LOGS.append(log_path)
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
         while _health(f"{base_url}/_stcore/health") != "ok":
@@ -197,6 +224,7 @@ def run_streamlit(port: int, db: Path, log_path: Path, *, secrets: Path | None =
             time.sleep(0.2)
         yield base_url
     finally:
+        _LIVE_LOGS.remove(log_path)
         if proc.poll() is None:
             proc.terminate()
             try:
