@@ -286,6 +286,7 @@ KEYBOARD_JS = f"""<script>
 (function () {{
   if (window.__ziDeckKeys) {{ return; }}
   window.__ziDeckKeys = true;
+  var PRESS_WAIT_TRIES = 100;  // x 50 ms
   var keys = {{ ArrowRight: "{NEXT_KEY}", PageDown: "{NEXT_KEY}", ArrowLeft: "{PREV_KEY}", PageUp: "{PREV_KEY}",
                Home: "{FIRST_KEY}", End: "{LAST_KEY}" }};
   document.addEventListener("keydown", function (event) {{
@@ -297,11 +298,21 @@ KEYBOARD_JS = f"""<script>
     if (target && target.closest && target.closest(
         "input, textarea, select, [contenteditable='true'], [role='slider'], [role='combobox'], " +
         "[role='listbox'], [role='option'], [role='dialog'], [data-baseweb='popover']")) {{ return; }}
-    var button = document.querySelector(".st-key-" + key + " button");
-    if (!button || button.disabled) {{ return; }}
+    if (!document.querySelector(".st-key-" + key)) {{ return; }}
     event.preventDefault();
-    button.click();
+    press(key, PRESS_WAIT_TRIES);
   }});
+  // The button's place is drawn with the run; the button itself once Streamlit has loaded its code,
+  // which can be a moment later on a page's first load: a key pressed meanwhile waits for it
+  // rather than being lost.
+  function press(key, tries) {{
+    var button = document.querySelector(".st-key-" + key + " button");
+    if (button) {{
+      if (!button.disabled) {{ button.click(); }}
+      return;
+    }}
+    if (tries > 0) {{ setTimeout(function () {{ press(key, tries - 1); }}, 50); }}
+  }}
 }})();
 </script>"""
 

@@ -8,6 +8,7 @@ with one basename, and tests/pages/test_present.py is the AppTest of the same pa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -130,6 +131,27 @@ def test_arrow_keys_step_through_the_slides(page: Page, streamlit_server: str) -
     expect(counter).to_have_text("Slide 1 dari 5", timeout=60_000)
     _settled(page)
     page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '1'")
+
+
+def test_a_key_pressed_before_the_buttons_are_drawn_still_turns_the_slide(page: Page, streamlit_server: str) -> None:
+    """On a page's first load Streamlit draws a button's place with the run and the button once it
+    has loaded the button's code: a key pressed in between (the deck is on screen, its keys are
+    listened to) turns the slide when the button arrives instead of being lost. The button's code
+    is held back here until the key is pressed."""
+    held = []
+    page.route(re.compile(r"/static/js/Button\.[^/]*\.js$"), lambda route: held.append(route))
+    _deck(page, streamlit_server, units=f"{STRONG},{OTHER}")
+    counter = page.locator(COUNTER)
+    expect(counter).to_have_text("Slide 1 dari 5")
+    assert held, "the button's code was not requested"
+    expect(page.locator(".st-key-zi_slide_next")).to_have_count(1)
+    expect(page.locator(".st-key-zi_slide_next button")).to_have_count(0)  # its place only
+    page.keyboard.press("ArrowRight")
+    for route in held:
+        route.continue_()
+    expect(counter).to_have_text("Slide 2 dari 5", timeout=60_000)
+    _settled(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('slide') === '2'")
 
 
 def test_the_buttons_step_through_the_slides(page: Page, streamlit_server: str) -> None:
