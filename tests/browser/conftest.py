@@ -102,7 +102,8 @@ class SharedTab:
 
     def _on_console(self, message) -> None:  # noqa: ANN001 - Playwright's ConsoleMessage
         if message.type in ("error", "warning"):
-            self.console.append(f"{message.type}: {message.text}"[:500])
+            where = (message.location or {}).get("url", "")
+            self.console.append(f"{message.type}: {message.text} ({where})"[:500])
 
     def leave(self) -> None:
         """Ends the tab's visit: storage cleared, then about:blank. A tab that fails this (crashed,
