@@ -79,7 +79,7 @@ class SharedTab:
         self._context_args = context_args
         self._context = None
         self._page = None
-        self.console: list[str] = []  # this visit's console errors and warnings, page errors, closed sockets
+        self.console: list[str] = []  # this visit's console errors and warnings, and page errors
 
     def take(self):  # noqa: ANN201 - Playwright's Page
         if self._context is None:
