@@ -85,13 +85,7 @@ def typed_key(code: str) -> str:
     return f"wi_typed_{code}"
 
 
-SEEN_KEY = "_wi_seen"  # every slider's value as the last run read it (None: set by a button)
-SENT_KEY = "_wi_twin_sent"  # the text each twin was last given
-
-
 def set_sliders(values: dict[str, Any]) -> None:
-    # a twin's text sent with this request is older than these values: parse_typed must not apply it
-    st.session_state[SEEN_KEY] = None
     for code, value in values.items():
         if code in base_values:
             st.session_state[key_of(code)] = value if isinstance(value, str) else float(value)
@@ -267,47 +261,42 @@ if plan_target:
 # --------------------------------------------------------------------------- sliders and results
 
 # One number format: the sliders' own numbers (printf-style, always a decimal point) are hidden;
-# the typed field beside each slider shows the value in the interface's format.
-_numeric = [key_of(c) for c in (*fw.area_codes, *(c for c, i in fw.hasil_items.items() if i.kind != "option"))]
-_hidden = ",".join(f".st-key-{k} [data-testid='{part}']" for k in _numeric
+# the typed field beside each slider shows the value in the interface's format, as its placeholder
+# (see parse_typed), drawn in the text's own colour: it reads as the value, and typing replaces it.
+_codes = [c for c in (*fw.area_codes, *(c for c, i in fw.hasil_items.items() if i.kind != "option"))]
+_hidden = ",".join(f".st-key-{key_of(c)} [data-testid='{part}']" for c in _codes
                    for part in ("stSliderThumbValue", "stSliderTickBar"))
-st.html(f"<style>{_hidden} {{ display: none; }} {TABLE_CSS}</style>")
+_as_value = ",".join(f".st-key-{typed_key(c)} input::placeholder" for c in _codes)
+st.html(f"<style>{_hidden} {{ display: none; }} {_as_value} {{ color: inherit; opacity: 1; }} {TABLE_CSS}</style>")
 
 
-# Why a typed twin can look "changed" when nobody typed in it: every rerun request carries the
-# text each twin had in the browser when the request left. A run that moves a slider gives its twin
-# the new text; a request sent before that run reached the browser (the next key press of a burst,
-# queued behind the fragment run in progress) still carries the twin's old text. Streamlit compares
-# it with the text the run had set, sees a change and calls parse_typed, which used to set the
-# slider back to the old value (a press lost, the slider jumping back), while the twin, its widget
-# state now equal to the slider's text, was not sent that text again and kept showing the newer
-# one: two values for one area. Comparing the typed text with the slider's value does not help: in
-# that request the slider is already ahead of the old text. So (1) a twin's text counts as typed
-# only when no slider moved in the same request (a person types or moves a slider, not both in one
-# request: the text sent with a slider's move is the twin's old one), and (2) paired_slider sends
-# the twin its text again whenever the text the browser sent is not the one the server last gave
-# it, so a twin is never left showing a text of a run it had not seen.
-
-
-def sliders_moved() -> bool:
-    """Whether this request moved a slider (by the user or by a button's callback before this one)."""
-    seen = st.session_state.get(SEEN_KEY)
-    if seen is None:
-        return True
-    return any(st.session_state.get(key) != value for key, value in seen.items())
+# Why a twin shows its slider's value as its placeholder and holds no text of its own: every
+# rerun request carries the text each twin has in the browser when it leaves. In a burst of key
+# presses, requests leave before the runs of the earlier presses reach the browser, and Streamlit
+# merges requests queued behind a run into one (right then left can arrive as no move at all).
+# When the server wrote the slider's value into the twin on every move, such a request carried an
+# older text than the server's, which looked typed and set the slider back to it; the twin could
+# end on another value than the slider (3 bursts in 12 measured), and a slider set again to its own
+# value was sent that value, undoing a press made meanwhile. A twin whose text is empty unless a
+# person types sends nothing old: its text changes only by typing, and is emptied once applied.
 
 
 def parse_typed(code: str, low: float, high: float) -> None:
-    """The typed twin changed: move the slider there, or keep the slider and say what was wrong."""
-    if sliders_moved():
-        return  # not typed: the twin's old text sent along with a slider's move (see above)
+    """Text typed in a twin: move the slider there, or keep the slider and say what was wrong."""
     text = st.session_state.get(typed_key(code), "")
+    if not text.strip():
+        return  # emptied (by the person, or by this page after the last typed value)
+    st.session_state[typed_key(code)] = ""  # the placeholder shows the slider's value again
     value = whatif.parse_typed_number(text, lang)
     if value is None or not low - 1e-9 <= value <= high + 1e-9:
         st.session_state["_wi_typed_error"] = (code, text)
-    else:
-        st.session_state[key_of(code)] = round(min(max(value, low), high), 2)
-        st.session_state.pop("_wi_typed_error", None)
+        return
+    st.session_state.pop("_wi_typed_error", None)
+    value = round(min(max(value, low), high), 2)
+    # only a new value: setting a slider, even to the value it has, sends the browser that value,
+    # which would undo a key press made since this request left
+    if value != st.session_state.get(key_of(code)):
+        st.session_state[key_of(code)] = value
 
 
 TYPED_WIDTH = 80  # px: "100,00" with room to spare, about the width the columns gave it
@@ -321,17 +310,9 @@ def paired_slider(code: str, label: str, high: float, help_text: str | None = No
     initial = {} if key_of(code) in st.session_state else {"value": float(base_values[code])}
     value = pair.slider(label, min_value=0.0, max_value=float(high), step=0.01, format="%.2f", key=key_of(code),
                         bind="query-params", help=help_text, **initial)
-    st.session_state[SEEN_KEY][key_of(code)] = value
     shown = fmt(value)
-    sent = st.session_state.setdefault(SENT_KEY, {})
-    # follow the slider (moved, reset, a plan applied); and send the text again when the browser's
-    # was not the one last given, even if it equals this one: the browser may have received that
-    # newer text since, and a twin whose state is unchanged is not sent a value (see parse_typed)
-    if st.session_state.get(typed_key(code)) != shown or sent.get(code) != shown:
-        st.session_state[typed_key(code)] = shown
-    sent[code] = shown
     pair.text_input(tr("whatif.typed_label", what=label), key=typed_key(code), label_visibility="collapsed",
-                    on_change=parse_typed, args=(code, 0.0, float(high)), width=TYPED_WIDTH,
+                    placeholder=shown, on_change=parse_typed, args=(code, 0.0, float(high)), width=TYPED_WIDTH,
                     help=tr("whatif.typed_help", low=fmt(0), high=fmt(high)))
     error = st.session_state.get("_wi_typed_error")
     if error and error[0] == code:
@@ -359,7 +340,6 @@ current_percents = {c: a.percent for c, a in card.areas.items()}
 
 @st.fragment
 def simulator() -> None:
-    st.session_state[SEEN_KEY] = {}  # filled as the sliders are read (parse_typed)
     answer_changes = st.session_state.get("_wi_answers", {})
     start = derived(answer_changes)
     controls, results = st.columns([2, 3], gap="large")
@@ -375,7 +355,6 @@ def simulator() -> None:
                 initial = {} if key_of(code) in st.session_state else {"value": base_hasil[code]}
                 hasil[code] = st.select_slider(label, options=options, key=key_of(code), bind="query-params",
                                                help=tr("whatif.option_help"), **initial)
-                st.session_state[SEEN_KEY][key_of(code)] = hasil[code]
                 st.caption(hasil_words(fw, code, hasil[code], lang))
             else:
                 hasil[code] = paired_slider(code, label, float(item.scale_max or 100.0),

@@ -60,9 +60,10 @@ def test_applying_the_plan_in_simulasi_flips_the_predicate(page: Page, streamlit
     expect(changes).to_contain_text("A — Pengaduan pelayanan dan konsultasi telah direspon dengan cepat melalui "
                                     "berbagai kanal/media")
     expect(page.get_by_text(re.compile(r"Survei Persepsi Anti Korupsi \(IPAK/SPAK\) 3,44 → 3,60"))).to_be_visible()
-    # the typed twin of the survey slider shows the plan's value with a decimal comma
-    expect(page.get_by_role("textbox", name="Ketik nilai: Survei Persepsi Anti Korupsi (IPAK/SPAK)")).to_have_value(
-        "3,60")
+    # the typed twin of the survey slider shows the plan's value with a decimal comma (its
+    # placeholder: the twin keeps no text of its own)
+    expect(page.get_by_role("textbox", name="Ketik nilai: Survei Persepsi Anti Korupsi (IPAK/SPAK)")).to_have_attribute(
+        "placeholder", "3,60")
     expect(page.locator(f"{PLOT} .polarlayer").first).to_be_visible(timeout=30_000)
     page.screenshot(path=str(artifacts_dir / f"plan-simulasi-{size[0]}x{size[1]}.png"))
     # back to the stored answers: the predicate flips back
@@ -80,12 +81,14 @@ def test_a_typed_value_with_a_decimal_comma_moves_the_slider(page: Page, streaml
     predicate = _metric(page, "Predikat simulasi")
     expect(predicate).to_have_text("Belum ada predikat", timeout=30_000)
     typed = page.get_by_role("textbox", name="Ketik nilai: Survei Persepsi Anti Korupsi (IPAK/SPAK)")
-    expect(typed).to_have_value("3,44")
+    expect(typed).to_have_attribute("placeholder", "3,44")
+    expect(typed).to_have_value("")
     typed.fill("3,61")
     typed.press("Enter")
     slider = page.get_by_role("slider", name="Survei Persepsi Anti Korupsi (IPAK/SPAK)")
     expect(slider).to_have_value("3.61", timeout=30_000)
-    expect(typed).to_have_value("3,61")
+    expect(typed).to_have_attribute("placeholder", "3,61")
+    expect(typed).to_have_value("")  # applied: the text goes, the placeholder shows the value
     # the slider's own printf number (a decimal point) is not shown; the typed twin is
     expect(page.locator(".st-key-wi_survey_anti_korupsi [data-testid='stSliderThumbValue']")).to_be_hidden()
     # IPAK fixed; pengungkit still short of 40: no predicate yet. PP to its max carries it.
@@ -97,6 +100,8 @@ def test_a_typed_value_with_a_decimal_comma_moves_the_slider(page: Page, streaml
     typed.press("Enter")
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("“tiga koma enam”", timeout=30_000)
     expect(slider).to_have_value("3.61")
+    expect(typed).to_have_value("")
+    expect(typed).to_have_attribute("placeholder", "3,61")
     _no_exception(page)
 
 

@@ -40,6 +40,14 @@ def _base(app_db, unit: str):
     return analytics.round_for(rounds, year, store.stages_for(year)[-1]) or analytics.latest_round(rounds)
 
 
+def _twin_shows(at, code: str) -> str:
+    """What the typed twin of slider ``code`` shows: the slider's value as its placeholder, while
+    its own text is empty (nobody typed, or what was typed was applied)."""
+    twin = at.text_input(key=f"wi_typed_{code}")
+    assert twin.value == "", twin.value
+    return twin.proto.placeholder
+
+
 def _radar(at) -> dict:
     charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-wi_radar")]
     assert charts, "no radar"
@@ -177,7 +185,7 @@ def test_minimum_plan_changes_answers_and_reaches_the_target(app, app_db, unit, 
     again = with_changes(fw, card, answers=plan.answers, hasil=plan.hasil)
     for area in fw.areas:
         assert at.slider(key=f"wi_{area.code}").value == pytest.approx(again.areas[area.code].score, abs=1e-9)
-        assert at.text_input(key=f"wi_typed_{area.code}").value == format_number(again.areas[area.code].score, "id")
+        assert _twin_shows(at, area.code) == format_number(again.areas[area.code].score, "id")
     for code, value in plan.hasil.items():
         widget = at.select_slider(key=f"wi_{code}") if isinstance(value, str) else at.slider(key=f"wi_{code}")
         assert widget.value == (value if isinstance(value, str) else pytest.approx(value, abs=1e-9))
@@ -224,7 +232,7 @@ def test_typing_a_value_moves_its_slider(app, app_db):
     assert _metric(at, "Predikat simulasi") == "Belum ada predikat"
     at.text_input(key="wi_typed_MP").input("4,8").run()
     assert at.slider(key="wi_MP").value == pytest.approx(4.8)
-    assert at.text_input(key="wi_typed_MP").value == "4,80"
+    assert _twin_shows(at, "MP") == "4,80"
     assert _metric(at, "Predikat simulasi") == "Menuju WBK"
     at.text_input(key="wi_typed_survey_anti_korupsi").input(" 3,61 ").run()
     assert at.slider(key="wi_survey_anti_korupsi").value == pytest.approx(3.61)
@@ -233,41 +241,40 @@ def test_typing_a_value_moves_its_slider(app, app_db):
         at.text_input(key="wi_typed_MP").input(bad).run()
         assert any(f"“{bad}”" in as_read(e.value) and "antara 0,00 dan 8,00" in e.value for e in at.error), bad
         assert at.slider(key="wi_MP").value == pytest.approx(4.8)
-        assert at.text_input(key="wi_typed_MP").value == "4,80"
+        assert _twin_shows(at, "MP") == "4,80"
 
 
 
-def test_a_twins_old_text_sent_with_a_slider_move_does_not_move_the_slider_back(app, app_db):
-    """A request sent before the browser got the previous run's twin text (a burst of key presses)
-    carries the twin's old text with the slider's new value: that text was not typed, so it is not
-    applied, and the twin shows the slider's value."""
+def test_a_twin_holds_no_text_of_its_own_and_the_slider_is_sent_only_a_new_value(app, app_db):
+    """Every rerun request carries each twin's text as the browser had it; in a burst of key
+    presses a request can leave before the previous run reached the browser. A twin shows its
+    slider's value as its placeholder and keeps no text, so such a request carries nothing that
+    could look typed; and the slider is sent a value only when typing gives it a new one (a value
+    sent to the browser replaces any press made since the request left)."""
     at = _open(app, NEAR_WBK)
     start = round(at.slider(key="wi_MP").value, 2)  # on the slider's 0.01 steps
-    old_text = at.text_input(key="wi_typed_MP").value
-    assert old_text == format_number(start, "id")
+    assert _twin_shows(at, "MP") == format_number(start, "id")
     at.slider(key="wi_MP").set_value(round(start + 0.01, 2)).run()
-    assert at.text_input(key="wi_typed_MP").value == format_number(start + 0.01, "id")
-    # the next press, sent before the browser had the twin's new text
-    at.slider(key="wi_MP").set_value(round(start + 0.02, 2))
-    at.text_input(key="wi_typed_MP").input(old_text).run()
-    assert at.slider(key="wi_MP").value == pytest.approx(round(start + 0.02, 2))
-    assert at.text_input(key="wi_typed_MP").value == format_number(start + 0.02, "id")
-    # the same with another slider's move: MP stays where it is
-    pp = at.slider(key="wi_PP").value
-    at.slider(key="wi_PP").set_value(round(pp + 0.5, 2))
-    at.text_input(key="wi_typed_MP").input(old_text).run()
-    assert at.slider(key="wi_MP").value == pytest.approx(round(start + 0.02, 2))
-    assert at.text_input(key="wi_typed_MP").value == format_number(start + 0.02, "id")
-    assert not at.error and not at.exception
-    # a value typed on its own still moves the slider
-    at.text_input(key="wi_typed_MP").input(old_text).run()
+    assert _twin_shows(at, "MP") == format_number(start + 0.01, "id")
+    assert not at.slider(key="wi_MP").proto.set_value  # a move is not sent back
+    # typed: applied, the text emptied again, the placeholder shows the new value
+    at.text_input(key="wi_typed_MP").input(format_number(start, "id")).run()
     assert at.slider(key="wi_MP").value == pytest.approx(start)
+    assert at.slider(key="wi_MP").proto.set_value
+    assert _twin_shows(at, "MP") == format_number(start, "id")
+    # the slider's own value typed, written another way: nothing is sent to the slider
+    at.text_input(key="wi_typed_MP").input(f"{start:.3f}".replace(".", ",")).run()
+    assert at.slider(key="wi_MP").value == pytest.approx(start)
+    assert not at.slider(key="wi_MP").proto.set_value
+    assert _twin_shows(at, "MP") == format_number(start, "id")
+    assert not at.error and not at.exception
+
 
 def test_typed_values_in_english_take_a_decimal_point(app, app_db):
     at = open_page(app, "views/simulasi.py", lang="en", unit=NEAR_WBK)
     at.text_input(key="wi_typed_MP").input("4.8").run()
     assert at.slider(key="wi_MP").value == pytest.approx(4.8)
-    assert at.text_input(key="wi_typed_MP").value == "4.80"
+    assert _twin_shows(at, "MP") == "4.80"
     assert _metric(at, "Simulated predicate") == "Menuju WBK"
 
 
@@ -332,7 +339,7 @@ def test_a_52_2014_recap_round_simulates_tlhp_and_plans_per_area(app, app_db):
     assert at.slider(key="wi_SDM").max == 15  # SDM is worth 15 in 52/2014
     at.slider(key="wi_tlhp_percent").set_value(100.0).run()
     assert not at.exception, at.exception
-    assert at.text_input(key="wi_typed_tlhp_percent").value == "100,00"
+    assert _twin_shows(at, "tlhp_percent") == "100,00"
     assert not [e for e in at.expander if "Ubah jawaban" in e.label]  # no answers to change in a recap
     # a recap round gets the per-area plan: its area targets fill the sliders
     store = Store(app_db)
