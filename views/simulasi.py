@@ -263,7 +263,7 @@ if plan_target:
 # One number format: the sliders' own numbers (printf-style, always a decimal point) are hidden;
 # the typed field beside each slider shows the value in the interface's format, as its placeholder
 # (see parse_typed), drawn in the text's own colour: it reads as the value, and typing replaces it.
-_codes = [c for c in (*fw.area_codes, *(c for c, i in fw.hasil_items.items() if i.kind != "option"))]
+_codes = [*fw.area_codes, *(c for c, i in fw.hasil_items.items() if i.kind != "option")]
 _hidden = ",".join(f".st-key-{key_of(c)} [data-testid='{part}']" for c in _codes
                    for part in ("stSliderThumbValue", "stSliderTickBar"))
 _as_value = ",".join(f".st-key-{typed_key(c)} input::placeholder" for c in _codes)
