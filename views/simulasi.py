@@ -279,6 +279,10 @@ st.html(f"<style>{_hidden} {{ display: none; }} {_as_value} {{ color: inherit; o
 # end on another value than the slider (3 bursts in 12 measured), and a slider set again to its own
 # value was sent that value, undoing a press made meanwhile. A twin whose text is empty unless a
 # person types sends nothing old: its text changes only by typing, and is emptied once applied.
+# The one old text left is the typed one itself, sent again by a request that left before the
+# browser had the emptied twin (typing, then at once moving the slider): it is not applied twice.
+APPLIED_KEY = "_wi_typed_applied"  # per twin: the text last applied, until the browser sends it emptied
+PARSED_KEY = "_wi_typed_parsed"  # the twins parse_typed emptied in this request
 
 
 def parse_typed(code: str, low: float, high: float) -> None:
@@ -287,11 +291,16 @@ def parse_typed(code: str, low: float, high: float) -> None:
     if not text.strip():
         return  # emptied (by the person, or by this page after the last typed value)
     st.session_state[typed_key(code)] = ""  # the placeholder shows the slider's value again
+    st.session_state.setdefault(PARSED_KEY, set()).add(code)
+    applied = st.session_state.setdefault(APPLIED_KEY, {})
+    if applied.get(code) == text:
+        return  # sent again before the browser had the emptied twin (see above)
     value = whatif.parse_typed_number(text, lang)
     if value is None or not low - 1e-9 <= value <= high + 1e-9:
-        st.session_state["_wi_typed_error"] = (code, text)
+        st.session_state["_wi_typed_error"] = (code, text)  # said again if sent again: harmless
         return
     st.session_state.pop("_wi_typed_error", None)
+    applied[code] = text
     value = round(min(max(value, low), high), 2)
     # only a new value: setting a slider, even to the value it has, sends the browser that value,
     # which would undo a key press made since this request left
@@ -311,6 +320,11 @@ def paired_slider(code: str, label: str, high: float, help_text: str | None = No
     value = pair.slider(label, min_value=0.0, max_value=float(high), step=0.01, format="%.2f", key=key_of(code),
                         bind="query-params", help=help_text, **initial)
     shown = fmt(value)
+    parsed = st.session_state.setdefault(PARSED_KEY, set())
+    if code in parsed:
+        parsed.discard(code)  # emptied by this request's parse_typed, not yet by the browser
+    elif not st.session_state.get(typed_key(code)):
+        st.session_state.get(APPLIED_KEY, {}).pop(code, None)  # the browser sent the twin empty
     pair.text_input(tr("whatif.typed_label", what=label), key=typed_key(code), label_visibility="collapsed",
                     placeholder=shown, on_change=parse_typed, args=(code, 0.0, float(high)), width=TYPED_WIDTH,
                     help=tr("whatif.typed_help", low=fmt(0), high=fmt(high)))

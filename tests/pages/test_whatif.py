@@ -249,8 +249,9 @@ def test_a_twin_holds_no_text_of_its_own_and_the_slider_is_sent_only_a_new_value
     """Every rerun request carries each twin's text as the browser had it; in a burst of key
     presses a request can leave before the previous run reached the browser. A twin shows its
     slider's value as its placeholder and keeps no text, so such a request carries nothing that
-    could look typed; and the slider is sent a value only when typing gives it a new one (a value
-    sent to the browser replaces any press made since the request left)."""
+    could look typed, and a typed text sent again is not applied twice; the slider is sent a value
+    only when typing gives it a new one (a value sent to the browser replaces any press made since
+    the request left)."""
     at = _open(app, NEAR_WBK)
     start = round(at.slider(key="wi_MP").value, 2)  # on the slider's 0.01 steps
     assert _twin_shows(at, "MP") == format_number(start, "id")
@@ -262,6 +263,17 @@ def test_a_twin_holds_no_text_of_its_own_and_the_slider_is_sent_only_a_new_value
     assert at.slider(key="wi_MP").value == pytest.approx(start)
     assert at.slider(key="wi_MP").proto.set_value
     assert _twin_shows(at, "MP") == format_number(start, "id")
+    # the typed text sent again by a request that left before the browser had the emptied twin,
+    # with a move of the slider made meanwhile: the move stands
+    later = round(start + 0.03, 2)
+    at.slider(key="wi_MP").set_value(later)
+    at.text_input(key="wi_typed_MP").input(format_number(start, "id")).run()
+    assert at.slider(key="wi_MP").value == pytest.approx(later)
+    assert _twin_shows(at, "MP") == format_number(later, "id")
+    # once a request has shown the twin emptied, the same text typed again is applied
+    at.run()
+    at.text_input(key="wi_typed_MP").input(format_number(start, "id")).run()
+    assert at.slider(key="wi_MP").value == pytest.approx(start)
     # the slider's own value typed, written another way: nothing is sent to the slider
     at.text_input(key="wi_typed_MP").input(f"{start:.3f}".replace(".", ",")).run()
     assert at.slider(key="wi_MP").value == pytest.approx(start)
