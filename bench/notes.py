@@ -118,7 +118,14 @@ machine while other work shared its 2 cores; the rows above are this run's):
   frontend keys the chart by that id, so each move unmounts the plot and runs Plotly.newPlot
   instead of Plotly.react (about a third of the browser's script time per move). Tried: a key-only
   id for the radar (patching the id computation): the chart then keeps its first figure and never
-  redraws, so not a way. The bare app redraws one line of text.
+  redraws, so not a way. The bare app redraws one line of text. A CPU profile of the browser's
+  main thread over 12 moves (CDP Profiler, 2026-12-04 17:15, the slower host): 237 ms busy a
+  move, of which 66 ms native (style, layout, paint), plotly.js 32 ms (and 6 ms of forced layout
+  measuring the radial axis's title), React 26 ms, Streamlit's own code 16 ms, CSS-in-JS (emotion,
+  styled-components) 19 ms restyling the redrawn widgets, the sliders' own layout effect 3 ms
+  (each re-rendered slider measures its thumb). On the server a move is the small part (about
+  16 ms of CPU). The typed twins now keep no text of their own (Simulasi's burst fix): the same
+  wall time within noise (205/195 ms before, 215/208 ms after, alternating runs).
 - 5. Memory. Against the stack floor (/proc/PID/smaps of both servers after their pages): the
   floor imports duckdb but never opens a database; the dashboard opens the file, checks it (#15.4)
   and runs the overview's queries, which page in 40 MiB of DuckDB's shared library against the
