@@ -121,7 +121,11 @@ def _local_database(pg_data: Path, durable: bool) -> tuple[str, dict[str, Any]]:
 
 
 def nginx_config(state: Path, listen_port: int, replica_ports: list[int]) -> str:
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in replica_ports)
+    # One failed request does not take a replica out: with max_fails=1, one reset on each of two
+    # replicas within 5 s left nginx with no live upstream, and every request got 502 until then.
+    # A replica that is down refuses connections at once, so three tries find it quickly, and
+    # each failed request is passed to the next replica meanwhile (proxy_next_upstream).
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in replica_ports)
     user = "user nobody nogroup;" if os.geteuid() == 0 else ""
     return (TEMPLATE.read_text(encoding="utf-8").replace("{{state}}", str(state))
             .replace("{{servers}}", servers).replace("{{listen}}", f"127.0.0.1:{listen_port}")
