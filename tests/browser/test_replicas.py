@@ -222,6 +222,12 @@ def test_two_replicas_behind_nginx(browser: Any, pg_url: str, tmp_path: Path) ->
             assert not _problems(tabs[n].page), _problems(tabs[n].page)
             assert tabs[n].page.get_by_text("Tahap TPN").first.is_visible()
         phase("done")
+    except AssertionError as exc:
+        # what nginx saw (upstream errors, 502s): CI keeps only pytest's output
+        logs = [(state / name) for name in ("nginx-error.log", "nginx-access.log")]
+        tails = [f"--- {p.name} (last 30 lines) ---\n" + "\n".join(p.read_text(errors="replace").splitlines()[-30:])
+                 for p in logs if p.exists()]
+        raise AssertionError(f"{exc}\n" + "\n".join(tails)) from exc
     finally:
         for context in contexts:
             context.close()
