@@ -268,6 +268,20 @@ _WI_MP_NOW = """() => {
 }"""
 
 
+def _wait_for_mp(page: Page, target: float, timeout: int) -> None:
+    """Until the app is idle with MP's slider, its typed twin and the address all at ``target``;
+    on a timeout it returns, and the caller's assertions say what shows."""
+    try:
+        page.wait_for_function(
+            f"""target => {{ const now = ({_WI_MP_NOW})();
+                return now && now.idle && [now.slider, now.url].every(v => v !== null
+                    && Math.abs(parseFloat(v) - target) < 1e-6)
+                    && now.typed === target.toFixed(2).replace('.', ','); }}""",
+            arg=target, timeout=timeout, polling=100)
+    except PlaywrightTimeout:
+        pass
+
+
 def test_a_burst_of_key_presses_on_a_slider_counts_every_press_and_its_twin_agrees(
         page: Page, streamlit_server: str) -> None:
     """Presses sent faster than the reruns draw (a user holding or tapping ArrowRight): every press
@@ -294,16 +308,7 @@ def test_a_burst_of_key_presses_on_a_slider_counts_every_press_and_its_twin_agre
     page.get_by_role("slider", name=name).focus()
     for _ in range(presses):
         page.keyboard.press("ArrowRight")  # no wait between presses
-    # settled: the app idle with the three in agreement at the target; on a timeout, say what shows
-    try:
-        page.wait_for_function(
-            f"""target => {{ const now = ({_WI_MP_NOW})();
-                return now && now.idle && [now.slider, now.url].every(v => v !== null
-                    && Math.abs(parseFloat(v) - target) < 1e-6)
-                    && now.typed === target.toFixed(2).replace('.', ','); }}""",
-            arg=target, timeout=60_000, polling=100)
-    except PlaywrightTimeout:
-        pass  # the assertions below say what shows
+    _wait_for_mp(page, target, 60_000)
     _settled(page)
     now = page.evaluate(_WI_MP_NOW)
     seen = [float(v) for v in page.evaluate("() => window.__wiSeen")]
@@ -331,15 +336,7 @@ def test_bursts_of_key_presses_there_and_back_end_where_the_last_press_put_the_s
         for key in ["ArrowRight"] * right + ["ArrowLeft"] * left:
             page.keyboard.press(key)  # no wait between presses
         value = round(value + 0.01 * (right - left), 2)
-        try:
-            page.wait_for_function(
-                f"""target => {{ const now = ({_WI_MP_NOW})();
-                    return now && now.idle && [now.slider, now.url].every(v => v !== null
-                        && Math.abs(parseFloat(v) - target) < 1e-6)
-                        && now.typed === target.toFixed(2).replace('.', ','); }}""",
-                arg=value, timeout=15_000, polling=100)
-        except PlaywrightTimeout:
-            pass  # the assertion below says what shows
+        _wait_for_mp(page, value, 15_000)
         # settled for a moment longer: a late rerun must not move it afterwards
         page.wait_for_timeout(300)
         _settled(page)
