@@ -84,9 +84,14 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab(page: Page, sign_in_server, a
     # sees names the refused attempt (a viewer's leaves refused sign-ins out).
     _sign_in(page, PASSWORD)
     _signed_in(page)
+    # The signed-in run draws the editor's sections above the log, the units table among them in
+    # a tab not shown: taken while that run was drawing, "the last table" was that hidden one, and
+    # scroll_into_view_if_needed waits on the element it took (30 s, failed in CI). So: the run
+    # ended, the log (the page's last table) seen, then scrolled to.
+    expect(page.locator(READY)).to_be_visible(timeout=60_000)
     log = page.get_by_test_id("stDataFrame").last
-    log.scroll_into_view_if_needed()
     expect(log).to_be_visible(timeout=60_000)
+    log.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "page-kelola-data-log-1440.png"))
     page.wait_for_function("document.cookie.includes('zi_editor=v1:siti:')", timeout=60_000)
     cookie = _editor_cookie(page.context)
