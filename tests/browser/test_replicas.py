@@ -16,7 +16,6 @@ condition (page state, server metrics, processes ending), with generous limits.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from deploy import replicas as deploy  # deploy/ is a folder of scripts: a namespace package
 
 REPO = Path(__file__).resolve().parents[2]
 FORMS = REPO / "tests" / "fixtures" / "lke-official"
@@ -42,14 +43,6 @@ IMPORTS = [  # (unit, workbook): the third re-imports the first one's round
 ]
 
 pytestmark = pytest.mark.skipif(not os.path.exists(NGINX), reason=f"needs nginx at {NGINX} (apt-get install nginx)")
-
-
-def _deploy() -> Any:
-    spec = importlib.util.spec_from_file_location("zi_deploy_replicas", REPO / "deploy" / "replicas.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _sessions_on(port: int) -> int:
@@ -129,7 +122,6 @@ def test_two_replicas_behind_nginx(browser: Any, pg_url: str, tmp_path: Path) ->
 
     expected = _serial_rounds(tmp_path)
     phase("serial imports (the oracle)")
-    deploy = _deploy()
     state = tmp_path / "run"
     record = deploy.start(replicas=2, port=free_port(), database_url=pg_url, state=state)
     contexts: list[Any] = []

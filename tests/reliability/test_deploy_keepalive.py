@@ -15,22 +15,12 @@ whole machine running the suite and was not reliable there."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _deploy() -> Any:
-    spec = importlib.util.spec_from_file_location("zi_deploy_replicas_keepalive", REPO / "deploy" / "replicas.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from deploy import replicas as deploy  # deploy/ is a folder of scripts: a namespace package
 
 
 def _seconds(value: str) -> float:
@@ -39,7 +29,7 @@ def _seconds(value: str) -> float:
 
 
 def test_nginx_drops_an_idle_replica_connection_before_the_replica_does(tmp_path: Path) -> None:
-    conf = _deploy().nginx_config(tmp_path, 8080, [20001, 20002])
+    conf = deploy.nginx_config(tmp_path, 8080, [20001, 20002])
     upstream = re.search(r"upstream zi_dashboard \{(.*?)\}", conf, re.S)
     assert upstream, conf
     block = upstream.group(1)
@@ -52,7 +42,7 @@ def test_nginx_drops_an_idle_replica_connection_before_the_replica_does(tmp_path
 
 
 def test_one_failed_request_does_not_take_a_replica_out(tmp_path: Path) -> None:
-    conf = _deploy().nginx_config(tmp_path, 8080, [20001, 20002])
+    conf = deploy.nginx_config(tmp_path, 8080, [20001, 20002])
     servers = re.findall(r"server 127\.0\.0\.1:(\d+)([^;]*);", conf)
     assert [port for port, _ in servers] == ["20001", "20002"]
     for _, options in servers:
