@@ -92,9 +92,12 @@ machine while other work shared its 2 cores; the rows above are this run's):
   DuckDB (GROUP BY evaluation x sub-area: 390,000 groups) costs about three floor passes (see
   zi_metrics/store/national.py). Numbers in the codes' scan (a second column, or packed into a
   64-bit cell): 45 and 53 ms of CPU against 37 ms for the two scans. Shifts instead of products in
-  the cell arithmetic: slower in DuckDB. Left to try: scoring one block of evaluations while DuckDB
-  reads the next (round_data and score_round_data as one call), so that the numpy work overlaps the
-  scans instead of following them.
+  the cell arithmetic: slower in DuckDB. Weighed, not built: scoring one block of evaluations while DuckDB
+  reads the next, so that the numpy work overlaps the scans. On 2 cores the whole re-score needs
+  1.74x the floor's CPU; to end within 1.5x of the floor's wall time it would have to keep 1.74
+  cores busy from start to end, while the scans by themselves keep 1.4 (CPU 90 ms in 63 ms) and the
+  floor 1.5: overlapping cannot find the missing core time, and splitting the scans into blocks adds
+  a query per block.
 - 3. Overview. A warm run costs the server about 0.05 s of CPU (AppTest); a cold one 2.3-3 s, of
   which about 1 s is importing pandas, pyarrow and plotly on the first visit (the empty page imports
   none of them), 0.47 s scoring the national round, 0.54 s the sidebar's lists, 0.24 s the first
@@ -105,7 +108,15 @@ machine while other work shared its 2 cores; the rows above are this run's):
   one connection, a cold run 2.55 -> 2.3 s of CPU. The rest is the browser (plotly.js, the table).
   Importing the libraries when the server starts would take the import second out of the cold
   navigation, but then the server would start at the stack floor's memory (2.4x the empty server),
-  against row 5's at-start target.
+  against row 5's at-start target. The browser's side of a warm navigation (CDP profile of the
+  main thread, 4 navigations each, 2026-12-04 evening): about 1.03 s busy for the overview against
+  0.53 s for the empty page; the difference is native style and layout (+120 ms), React (+70 ms),
+  markdown rendering (+50 ms, 39 markdown blocks: labels, captions, metrics), emotion's styles
+  (+48 ms), DOM insertion (+45 ms) and loading the elements' lazy chunks (+25 ms). The roll-up's grid
+  (up to 100 parents, every row drawn so that the page scrolls and the grid does not) is about
+  160 ms of it: in one run of 9 alternating navigations the page without the roll-up was 1.52x the
+  empty page against 1.77x with it, and a roll-up 8 rows high (scrolling inside) 1.70x, within
+  noise of the full one; a grid scrolling inside a scrolling page for that was not landed.
 - 4. Slider. `--only slider` runs this row alone. The fragment held two data grids (the rules of
   WBK and WBBM) and each slider sat with its typed twin in three column blocks: the rules are now
   plain HTML tables (ui.display.html_table, one element each, no Arrow, no grid), each pair one flex
@@ -118,7 +129,11 @@ machine while other work shared its 2 cores; the rows above are this run's):
   frontend keys the chart by that id, so each move unmounts the plot and runs Plotly.newPlot
   instead of Plotly.react (about a third of the browser's script time per move). Tried: a key-only
   id for the radar (patching the id computation): the chart then keeps its first figure and never
-  redraws, so not a way. The bare app redraws one line of text. A CPU profile of the browser's
+  redraws, so not a way: Streamlit 1.67's chart component takes its figure from the spec once, when
+  it mounts (a state initialiser), and afterwards only re-themes it, so only a new element id (a
+  remount, Plotly.newPlot) shows a new spec. A chart of our own that calls Plotly.react (a
+  components-v2 element) would need plotly.js served to it a second time: Streamlit's copy is inside
+  its own bundle and not exposed. The bare app redraws one line of text. A CPU profile of the browser's
   main thread over 12 moves (CDP Profiler, 2026-12-04 17:15, the slower host): 237 ms busy a
   move, of which 66 ms native (style, layout, paint), plotly.js 32 ms (and 6 ms of forced layout
   measuring the radial axis's title), React 26 ms, Streamlit's own code 16 ms, CSS-in-JS (emotion,
