@@ -134,8 +134,8 @@ machine while other work shared its 2 cores; the rows above are this run's):
   remount, Plotly.newPlot) shows a new spec. What a chart of our own calling Plotly.react (a
   components-v2 element) would save, measured in the page on the radar's own data and layout (12
   changes each, window.Plotly being the copy Streamlit's chart chunk loads): Plotly.newPlot 21-28
-  ms, Plotly.react 17-18 ms, so under 10 ms of a move: not built. The bare app redraws one line of text. A CPU profile of the browser's
-  main thread over 12 moves (CDP Profiler, 2026-12-04 17:15, the slower host): 237 ms busy a
+  ms, Plotly.react 17-18 ms, so under 10 ms of a move: not built. The bare app redraws one line
+  of text. A CPU profile of the browser's main thread over 12 moves (CDP Profiler, 2026-12-04 17:15, the slower host): 237 ms busy a
   move, of which 66 ms native (style, layout, paint), plotly.js 32 ms (and 6 ms of forced layout
   measuring the radial axis's title), React 26 ms, Streamlit's own code 16 ms, CSS-in-JS (emotion,
   styled-components) 19 ms restyling the redrawn widgets, the sliders' own layout effect 3 ms
