@@ -117,31 +117,31 @@ machine while other work shared its 2 cores; the rows above are this run's):
   160 ms of it: in one run of 9 alternating navigations the page without the roll-up was 1.52x the
   empty page against 1.77x with it, and a roll-up 8 rows high (scrolling inside) 1.70x, within
   noise of the full one; a grid scrolling inside a scrolling page for that was not landed.
-- 4. Slider. `--only slider` runs this row alone. The fragment held two data grids (the rules of
-  WBK and WBBM) and each slider sat with its typed twin in three column blocks: the rules are now
-  plain HTML tables (ui.display.html_table, one element each, no Arrow, no grid), each pair one flex
-  row, the metrics one row, and the fragment's texts use the run's language without a session and
-  URL read per text. Server CPU per move (/proc of the server, 24 moves each, alternating, load
-  10.7): 27.9 -> 15.8 ms; wall in that run 344 -> 273 ms; 49 messages a move instead of 69. What
-  is left: 9 sliders and 8 typed twins (every widget of a fragment is sent and redrawn on each of
-  its reruns; a slider outside the fragment would rerun the whole page), and the radar, which the
-  browser builds anew on every move: st.plotly_chart's element id includes its spec and the
-  frontend keys the chart by that id, so each move unmounts the plot and runs Plotly.newPlot
-  instead of Plotly.react (about a third of the browser's script time per move). Tried: a key-only
-  id for the radar (patching the id computation): the chart then keeps its first figure and never
-  redraws, so not a way: Streamlit 1.67's chart component takes its figure from the spec once, when
-  it mounts (a state initialiser), and afterwards only re-themes it, so only a new element id (a
-  remount, Plotly.newPlot) shows a new spec. What a chart of our own calling Plotly.react (a
-  components-v2 element) would save, measured in the page on the radar's own data and layout (12
-  changes each, window.Plotly being the copy Streamlit's chart chunk loads): Plotly.newPlot 21-28
-  ms, Plotly.react 17-18 ms, so under 10 ms of a move: not built. The bare app redraws one line
-  of text. A CPU profile of the browser's main thread over 12 moves (CDP Profiler, 2026-12-04 17:15, the slower host): 237 ms busy a
-  move, of which 66 ms native (style, layout, paint), plotly.js 32 ms (and 6 ms of forced layout
-  measuring the radial axis's title), React 26 ms, Streamlit's own code 16 ms, CSS-in-JS (emotion,
-  styled-components) 19 ms restyling the redrawn widgets, the sliders' own layout effect 3 ms
-  (each re-rendered slider measures its thumb). On the server a move is the small part (about
-  16 ms of CPU). The typed twins now keep no text of their own (Simulasi's burst fix): the same
-  wall time within noise (205/195 ms before, 215/208 ms after, alternating runs).
+- 4. Slider. `--only slider` runs this row alone. The fragment held two data grids (the rules of WBK
+  and WBBM) and each slider sat with its typed twin in three column blocks: the rules are now plain
+  HTML tables (ui.display.html_table, one element each, no Arrow, no grid), each pair one flex row,
+  the metrics one row, and the fragment's texts use the run's language without a session and URL
+  read per text. Server CPU per move (/proc of the server, 24 moves each, alternating, load 10.7):
+  27.9 -> 15.8 ms; wall in that run 344 -> 273 ms; 49 messages a move instead of 69. What is left: 9
+  sliders and 8 typed twins (every widget of a fragment is sent and redrawn on each of its reruns; a
+  slider outside the fragment would rerun the whole page), and the radar, which the browser builds
+  anew on every move: st.plotly_chart's element id includes its spec and the frontend keys the chart
+  by that id, so each move unmounts the plot and runs Plotly.newPlot instead of Plotly.react (about
+  a third of the browser's script time per move). Tried: a key-only id for the radar (patching the
+  id computation): the chart then keeps its first figure and never redraws, so not a way: Streamlit
+  1.67's chart component takes its figure from the spec once, when it mounts (a state initialiser),
+  and afterwards only re-themes it, so only a new element id (a remount, Plotly.newPlot) shows a new
+  spec. What a chart of our own calling Plotly.react (a components-v2 element) would save, measured
+  in the page on the radar's own data and layout (12 changes each, window.Plotly being the copy
+  Streamlit's chart chunk loads): Plotly.newPlot 21-28 ms, Plotly.react 17-18 ms, so under 10 ms of
+  a move: not built. The bare app redraws one line of text. A CPU profile of the browser's main
+  thread over 12 moves (CDP Profiler, 2026-12-04 17:15, the slower host): 237 ms busy a move, of
+  which 66 ms native (style, layout, paint), plotly.js 32 ms (and 6 ms of forced layout measuring
+  the radial axis's title), React 26 ms, Streamlit's own code 16 ms, CSS-in-JS (emotion,
+  styled-components) 19 ms restyling the redrawn widgets, the sliders' own layout effect 3 ms (each
+  re-rendered slider measures its thumb). On the server a move is the small part (about 16 ms of
+  CPU). The typed twins now keep no text of their own (Simulasi's burst fix): the same wall time
+  within noise (205/195 ms before, 215/208 ms after, alternating runs).
 - 5. Memory. Against the stack floor (/proc/PID/smaps of both servers after their pages): the
   floor imports duckdb but never opens a database; the dashboard opens the file, checks it (#15.4)
   and runs the overview's queries, which page in 40 MiB of DuckDB's shared library against the
